@@ -1,0 +1,15 @@
+/** Every test of the monorepo, run against the TypeScript sources (no build needed). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/samples'],
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  moduleNameMapper: {
+    '^@stream-gen/runtime/testing$': '<rootDir>/packages/runtime/src/testing/index.ts',
+    '^@stream-gen/(annotations|runtime|codegen)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  testTimeout: 30000,
+};

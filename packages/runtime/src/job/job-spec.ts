@@ -1,0 +1,66 @@
+import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function';
+
+/** Returns a reason when the value is not a valid element, undefined when it is. */
+export type Validator = (value: unknown) => string | undefined;
+
+/** A stateless step applied to each element of a source, before keying. */
+export type Step =
+  | { readonly kind: 'filter'; readonly name?: string; readonly fn: (value: any) => boolean }
+  | { readonly kind: 'map'; readonly name?: string; readonly fn: (value: any) => unknown }
+  | { readonly kind: 'flatMap'; readonly name?: string; readonly fn: (value: any) => Iterable<unknown> };
+
+export interface EventTimeSpec<T = any> {
+  /** Event time of an element, epoch ms. */
+  readonly timestamp: (value: T) => number;
+  /** Bounded out-of-orderness of this input, ms. */
+  readonly maxOutOfOrdernessMs: number;
+  /** Processing-time ms without elements after which the input stops holding the watermark. */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface SourceSpec<T = any> {
+  /** The source's name; also the default topic/file binding. */
+  readonly name: string;
+  /** Checks decoded records; failures go to the dead-letter output with the reason. */
+  readonly validate?: Validator;
+  readonly steps?: readonly Step[];
+  /** Required for keyed operators; without it the source has no event time (no lateness). */
+  readonly eventTime?: EventTimeSpec<T>;
+  /** The key of an element, for the keyed operator. */
+  readonly key?: (value: T) => string;
+}
+
+export type OperatorSpec =
+  | {
+      readonly kind: 'process';
+      readonly name: string;
+      readonly input: string;
+      readonly create: () => KeyedProcessFunction<any, any>;
+    }
+  | {
+      readonly kind: 'coProcess';
+      readonly name: string;
+      readonly inputs: readonly [string, string];
+      readonly create: () => KeyedCoProcessFunction<any, any, any>;
+    };
+
+export interface OutputSpec {
+  /** Sink name of the main output. */
+  readonly main?: string;
+  /** Sink name per side-output tag (the built-in tag `late` included). */
+  readonly sideOutputs?: Readonly<Record<string, string>>;
+  /** Sink name for records that failed decoding, validation or a user function. */
+  readonly deadLetters?: string;
+}
+
+/** A job as the runtime runs it: what generated code (or a hand-written main) builds. */
+export interface JobSpec {
+  readonly name: string;
+  readonly sources: readonly SourceSpec[];
+  /** Without an operator the job is stateless: every source's elements go to the main output. */
+  readonly operator?: OperatorSpec;
+  readonly outputs: OutputSpec;
+}
+
+/** Side-output tag of elements that arrived at or below the watermark. */
+export const LATE_TAG = 'late';

@@ -1,0 +1,245 @@
+import type { PartitionReader, SinkConnector, SourceConnector } from '../connectors/connector';
+import { decodeJson } from '../connectors/json-codec';
+import { checkJob } from '../job/check-job';
+import type { JobSpec } from '../job/job-spec';
+import type { StateBackend } from '../state/state-backend';
+import { systemClock, type Clock } from '../time/clock';
+import { JobMetrics } from '../task/metrics';
+import { StreamTask } from '../task/stream-task';
+import { ConfigurationError } from '../util/errors';
+import { defaultLogger, type Logger } from '../util/logger';
+import { OutputRouter } from './output-router';
+
+export interface JobRunnerOptions {
+  readonly job: JobSpec;
+  /** A connector per source name of the job. */
+  readonly sources: Readonly<Record<string, SourceConnector>>;
+  /** A connector per sink name the job's outputs route to. */
+  readonly sinks: Readonly<Record<string, SinkConnector>>;
+  readonly backend: StateBackend;
+  /** Says which backends are in use, for the start-up log line ("embedded backends ..."). */
+  readonly backendsDescription?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Processing-time ms between checkpoints of a task (default 5000). */
+  readonly checkpointIntervalMs?: number;
+  /** Records read per batch and partition (default 500). */
+  readonly batchSize?: number;
+  /** Wait when no partition had records (default 20 ms). */
+  readonly pollIntervalMs?: number;
+  /** Progress log interval (default 10000 ms; 0 disables). */
+  readonly progressIntervalMs?: number;
+}
+
+export interface RunSummary {
+  readonly job: string;
+  readonly tasks: number;
+  readonly elapsedMs: number;
+  readonly metrics: Record<string, unknown>;
+}
+
+interface TaskRun {
+  readonly task: StreamTask;
+  readonly readers: Map<string, PartitionReader>;
+  lastCheckpointAt: number;
+}
+
+/**
+ * Runs a job in this process: a task per partition, each reading partition p of every
+ * source, with outputs written to the sinks after every step and checkpoints on an
+ * interval. Ends by itself when every input is bounded and over; otherwise runs until
+ * {@link stop}.
+ */
+export class JobRunner {
+  readonly metrics = new JobMetrics();
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly router: OutputRouter;
+  private stopping = false;
+  private running: Promise<RunSummary> | undefined;
+  private runs: TaskRun[] = [];
+
+  constructor(private readonly options: JobRunnerOptions) {
+    checkJob(options.job);
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? defaultLogger(options.job.name);
+    this.checkWiring();
+    this.router = new OutputRouter(options.job, options.sinks, this.logger);
+  }
+
+  /** Starts the job; resolves when it ended (bounded inputs) or was stopped. */
+  run(): Promise<RunSummary> {
+    this.running ??= this.execute();
+    return this.running;
+  }
+
+  /** Graceful stop: no new batches, the current ones finish, a final checkpoint is taken. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Task watermarks and positions, for health endpoints and logs. */
+  status(): Array<{ task: string; watermark: number; positions: Record<string, number>; checkpoint: number }> {
+    return this.runs.map(({ task }) => ({
+      task: task.id,
+      watermark: task.watermark,
+      positions: { ...task.positions },
+      checkpoint: task.checkpointId,
+    }));
+  }
+
+  private async execute(): Promise<RunSummary> {
+    const { job } = this.options;
+    const started = Date.now();
+    const partitions = await this.partitionCount();
+    this.logger.info(
+      `job ${job.name} starting on ${this.options.backendsDescription ?? 'custom backends'}: ` +
+        `sources ${job.sources.map((s) => `${s.name} (${this.options.sources[s.name].describe()})`).join(', ')}; ` +
+        `sinks ${Object.values(this.options.sinks).map((s) => `${s.name} (${s.describe()})`).join(', ') || 'none'}; ` +
+        `${this.options.backend.describe()}; ${partitions} task(s); checkpoint every ${this.checkpointInterval} ms`,
+    );
+    await this.router.open();
+    const progress = this.startProgressLog();
+    try {
+      this.runs = await Promise.all(Array.from({ length: partitions }, (_, p) => this.openTask(p)));
+      await Promise.all(this.runs.map((run) => this.loop(run)));
+    } finally {
+      if (progress) clearInterval(progress);
+      for (const run of this.runs) for (const reader of run.readers.values()) await reader.close();
+      await this.router.close();
+    }
+    const summary: RunSummary = {
+      job: job.name,
+      tasks: partitions,
+      elapsedMs: Date.now() - started,
+      metrics: this.metrics.snapshot(),
+    };
+    this.logger.info(`job ${job.name} ${this.stopping ? 'stopped' : 'finished'}: ${JSON.stringify(summary.metrics)}`);
+    this.router.reportUnrouted();
+    return summary;
+  }
+
+  private get checkpointInterval(): number {
+    return this.options.checkpointIntervalMs ?? 5000;
+  }
+
+  private checkWiring(): void {
+    const { job, sources, sinks } = this.options;
+    const problems: string[] = [];
+    for (const s of job.sources) if (!sources[s.name]) problems.push(`source "${s.name}" has no connector`);
+    const routed = [job.outputs.main, job.outputs.deadLetters, ...Object.values(job.outputs.sideOutputs ?? {})];
+    for (const sink of routed) {
+      if (sink !== undefined && !sinks[sink]) problems.push(`sink "${sink}" has no connector`);
+    }
+    if (problems.length > 0) {
+      throw new ConfigurationError(
+        `job "${job.name}" cannot start:\n  - ${problems.join('\n  - ')}\n` +
+          `bind each source and sink (for example --source <name>=<file.jsonl> --sink <name>=<file.jsonl>)`,
+      );
+    }
+  }
+
+  /** Co-partitioning: every source of a task must have the same number of partitions. */
+  private async partitionCount(): Promise<number> {
+    const counts = await Promise.all(
+      this.options.job.sources.map(async (s) => [s.name, await this.options.sources[s.name].partitions()] as const),
+    );
+    const distinct = new Set(counts.map(([, n]) => n));
+    if (distinct.size > 1 && this.options.job.operator) {
+      throw new ConfigurationError(
+        `job "${this.options.job.name}": the inputs of a keyed operator must be co-partitioned, but ` +
+          counts.map(([name, n]) => `${name} has ${n}`).join(', ') +
+          ' partitions; give them the same partition count and partitioner',
+      );
+    }
+    return Math.max(...counts.map(([, n]) => n));
+  }
+
+  private async openTask(partition: number): Promise<TaskRun> {
+    const { job, sources, backend } = this.options;
+    const taskId = String(partition);
+    const task = await StreamTask.open({
+      job,
+      taskId,
+      backend,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      emit: (emission) => this.router.route(taskId, emission),
+    });
+    const readers = new Map<string, PartitionReader>();
+    for (const spec of job.sources) {
+      const connector = sources[spec.name];
+      if (partition < (await connector.partitions())) {
+        readers.set(spec.name, await connector.open(partition, task.positions[spec.name] ?? 0));
+      } else {
+        await task.endInput(spec.name);
+      }
+    }
+    return { task, readers, lastCheckpointAt: this.clock.now() };
+  }
+
+  private async loop(run: TaskRun): Promise<void> {
+    const { task, readers } = run;
+    const ended = new Set<string>();
+    const batchSize = this.options.batchSize ?? 500;
+    while (!this.stopping) {
+      let received = 0;
+      for (const [source, reader] of readers) {
+        if (ended.has(source)) continue;
+        const { records, end } = await reader.read(batchSize);
+        if (records.length > 0) {
+          received += records.length;
+          await task.processBatch(source, records.map(decodeJson));
+          await this.router.flush(task.id);
+        }
+        if (end) {
+          ended.add(source);
+          await task.endInput(source);
+          await this.router.flush(task.id);
+        }
+      }
+      if (ended.size === readers.size) break;
+      if (received === 0) {
+        await task.tick();
+        await this.router.flush(task.id);
+        await sleep(this.options.pollIntervalMs ?? 20);
+      } else {
+        // Let timers, I/O and other tasks run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (this.clock.now() - run.lastCheckpointAt >= this.checkpointInterval) await this.checkpoint(run);
+    }
+    await this.checkpoint(run);
+  }
+
+  /** Outputs are already in the sinks (flushed after every step); then the atomic commit. */
+  private async checkpoint(run: TaskRun): Promise<void> {
+    await this.router.flush(run.task.id);
+    const checkpoint = await run.task.checkpoint();
+    run.lastCheckpointAt = this.clock.now();
+    for (const [source, reader] of run.readers) {
+      const next = checkpoint.positions[source];
+      if (next !== undefined) await reader.commit?.(next);
+    }
+  }
+
+  private startProgressLog(): NodeJS.Timeout | undefined {
+    const every = this.options.progressIntervalMs ?? 10_000;
+    if (every <= 0) return undefined;
+    const timer = setInterval(() => {
+      const m = this.metrics;
+      this.logger.info(
+        `progress: ${m.recordsIn} in, ${m.mainOut} out, ${m.late} late, ${m.deadLetters} dead letters, ` +
+          `${m.checkpoints} checkpoints; watermarks ${this.runs.map((r) => r.task.watermark).join(',')}`,
+      );
+    }, every);
+    timer.unref();
+    return timer;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,29 @@
+import type { OutRecord } from '../records';
+
+/** Which output of the job a record belongs to. */
+export type OutputStream =
+  | { readonly kind: 'main' }
+  | { readonly kind: 'side'; readonly tag: string }
+  | { readonly kind: 'dead-letter' };
+
+export interface Emission {
+  readonly stream: OutputStream;
+  readonly record: OutRecord;
+}
+
+export const MAIN_STREAM: OutputStream = { kind: 'main' };
+export const DEAD_LETTER_STREAM: OutputStream = { kind: 'dead-letter' };
+
+export function describeStream(stream: OutputStream): string {
+  return stream.kind === 'side' ? `side output "${stream.tag}"` : stream.kind === 'main' ? 'main output' : 'dead letters';
+}
+
+/** The value of a dead-letter record: the reason and where the input came from. */
+export interface DeadLetter {
+  readonly reason: string;
+  readonly source: string;
+  readonly partition: string;
+  readonly offset: number;
+  /** The record as decoded (or its raw text when it could not be decoded). */
+  readonly value: unknown;
+}

@@ -1,0 +1,2 @@
+export { JobHarness, type JobHarnessOptions } from './job-harness';
+export { ManualClock } from '../time/clock';

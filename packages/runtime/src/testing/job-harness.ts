@@ -1,0 +1,143 @@
+import { decodeJson } from '../connectors/json-codec';
+import type { JobSpec } from '../job/job-spec';
+import { checkJob } from '../job/check-job';
+import type { OutRecord } from '../records';
+import type { TaskCheckpoint } from '../state/checkpoint';
+import { MemoryStateBackend } from '../state/memory-state.backend';
+import { ManualClock } from '../time/clock';
+import type { Timer } from '../time/timer-service';
+import { JobMetrics } from '../task/metrics';
+import type { DeadLetter, Emission } from '../task/output-stream';
+import { StreamTask } from '../task/stream-task';
+import { silentLogger, type Logger } from '../util/logger';
+
+export interface JobHarnessOptions {
+  readonly job: JobSpec;
+  /** Processing time at start (epoch ms), default 0. */
+  readonly processingTime?: number;
+  /** Share a backend between harnesses to simulate a restart. */
+  readonly backend?: MemoryStateBackend;
+  readonly taskId?: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * Drives one task of a job without any broker or Redis: push elements to named
+ * inputs, move watermarks and processing time, read outputs, side outputs, dead
+ * letters, state and pending timers. It runs the same task code as the runner.
+ * Framework-neutral: use it from jest, node:test or a script.
+ */
+export class JobHarness {
+  private constructor(
+    private readonly options: JobHarnessOptions,
+    readonly clock: ManualClock,
+    readonly backend: MemoryStateBackend,
+    private readonly task: StreamTask,
+    readonly metrics: JobMetrics,
+    private readonly emissions: Emission[],
+  ) {}
+
+  static async create(options: JobHarnessOptions): Promise<JobHarness> {
+    checkJob(options.job);
+    const clock = new ManualClock(options.processingTime ?? 0);
+    const backend = options.backend ?? new MemoryStateBackend();
+    const metrics = new JobMetrics();
+    const emissions: Emission[] = [];
+    const task = await StreamTask.open({
+      job: options.job,
+      taskId: options.taskId ?? '0',
+      backend,
+      clock,
+      logger: options.logger ?? silentLogger,
+      metrics,
+      emit: (e) => emissions.push(e),
+    });
+    return new JobHarness(options, clock, backend, task, metrics, emissions);
+  }
+
+  /** Pushes the values to `source` as one input batch. */
+  async push(source: string, ...values: unknown[]): Promise<void> {
+    let offset = this.task.positions[source] ?? 0;
+    await this.task.processBatch(
+      source,
+      values.map((value) => ({ value, offset: offset++ })),
+    );
+  }
+
+  /** Pushes raw text, decoded as JSON the way connectors do (bad JSON becomes a dead letter). */
+  async pushRaw(source: string, ...lines: string[]): Promise<void> {
+    let offset = this.task.positions[source] ?? 0;
+    await this.task.processBatch(
+      source,
+      lines.map((value) => decodeJson({ offset: offset++, value })),
+    );
+  }
+
+  /** Sets the watermark of one input, or of every event-time input when none is named. */
+  async advanceWatermark(watermark: number, source?: string): Promise<void> {
+    const names = source ? [source] : this.options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
+    for (const name of names) await this.task.advanceInputWatermark(name, watermark);
+  }
+
+  /** Moves processing time forward: idle inputs are released and processing-time timers fire. */
+  async advanceProcessingTime(ms: number): Promise<void> {
+    this.clock.advanceBy(ms);
+    await this.task.tick();
+  }
+
+  /** Ends one input, or all of them: their watermark becomes the end of time. */
+  async endOfInput(source?: string): Promise<void> {
+    const names = source ? [source] : this.options.job.sources.map((s) => s.name);
+    for (const name of names) await this.task.endInput(name);
+  }
+
+  get watermark(): number {
+    return this.task.watermark;
+  }
+
+  /** Values emitted to the main output, in order. */
+  output<T = unknown>(): T[] {
+    return this.records('main').map((r) => r.value as T);
+  }
+
+  /** Values of a side output (for example `late`). */
+  sideOutput<T = unknown>(tag: string): T[] {
+    return this.emissions
+      .filter((e) => e.stream.kind === 'side' && e.stream.tag === tag)
+      .map((e) => e.record.value as T);
+  }
+
+  deadLetters(): DeadLetter[] {
+    return this.records('dead-letter').map((r) => r.value as DeadLetter);
+  }
+
+  /** Every output record with its headers (ids), in emission order. */
+  records(kind?: Emission['stream']['kind']): OutRecord[] {
+    return this.emissions.filter((e) => !kind || e.stream.kind === kind).map((e) => e.record);
+  }
+
+  clearOutputs(): void {
+    this.emissions.length = 0;
+  }
+
+  /** The current value of a keyed state entry (undefined when empty or expired). */
+  state<T = unknown>(name: string, key: string): Promise<T | undefined> {
+    return this.task.readState(name, key) as Promise<T | undefined>;
+  }
+
+  pendingTimers(): { event: readonly Timer[]; processing: readonly Timer[] } {
+    return this.task.pendingTimers();
+  }
+
+  checkpoint(): Promise<TaskCheckpoint> {
+    return this.task.checkpoint();
+  }
+
+  /**
+   * Simulates a crash and restart: a new task on the same backend and clock, restored
+   * from the newest checkpoint. Work after that checkpoint is lost, as in a real crash.
+   */
+  async restart(): Promise<JobHarness> {
+    return JobHarness.create({ ...this.options, backend: this.backend, processingTime: this.clock.now() });
+  }
+}
