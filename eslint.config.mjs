@@ -7,19 +7,34 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        module: 'writable',
+        require: 'readonly',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
     // one-way dependencies: the runtime never imports the code generator.
     files: ['packages/runtime/**/*.ts', 'packages/annotations/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@stream-gen/codegen', '@stream-gen/codegen/*', 'ts-morph'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@stream-gen/codegen', '@stream-gen/codegen/*', 'ts-morph'] },
+      ],
     },
   },
 );

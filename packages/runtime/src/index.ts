@@ -1,5 +1,11 @@
 export type { RawRecord, OutRecord } from './records';
-export { HEADER_ID, HEADER_REASON, HEADER_SOURCE, HEADER_PARTITION, HEADER_OFFSET } from './records';
+export {
+  HEADER_ID,
+  HEADER_REASON,
+  HEADER_SOURCE,
+  HEADER_PARTITION,
+  HEADER_OFFSET,
+} from './records';
 
 export type {
   JobSpec,
@@ -41,21 +47,40 @@ export { MemoryStateBackend } from './state/memory-state.backend';
 
 export { type Clock, systemClock, ManualClock } from './time/clock';
 export { BEGINNING_OF_TIME, END_OF_TIME } from './time/time-bounds';
-export { WatermarkTracker, type WatermarkPolicy, type WatermarkSnapshot } from './time/watermark-tracker';
-export { TimerService, TimerQueue, type Timer, type TimerSnapshot, type TimeDomain } from './time/timer-service';
+export {
+  WatermarkTracker,
+  type WatermarkPolicy,
+  type WatermarkSnapshot,
+} from './time/watermark-tracker';
+export {
+  TimerService,
+  TimerQueue,
+  type Timer,
+  type TimerSnapshot,
+  type TimeDomain,
+} from './time/timer-service';
 
 export { StreamTask, type InputElement, type StreamTaskOptions } from './task/stream-task';
 export { JobMetrics } from './task/metrics';
 export type { OutputStream, Emission, DeadLetter } from './task/output-stream';
 
-export type { SourceConnector, SinkConnector, PartitionReader, ReadResult } from './connectors/connector';
+export type {
+  SourceConnector,
+  SinkConnector,
+  PartitionReader,
+  ReadResult,
+} from './connectors/connector';
 export { EmbeddedLog, type AppendRecord, type LogRecord } from './connectors/embedded-log';
 export { EmbeddedLogSource, EmbeddedLogSink } from './connectors/embedded-log.connectors';
 export { JsonlFileSource, JsonlFileSink } from './connectors/jsonl-file.connectors';
 export { decodeJson, encodeJson } from './connectors/json-codec';
 
 export { JobRunner, type JobRunnerOptions, type RunSummary } from './runner/job-runner';
-export { embeddedBackends, resolveBackends, type EmbeddedBackends } from './runner/embedded-backends';
+export {
+  embeddedBackends,
+  resolveBackends,
+  type EmbeddedBackends,
+} from './runner/embedded-backends';
 export { runUntilSignal } from './runner/run-until-signal';
 
 export { StreamGenError, ConfigurationError, UsageError } from './util/errors';

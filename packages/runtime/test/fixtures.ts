@@ -1,4 +1,12 @@
-import type { ElementContext, JobSpec, KeyedCoProcessFunction, RuntimeContext, TimerContext, ValueState, ListState } from '../src';
+import type {
+  ElementContext,
+  JobSpec,
+  KeyedCoProcessFunction,
+  RuntimeContext,
+  TimerContext,
+  ValueState,
+  ListState,
+} from '../src';
 
 export interface Click {
   user: string;
@@ -34,7 +42,12 @@ export function clickJob(options: { bound?: number; idleTimeoutMs?: number } = {
         key: (c: Click) => c.user,
       },
     ],
-    operator: { kind: 'process', name: 'count', input: 'clicks', create: () => new CountThenFire() },
+    operator: {
+      kind: 'process',
+      name: 'count',
+      input: 'clicks',
+      create: () => new CountThenFire(),
+    },
     outputs: { main: 'counts', sideOutputs: { late: 'late' } },
   };
 }
@@ -45,7 +58,11 @@ export interface Left {
 }
 
 /** Buffers left elements; emits them on each right element of the same key. */
-export class BufferJoin implements KeyedCoProcessFunction<Left, Left, { k: string; lefts: number[]; right: number }> {
+export class BufferJoin implements KeyedCoProcessFunction<
+  Left,
+  Left,
+  { k: string; lefts: number[]; right: number }
+> {
   private lefts!: ListState<number>;
   open(ctx: RuntimeContext) {
     this.lefts = ctx.listState<number>('lefts');
@@ -67,7 +84,12 @@ export function coJob(options: { leftIdleMs?: number } = {}): JobSpec {
   return {
     name: 'CoJob',
     sources: [input('left', options.leftIdleMs), input('right')],
-    operator: { kind: 'coProcess', name: 'join', inputs: ['left', 'right'], create: () => new BufferJoin() },
+    operator: {
+      kind: 'coProcess',
+      name: 'join',
+      inputs: ['left', 'right'],
+      create: () => new BufferJoin(),
+    },
     outputs: { main: 'out' },
   };
 }

@@ -24,12 +24,16 @@ const readJsonl = (path: string) =>
 function fileRunner(job: JobSpec, dir: string, inputs: Record<string, string>, sinks: string[]) {
   return new JobRunner({
     job,
-    sources: Object.fromEntries(Object.entries(inputs).map(([n, text]) => {
-      const path = join(dir, `${n}.jsonl`);
-      writeFileSync(path, text);
-      return [n, new JsonlFileSource(n, path)];
-    })),
-    sinks: Object.fromEntries(sinks.map((n) => [n, new JsonlFileSink(n, join(dir, `${n}.out.jsonl`))])),
+    sources: Object.fromEntries(
+      Object.entries(inputs).map(([n, text]) => {
+        const path = join(dir, `${n}.jsonl`);
+        writeFileSync(path, text);
+        return [n, new JsonlFileSource(n, path)];
+      }),
+    ),
+    sinks: Object.fromEntries(
+      sinks.map((n) => [n, new JsonlFileSink(n, join(dir, `${n}.out.jsonl`))]),
+    ),
     backend: new MemoryStateBackend(),
     logger: silentLogger,
     batchSize: 3,
@@ -47,7 +51,10 @@ describe('JobRunner', () => {
       { user: 'b', ts: 100 },
     ];
     const runner = fileRunner(
-      { ...clickJob({ bound: 100 }), outputs: { main: 'counts', sideOutputs: { late: 'late' }, deadLetters: 'dlq' } },
+      {
+        ...clickJob({ bound: 100 }),
+        outputs: { main: 'counts', sideOutputs: { late: 'late' }, deadLetters: 'dlq' },
+      },
       dir,
       { clicks: clicks.map((c) => JSON.stringify(c)).join('\n') + '\n\n{oops\n' },
       ['counts', 'late', 'dlq'],
@@ -65,14 +72,27 @@ describe('JobRunner', () => {
     const [letter] = readJsonl(join(dir, 'dlq.out.jsonl'));
     expect(letter).toMatchObject({ source: 'clicks', partition: '0', offset: 6, value: '{oops' });
     expect(letter.reason).toMatch(/^not valid JSON/);
-    expect(summary.metrics).toMatchObject({ recordsIn: 6, late: 1, deadLetters: 1, timersFired: 4 });
+    expect(summary.metrics).toMatchObject({
+      recordsIn: 6,
+      late: 1,
+      deadLetters: 1,
+      timersFired: 4,
+    });
   });
 
   it('says what is missing when a source or sink is not bound', () => {
     expect(
       () =>
-        new JobRunner({ job: clickJob(), sources: {}, sinks: {}, backend: new MemoryStateBackend(), logger: silentLogger }),
-    ).toThrow(/source "clicks" has no connector[\s\S]*sink "counts" has no connector[\s\S]*--source <name>=<file.jsonl>/);
+        new JobRunner({
+          job: clickJob(),
+          sources: {},
+          sinks: {},
+          backend: new MemoryStateBackend(),
+          logger: silentLogger,
+        }),
+    ).toThrow(
+      /source "clicks" has no connector[\s\S]*sink "counts" has no connector[\s\S]*--source <name>=<file.jsonl>/,
+    );
   });
 
   it('reads every partition of the embedded log as its own task, and resumes from checkpoints', async () => {
@@ -80,12 +100,18 @@ describe('JobRunner', () => {
     const backend = new MemoryStateBackend();
     const clicks = Array.from({ length: 400 }, (_, i) => ({ user: `u${i % 20}`, ts: i * 10 }));
     const append = (part: Click[]) =>
-      log.append('clicks', part.map((c) => ({ key: c.user, value: JSON.stringify(c) })));
+      log.append(
+        'clicks',
+        part.map((c) => ({ key: c.user, value: JSON.stringify(c) })),
+      );
     const runner = () =>
       new JobRunner({
         job: clickJob({ bound: 10_000 }),
         sources: { clicks: new EmbeddedLogSource(log, 'clicks') },
-        sinks: { counts: new EmbeddedLogSink(log, 'counts'), late: new EmbeddedLogSink(log, 'late') },
+        sinks: {
+          counts: new EmbeddedLogSink(log, 'counts'),
+          late: new EmbeddedLogSink(log, 'late'),
+        },
         backend,
         logger: silentLogger,
         batchSize: 25,
@@ -113,7 +139,9 @@ describe('JobRunner', () => {
   });
 
   it('refuses to pretend: asking for Kafka or Redis in this build is an error', () => {
-    expect(() => resolveBackends({ KAFKA_BROKERS: 'localhost:9092' })).toThrow(/KAFKA_BROKERS is set/);
+    expect(() => resolveBackends({ KAFKA_BROKERS: 'localhost:9092' })).toThrow(
+      /KAFKA_BROKERS is set/,
+    );
     expect(resolveBackends({}).description).toMatch(/^embedded backends/);
   });
 });
@@ -121,7 +149,9 @@ describe('JobRunner', () => {
 function readTopic(log: EmbeddedLog, topic: string): unknown[] {
   const out: unknown[] = [];
   for (let p = 0; p < log.partitionCount(topic); p++) {
-    out.push(...log.read(topic, p, 0, Number.MAX_SAFE_INTEGER).records.map((r) => JSON.parse(r.value)));
+    out.push(
+      ...log.read(topic, p, 0, Number.MAX_SAFE_INTEGER).records.map((r) => JSON.parse(r.value)),
+    );
   }
   return out;
 }

@@ -1,4 +1,11 @@
-import type { ElementContext, JobSpec, ListState, MapState, RuntimeContext, ValueState } from '../src';
+import type {
+  ElementContext,
+  JobSpec,
+  ListState,
+  MapState,
+  RuntimeContext,
+  ValueState,
+} from '../src';
 import { JobHarness } from '../src/testing';
 import { MemoryStateBackend } from '../src';
 
@@ -57,10 +64,25 @@ class StateProbe {
   }
 }
 
+/** Stores a value JSON cannot hold. */
+class BigIntState {
+  private v!: ValueState<bigint>;
+  open(ctx: RuntimeContext) {
+    this.v = ctx.valueState('v');
+  }
+  processElement() {
+    this.v.update(10n);
+  }
+}
+
 const job: JobSpec = {
   name: 'State',
   sources: [
-    { name: 'ops', eventTime: { timestamp: (e: Op) => e.ts, maxOutOfOrdernessMs: 1e9 }, key: (e: Op) => e.k },
+    {
+      name: 'ops',
+      eventTime: { timestamp: (e: Op) => e.ts, maxOutOfOrdernessMs: 1e9 },
+      key: (e: Op) => e.k,
+    },
   ],
   operator: { kind: 'process', name: 'probe', input: 'ops', create: () => new StateProbe() },
   outputs: { main: 'out', deadLetters: 'dlq' },
@@ -116,7 +138,12 @@ describe('keyed state', () => {
 
   it('reads the state of a whole batch in one round trip', async () => {
     const h = await JobHarness.create({ job });
-    const batch = Array.from({ length: 200 }, (_, i) => ({ k: `k${i % 50}`, ts: 1, op: 'add' as const, v: i }));
+    const batch = Array.from({ length: 200 }, (_, i) => ({
+      k: `k${i % 50}`,
+      ts: 1,
+      op: 'add' as const,
+      v: i,
+    }));
     await h.push('ops', ...batch);
     expect(h.metrics.stateRoundTrips).toBe(1);
     await h.push('ops', ...batch);
@@ -133,7 +160,9 @@ describe('keyed state', () => {
     await h.push('ops', { k: 'a', ts: 1, op: 'set', v: 2 });
     const crashed = await h.restart();
     expect(await crashed.state('value', 'a')).toBe(1);
-    const list = await backend.openTask({ job: 'State', task: '0' }).then((t) => t.checkpoints.list());
+    const list = await backend
+      .openTask({ job: 'State', task: '0' })
+      .then((t) => t.checkpoints.list());
     expect(list.map((c) => c.id)).toEqual([1]);
     expect(list[0].positions).toEqual({ ops: 1 });
   });
@@ -162,15 +191,7 @@ describe('keyed state', () => {
         kind: 'process',
         name: 'bad',
         input: 'ops',
-        create: () => ({
-          v: undefined as unknown as ValueState<unknown>,
-          open(ctx: RuntimeContext) {
-            this.v = ctx.valueState('v');
-          },
-          processElement() {
-            this.v.update(10n);
-          },
-        }),
+        create: () => new BigIntState(),
       },
     };
     const h = await JobHarness.create({ job: bad });

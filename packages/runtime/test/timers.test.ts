@@ -54,7 +54,12 @@ describe('timers', () => {
     );
     expect(h.pendingTimers().event).toHaveLength(4);
     await h.advanceWatermark(300);
-    expect(h.output<Fired>().map((f) => `${f.key}@${f.at}`)).toEqual(['b@100', 'a@200', 'a@300', 'b@300']);
+    expect(h.output<Fired>().map((f) => `${f.key}@${f.at}`)).toEqual([
+      'b@100',
+      'a@200',
+      'a@300',
+      'b@300',
+    ]);
     await h.advanceWatermark(1000);
     expect(h.output()).toHaveLength(4);
     expect(await h.state('fired', 'b')).toBe(2);
@@ -105,7 +110,10 @@ describe('timers', () => {
   });
 
   it('a restored task equals an uninterrupted one', async () => {
-    const clicks: Click[] = Array.from({ length: 50 }, (_, i) => ({ user: `u${i % 7}`, ts: 100 * i }));
+    const clicks: Click[] = Array.from({ length: 50 }, (_, i) => ({
+      user: `u${i % 7}`,
+      ts: 100 * i,
+    }));
     const straight = await JobHarness.create({ job: clickJob() });
     for (const c of clicks) await straight.push('clicks', c);
     await straight.endOfInput();

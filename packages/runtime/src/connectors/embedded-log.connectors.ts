@@ -65,7 +65,12 @@ export class EmbeddedLogSink implements SinkConnector {
   async write(records: readonly OutRecord[]): Promise<void> {
     this.log.append(
       this.topic,
-      records.map((r) => ({ key: r.key, value: encodeJson(r.value), headers: r.headers, timestamp: r.timestamp })),
+      records.map((r) => ({
+        key: r.key,
+        value: encodeJson(r.value),
+        headers: r.headers,
+        timestamp: r.timestamp,
+      })),
     );
   }
 

@@ -36,7 +36,9 @@ export class EmbeddedLog {
 
   createTopic(name: string, partitions = this.defaultPartitions): void {
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new ConfigurationError(`topic "${name}": partitions must be a whole number >= 1, got ${partitions}`);
+      throw new ConfigurationError(
+        `topic "${name}": partitions must be a whole number >= 1, got ${partitions}`,
+      );
     }
     const existing = this.topics.get(name);
     if (existing) {
@@ -47,7 +49,10 @@ export class EmbeddedLog {
       }
       return;
     }
-    this.topics.set(name, { partitions: Array.from({ length: partitions }, () => []), sealed: false });
+    this.topics.set(name, {
+      partitions: Array.from({ length: partitions }, () => []),
+      sealed: false,
+    });
   }
 
   hasTopic(name: string): boolean {
@@ -59,19 +64,29 @@ export class EmbeddedLog {
   }
 
   /** Appends records (creating the topic if needed); returns the partition and offset of each. */
-  append(name: string, records: readonly AppendRecord[]): Array<{ partition: number; offset: number }> {
+  append(
+    name: string,
+    records: readonly AppendRecord[],
+  ): Array<{ partition: number; offset: number }> {
     if (!this.topics.has(name)) this.createTopic(name);
     const topic = this.topic(name);
-    if (topic.sealed) throw new ConfigurationError(`topic "${name}" is sealed: it takes no more records`);
+    if (topic.sealed)
+      throw new ConfigurationError(`topic "${name}" is sealed: it takes no more records`);
     const n = topic.partitions.length;
     return records.map((r) => {
       const partition =
-        r.partition ?? (r.key === undefined || r.key === null ? this.roundRobin++ % n : stableHash(r.key) % n);
+        r.partition ??
+        (r.key === undefined || r.key === null ? this.roundRobin++ % n : stableHash(r.key) % n);
       if (!(partition >= 0 && partition < n)) {
         throw new RangeError(`topic "${name}" has partitions 0..${n - 1}, not ${partition}`);
       }
       const log = topic.partitions[partition];
-      log.push({ key: r.key ?? null, value: r.value, headers: r.headers ?? {}, timestamp: r.timestamp ?? Date.now() });
+      log.push({
+        key: r.key ?? null,
+        value: r.value,
+        headers: r.headers ?? {},
+        timestamp: r.timestamp ?? Date.now(),
+      });
       return { partition, offset: log.length - 1 };
     });
   }
@@ -86,7 +101,12 @@ export class EmbeddedLog {
     return this.topic(name).sealed;
   }
 
-  read(name: string, partition: number, offset: number, max: number): { records: LogRecord[]; end: boolean } {
+  read(
+    name: string,
+    partition: number,
+    offset: number,
+    max: number,
+  ): { records: LogRecord[]; end: boolean } {
     const log = this.partition(name, partition);
     const records = log.slice(offset, offset + max);
     return { records, end: this.topic(name).sealed && offset + records.length >= log.length };

@@ -35,7 +35,8 @@ export class JsonlFileSource implements SourceConnector {
   }
 
   async open(partition: number, fromOffset: number): Promise<PartitionReader> {
-    if (partition !== 0) throw new RangeError(`file source "${this.name}" has one partition, not ${partition}`);
+    if (partition !== 0)
+      throw new RangeError(`file source "${this.name}" has one partition, not ${partition}`);
     const stream = createReadStream(this.path, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity })[Symbol.asyncIterator]();
     let lineNo = 0;
@@ -80,7 +81,9 @@ export class JsonlFileSink implements SinkConnector {
     try {
       this.handle = await fs.open(this.path, 'w');
     } catch (error) {
-      throw new ConfigurationError(`sink "${this.name}": cannot write ${this.path} (${(error as Error).message})`);
+      throw new ConfigurationError(
+        `sink "${this.name}": cannot write ${this.path} (${(error as Error).message})`,
+      );
     }
   }
 

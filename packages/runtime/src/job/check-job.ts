@@ -12,7 +12,9 @@ export function operatorInputs(job: JobSpec): readonly string[] {
 export function checkJob(job: JobSpec): void {
   const problems: string[] = [];
   if (!job.name || !/^[A-Za-z_][\w-]*$/.test(job.name)) {
-    problems.push(`job name "${job.name}" must start with a letter or '_' and hold only letters, digits, '_' or '-'`);
+    problems.push(
+      `job name "${job.name}" must start with a letter or '_' and hold only letters, digits, '_' or '-'`,
+    );
   }
   const byName = new Map<string, SourceSpec>();
   for (const source of job.sources) {
@@ -25,7 +27,9 @@ export function checkJob(job: JobSpec): void {
   if (job.sources.length === 0) problems.push('a job needs at least one source');
   const inputs = operatorInputs(job);
   if (new Set(inputs).size !== inputs.length) {
-    problems.push(`operator "${job.operator?.name}" reads source "${inputs[0]}" twice; a co-process needs two different sources`);
+    problems.push(
+      `operator "${job.operator?.name}" reads source "${inputs[0]}" twice; a co-process needs two different sources`,
+    );
   }
   for (const input of inputs) {
     const source = byName.get(input);
@@ -35,9 +39,14 @@ export function checkJob(job: JobSpec): void {
       );
       continue;
     }
-    if (!source.key) problems.push(`source "${input}" feeds keyed operator "${job.operator?.name}" but has no key selector`);
+    if (!source.key)
+      problems.push(
+        `source "${input}" feeds keyed operator "${job.operator?.name}" but has no key selector`,
+      );
     if (!source.eventTime) {
-      problems.push(`source "${input}" feeds keyed operator "${job.operator?.name}" but declares no event time`);
+      problems.push(
+        `source "${input}" feeds keyed operator "${job.operator?.name}" but declares no event time`,
+      );
     }
   }
   if (job.operator) {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- a spec holds user functions of any element type; they are typed where users write them */
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function';
 
 /** Returns a reason when the value is not a valid element, undefined when it is. */
@@ -7,7 +8,11 @@ export type Validator = (value: unknown) => string | undefined;
 export type Step =
   | { readonly kind: 'filter'; readonly name?: string; readonly fn: (value: any) => boolean }
   | { readonly kind: 'map'; readonly name?: string; readonly fn: (value: any) => unknown }
-  | { readonly kind: 'flatMap'; readonly name?: string; readonly fn: (value: any) => Iterable<unknown> };
+  | {
+      readonly kind: 'flatMap';
+      readonly name?: string;
+      readonly fn: (value: any) => Iterable<unknown>;
+    };
 
 export interface EventTimeSpec<T = any> {
   /** Event time of an element, epoch ms. */

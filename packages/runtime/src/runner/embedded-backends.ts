@@ -19,7 +19,8 @@ export function embeddedBackends(log = new EmbeddedLog()): EmbeddedBackends {
     mode: 'embedded',
     log,
     backend: new MemoryStateBackend(),
-    description: 'embedded backends (in-process log, in-memory state; set KAFKA_BROKERS and REDIS_URL for Kafka and Redis)',
+    description:
+      'embedded backends (in-process log, in-memory state; set KAFKA_BROKERS and REDIS_URL for Kafka and Redis)',
     source: (name, topic) => new EmbeddedLogSource(log, name, topic),
     sink: (name, topic) => new EmbeddedLogSink(log, name, topic),
   };
@@ -29,7 +30,10 @@ export function embeddedBackends(log = new EmbeddedLog()): EmbeddedBackends {
  * Picks the backends from the environment. This build ships the embedded ones only;
  * asking for Kafka or Redis fails loudly instead of quietly running embedded.
  */
-export function resolveBackends(env: NodeJS.ProcessEnv = process.env, log?: EmbeddedLog): EmbeddedBackends {
+export function resolveBackends(
+  env: NodeJS.ProcessEnv = process.env,
+  log?: EmbeddedLog,
+): EmbeddedBackends {
   const asked = ['KAFKA_BROKERS', 'REDIS_URL'].filter((name) => env[name]);
   if (asked.length > 0) {
     throw new ConfigurationError(

@@ -80,7 +80,12 @@ export class JobRunner {
   }
 
   /** Task watermarks and positions, for health endpoints and logs. */
-  status(): Array<{ task: string; watermark: number; positions: Record<string, number>; checkpoint: number }> {
+  status(): Array<{
+    task: string;
+    watermark: number;
+    positions: Record<string, number>;
+    checkpoint: number;
+  }> {
     return this.runs.map(({ task }) => ({
       task: task.id,
       watermark: task.watermark,
@@ -96,7 +101,11 @@ export class JobRunner {
     this.logger.info(
       `job ${job.name} starting on ${this.options.backendsDescription ?? 'custom backends'}: ` +
         `sources ${job.sources.map((s) => `${s.name} (${this.options.sources[s.name].describe()})`).join(', ')}; ` +
-        `sinks ${Object.values(this.options.sinks).map((s) => `${s.name} (${s.describe()})`).join(', ') || 'none'}; ` +
+        `sinks ${
+          Object.values(this.options.sinks)
+            .map((s) => `${s.name} (${s.describe()})`)
+            .join(', ') || 'none'
+        }; ` +
         `${this.options.backend.describe()}; ${partitions} task(s); checkpoint every ${this.checkpointInterval} ms`,
     );
     await this.router.open();
@@ -115,7 +124,9 @@ export class JobRunner {
       elapsedMs: Date.now() - started,
       metrics: this.metrics.snapshot(),
     };
-    this.logger.info(`job ${job.name} ${this.stopping ? 'stopped' : 'finished'}: ${JSON.stringify(summary.metrics)}`);
+    this.logger.info(
+      `job ${job.name} ${this.stopping ? 'stopped' : 'finished'}: ${JSON.stringify(summary.metrics)}`,
+    );
     this.router.reportUnrouted();
     return summary;
   }
@@ -127,8 +138,13 @@ export class JobRunner {
   private checkWiring(): void {
     const { job, sources, sinks } = this.options;
     const problems: string[] = [];
-    for (const s of job.sources) if (!sources[s.name]) problems.push(`source "${s.name}" has no connector`);
-    const routed = [job.outputs.main, job.outputs.deadLetters, ...Object.values(job.outputs.sideOutputs ?? {})];
+    for (const s of job.sources)
+      if (!sources[s.name]) problems.push(`source "${s.name}" has no connector`);
+    const routed = [
+      job.outputs.main,
+      job.outputs.deadLetters,
+      ...Object.values(job.outputs.sideOutputs ?? {}),
+    ];
     for (const sink of routed) {
       if (sink !== undefined && !sinks[sink]) problems.push(`sink "${sink}" has no connector`);
     }
@@ -143,7 +159,9 @@ export class JobRunner {
   /** Co-partitioning: every source of a task must have the same number of partitions. */
   private async partitionCount(): Promise<number> {
     const counts = await Promise.all(
-      this.options.job.sources.map(async (s) => [s.name, await this.options.sources[s.name].partitions()] as const),
+      this.options.job.sources.map(
+        async (s) => [s.name, await this.options.sources[s.name].partitions()] as const,
+      ),
     );
     const distinct = new Set(counts.map(([, n]) => n));
     if (distinct.size > 1 && this.options.job.operator) {
@@ -209,7 +227,8 @@ export class JobRunner {
         // Let timers, I/O and other tasks run between batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (this.clock.now() - run.lastCheckpointAt >= this.checkpointInterval) await this.checkpoint(run);
+      if (this.clock.now() - run.lastCheckpointAt >= this.checkpointInterval)
+        await this.checkpoint(run);
     }
     await this.checkpoint(run);
   }

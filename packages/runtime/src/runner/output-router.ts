@@ -1,7 +1,12 @@
 import type { SinkConnector } from '../connectors/connector';
 import type { JobSpec } from '../job/job-spec';
 import type { OutRecord } from '../records';
-import { describeStream, type DeadLetter, type Emission, type OutputStream } from '../task/output-stream';
+import {
+  describeStream,
+  type DeadLetter,
+  type Emission,
+  type OutputStream,
+} from '../task/output-stream';
 import type { Logger } from '../util/logger';
 
 const MAX_LOGGED_DEAD_LETTERS = 20;
@@ -82,7 +87,9 @@ export class OutputRouter {
         );
       }
     } else if (count === 1) {
-      this.logger.warn(`the ${name} has no sink: its records are counted, not written (route it to a sink)`);
+      this.logger.warn(
+        `the ${name} has no sink: its records are counted, not written (route it to a sink)`,
+      );
     }
   }
 }

@@ -104,7 +104,10 @@ export class KeyedStateCache {
       writes.push({
         state: id.slice(0, sep),
         key: id.slice(sep + 1),
-        entry: entry.value === undefined ? undefined : { value: entry.value, expiresAt: entry.expiresAt },
+        entry:
+          entry.value === undefined
+            ? undefined
+            : { value: entry.value, expiresAt: entry.expiresAt },
       });
     }
     return writes;
@@ -115,7 +118,12 @@ export class KeyedStateCache {
     for (const w of writes) {
       const entry = this.entries.get(refId(w.state, w.key));
       if (entry) entry.dirty = true;
-      else this.entries.set(refId(w.state, w.key), { value: w.entry?.value, expiresAt: w.entry?.expiresAt, dirty: true });
+      else
+        this.entries.set(refId(w.state, w.key), {
+          value: w.entry?.value,
+          expiresAt: w.entry?.expiresAt,
+          dirty: true,
+        });
     }
   }
 

@@ -48,14 +48,18 @@ class MemoryTask implements TaskStateStore, CheckpointStore {
       else next.set(id, text);
     }
     this.committed = next;
-    this.retained = [{ checkpoint: structuredClone(checkpoint), state: next }, ...this.retained].slice(
-      0,
-      this.retain,
-    );
+    this.retained = [
+      { checkpoint: structuredClone(checkpoint), state: next },
+      ...this.retained,
+    ].slice(0, this.retain);
   }
 
   async list(): Promise<CheckpointInfo[]> {
-    return this.retained.map(({ checkpoint: { id, takenAt, positions } }) => ({ id, takenAt, positions }));
+    return this.retained.map(({ checkpoint: { id, takenAt, positions } }) => ({
+      id,
+      takenAt,
+      positions,
+    }));
   }
 }
 

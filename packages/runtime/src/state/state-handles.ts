@@ -58,7 +58,8 @@ export class ValueStateHandle<T> extends Handle implements ValueState<T> {
     return this.read() as T | undefined;
   }
   update(value: T): void {
-    if (value === undefined) throw new TypeError(`ValueState "${this.name}": use clear() instead of update(undefined)`);
+    if (value === undefined)
+      throw new TypeError(`ValueState "${this.name}": use clear() instead of update(undefined)`);
     this.write(value);
   }
 }

@@ -14,7 +14,9 @@ export interface KeyedContextHost {
  * The context handed to user functions. One instance per task, re-pointed before each
  * call (the task runs one call at a time), so the hot path allocates nothing.
  */
-export class KeyedContextImpl implements ElementContext<unknown>, TimerContext<unknown>, TimerRegistry {
+export class KeyedContextImpl
+  implements ElementContext<unknown>, TimerContext<unknown>, TimerRegistry
+{
   key = '';
   timestamp = 0;
   input = '';
@@ -48,7 +50,8 @@ export class KeyedContextImpl implements ElementContext<unknown>, TimerContext<u
     this.host.emitKeyed(MAIN_STREAM, this.key, this.timestamp, value);
   }
   output(tag: string, value: unknown): void {
-    if (typeof tag !== 'string' || tag.length === 0) throw new TypeError('side output tag must be a non-empty string');
+    if (typeof tag !== 'string' || tag.length === 0)
+      throw new TypeError('side output tag must be a non-empty string');
     this.host.emitKeyed({ kind: 'side', tag }, this.key, this.timestamp, value);
   }
 }

@@ -1,5 +1,10 @@
 import type { JobSpec } from '../job/job-spec';
-import type { ElementContext, RuntimeContext, StateOptions, TimerContext } from '../job/process-function';
+import type {
+  ElementContext,
+  RuntimeContext,
+  StateOptions,
+  TimerContext,
+} from '../job/process-function';
 import type { KeyedStateCache } from '../state/keyed-state-cache';
 import type { StateDescriptor, StateKind } from '../state/state-descriptor';
 import { validateStateName } from '../state/state-descriptor';
@@ -26,7 +31,9 @@ export async function createKeyedOperator(
   let opening = true;
   const declare = (name: string, kind: StateKind, options?: StateOptions) => {
     if (!opening) {
-      throw new UsageError(`operator "${spec.name}": state "${name}" must be declared in open(), not while processing`);
+      throw new UsageError(
+        `operator "${spec.name}": state "${name}" must be declared in open(), not while processing`,
+      );
     }
     validateStateName(name);
     if (options?.ttlMs !== undefined && !(options.ttlMs > 0)) {
@@ -39,9 +46,12 @@ export async function createKeyedOperator(
   const runtime: RuntimeContext = {
     jobName: job.name,
     taskId,
-    valueState: (name, options) => new ValueStateHandle(cache, scope, declare(name, 'value', options).name),
-    listState: (name, options) => new ListStateHandle(cache, scope, declare(name, 'list', options).name),
-    mapState: (name, options) => new MapStateHandle(cache, scope, declare(name, 'map', options).name),
+    valueState: (name, options) =>
+      new ValueStateHandle(cache, scope, declare(name, 'value', options).name),
+    listState: (name, options) =>
+      new ListStateHandle(cache, scope, declare(name, 'list', options).name),
+    mapState: (name, options) =>
+      new MapStateHandle(cache, scope, declare(name, 'map', options).name),
     state: (d) => {
       if (d.kind === 'value') return runtime.valueState(d.name, d);
       if (d.kind === 'list') return runtime.listState(d.name, d);

@@ -15,7 +15,11 @@ export const MAIN_STREAM: OutputStream = { kind: 'main' };
 export const DEAD_LETTER_STREAM: OutputStream = { kind: 'dead-letter' };
 
 export function describeStream(stream: OutputStream): string {
-  return stream.kind === 'side' ? `side output "${stream.tag}"` : stream.kind === 'main' ? 'main output' : 'dead letters';
+  return stream.kind === 'side'
+    ? `side output "${stream.tag}"`
+    : stream.kind === 'main'
+      ? 'main output'
+      : 'dead letters';
 }
 
 /** The value of a dead-letter record: the reason and where the input came from. */

@@ -16,7 +16,12 @@ export function applySteps(steps: readonly Step[], value: unknown): unknown[] {
           for (const out of step.fn(v)) next.push(out);
         }
       } catch (error) {
-        throw new Error(`${step.kind} step "${step.name ?? `#${index + 1}`}" threw: ${errorMessage(error)}`);
+        throw new Error(
+          `${step.kind} step "${step.name ?? `#${index + 1}`}" threw: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     values = next;

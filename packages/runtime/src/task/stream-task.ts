@@ -1,7 +1,13 @@
 import type { JobSpec, SourceSpec } from '../job/job-spec';
 import { LATE_TAG } from '../job/job-spec';
 import { operatorInputs } from '../job/check-job';
-import { HEADER_ID, HEADER_OFFSET, HEADER_PARTITION, HEADER_REASON, HEADER_SOURCE } from '../records';
+import {
+  HEADER_ID,
+  HEADER_OFFSET,
+  HEADER_PARTITION,
+  HEADER_REASON,
+  HEADER_SOURCE,
+} from '../records';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import { KeyedStateCache } from '../state/keyed-state-cache';
 import type { CheckpointStore, StateBackend } from '../state/state-backend';
@@ -14,7 +20,13 @@ import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
 import { applySteps } from './steps';
-import { DEAD_LETTER_STREAM, MAIN_STREAM, type DeadLetter, type Emission, type OutputStream } from './output-stream';
+import {
+  DEAD_LETTER_STREAM,
+  MAIN_STREAM,
+  type DeadLetter,
+  type Emission,
+  type OutputStream,
+} from './output-stream';
 
 /** One decoded element of an input batch. */
 export interface InputElement {
@@ -93,7 +105,12 @@ export class StreamTask {
     const task = new StreamTask(options, stores.checkpoints, cache);
     await task.restore();
     if (options.job.operator) {
-      task.operator = await createKeyedOperator(options.job, options.taskId, cache, () => task.currentKey);
+      task.operator = await createKeyedOperator(
+        options.job,
+        options.taskId,
+        cache,
+        () => task.currentKey,
+      );
     }
     return task;
   }
@@ -252,7 +269,10 @@ export class StreamTask {
           return fail(`event time function threw: ${errorMessage(error)}`, origin);
         }
         if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-          return fail(`event time must be a finite number (epoch ms), got ${JSON.stringify(timestamp)}`, origin);
+          return fail(
+            `event time must be a finite number (epoch ms), got ${JSON.stringify(timestamp)}`,
+            origin,
+          );
         }
       }
       if (input !== undefined && spec.key) {
@@ -321,7 +341,8 @@ export class StreamTask {
       let i = 0;
       while (i < due.length) {
         const early = queue.peekDue(time);
-        const timer = early && firesBefore(early, due[i]) ? (queue.pollDue(time) as Timer) : due[i++];
+        const timer =
+          early && firesBefore(early, due[i]) ? (queue.pollDue(time) as Timer) : due[i++];
         await this.fireTimer(domain, timer);
       }
     }
@@ -345,7 +366,10 @@ export class StreamTask {
       if (done) await done;
     } catch (error) {
       const reason = `operator "${operator.name}" threw in onTimer: ${errorMessage(error)}`;
-      this.deadLetter(origin, `${domain}-timer`, -1, reason, { key: timer.key, timestamp: timer.timestamp });
+      this.deadLetter(origin, `${domain}-timer`, -1, reason, {
+        key: timer.key,
+        timestamp: timer.timestamp,
+      });
     }
   }
 
@@ -365,10 +389,19 @@ export class StreamTask {
     if (stream.kind === 'main') metrics.mainOut++;
     else if (stream.kind === 'side') metrics.countSide(stream.tag);
     const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
-    this.options.emit({ stream, record: { key, value, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } } });
+    this.options.emit({
+      stream,
+      record: { key, value, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
+    });
   }
 
-  private deadLetter(origin: string, source: string, offset: number, reason: string, value: unknown): void {
+  private deadLetter(
+    origin: string,
+    source: string,
+    offset: number,
+    reason: string,
+    value: unknown,
+  ): void {
     this.options.metrics.deadLetters++;
     const letter: DeadLetter = { reason, source, partition: this.id, offset, value };
     const [prefix, seq] = [this.outputIdPrefix, this.outputSeq];

@@ -75,7 +75,9 @@ export class JobHarness {
 
   /** Sets the watermark of one input, or of every event-time input when none is named. */
   async advanceWatermark(watermark: number, source?: string): Promise<void> {
-    const names = source ? [source] : this.options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
+    const names = source
+      ? [source]
+      : this.options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
     for (const name of names) await this.task.advanceInputWatermark(name, watermark);
   }
 
@@ -138,6 +140,10 @@ export class JobHarness {
    * from the newest checkpoint. Work after that checkpoint is lost, as in a real crash.
    */
   async restart(): Promise<JobHarness> {
-    return JobHarness.create({ ...this.options, backend: this.backend, processingTime: this.clock.now() });
+    return JobHarness.create({
+      ...this.options,
+      backend: this.backend,
+      processingTime: this.clock.now(),
+    });
   }
 }

@@ -28,7 +28,8 @@ export class TimerQueue {
   private readonly live = new Set<string>();
 
   register(key: string, timestamp: number): void {
-    if (!Number.isFinite(timestamp)) throw new RangeError(`timer timestamp must be finite, got ${timestamp}`);
+    if (!Number.isFinite(timestamp))
+      throw new RangeError(`timer timestamp must be finite, got ${timestamp}`);
     const id = timerId(key, timestamp);
     if (this.live.has(id)) return;
     this.live.add(id);
@@ -77,7 +78,9 @@ export class TimerQueue {
   }
 
   snapshot(): Timer[] {
-    return [...this.live].map(parseTimerId).sort((a, b) => (firesBefore(a, b) ? -1 : firesBefore(b, a) ? 1 : 0));
+    return [...this.live]
+      .map(parseTimerId)
+      .sort((a, b) => (firesBefore(a, b) ? -1 : firesBefore(b, a) ? 1 : 0));
   }
 
   restore(timers: readonly Timer[]): void {

@@ -48,7 +48,9 @@ export class WatermarkTracker {
   constructor(inputs: Readonly<Record<string, WatermarkPolicy>>, now: number) {
     for (const [name, policy] of Object.entries(inputs)) {
       if (!(policy.maxOutOfOrdernessMs >= 0)) {
-        throw new RangeError(`input "${name}": maxOutOfOrdernessMs must be >= 0, got ${policy.maxOutOfOrdernessMs}`);
+        throw new RangeError(
+          `input "${name}": maxOutOfOrdernessMs must be >= 0, got ${policy.maxOutOfOrdernessMs}`,
+        );
       }
       this.channels.set(name, {
         policy,
@@ -144,7 +146,10 @@ export class WatermarkTracker {
 
   private channel(input: string): Channel {
     const c = this.channels.get(input);
-    if (!c) throw new RangeError(`unknown input "${input}" (inputs: ${[...this.channels.keys()].join(', ')})`);
+    if (!c)
+      throw new RangeError(
+        `unknown input "${input}" (inputs: ${[...this.channels.keys()].join(', ')})`,
+      );
     return c;
   }
 }

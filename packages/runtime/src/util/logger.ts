@@ -13,7 +13,9 @@ export function consoleLogger(prefix = 'stream-gen', minLevel: Level = 'info'): 
   const min = LEVELS.indexOf(minLevel);
   const at = (level: Level) => (message: string) => {
     if (LEVELS.indexOf(level) >= min) {
-      process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} [${prefix}] ${message}\n`);
+      process.stderr.write(
+        `${new Date().toISOString()} ${level.toUpperCase()} [${prefix}] ${message}\n`,
+      );
     }
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
