@@ -85,3 +85,11 @@ export { runUntilSignal } from './runner/run-until-signal';
 
 export { StreamGenError, ConfigurationError, UsageError } from './util/errors';
 export { type Logger, consoleLogger, defaultLogger, silentLogger } from './util/logger';
+export { LoggingSink } from './connectors/logging.sink';
+export {
+  parseRunBindings,
+  connectorsFor,
+  type RunBindings,
+  type NamedTopics,
+} from './runner/run-bindings';
+export { launchJob, type LaunchOptions } from './runner/launch-job';

@@ -1,6 +1,6 @@
 import { EmbeddedLog, JobRunner, resolveBackends, type Logger } from '@stream-gen/runtime';
 import { generateEvents, type GeneratorOptions } from './data-generator';
-import { impressionJoinJob } from './impression-join.job';
+import { impressionJoinJob } from './impression-join.spec';
 import { joinKey, type Conversion, type Impression, type Play } from './model';
 import { referenceJoin } from './reference-join';
 

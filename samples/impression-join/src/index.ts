@@ -1,7 +1,8 @@
 export * from './model';
 export { toConversion } from './conversion';
-export { ImpressionJoiner } from './impression-joiner';
-export { impressionJoinJob, type ImpressionJoinOptions } from './impression-join.job';
+export { ImpressionJoin } from './impression-join.job';
+export { JoinConfig } from './join-config';
+export { impressionJoinJob } from './impression-join.spec';
 export {
   generateEvents,
   random,

@@ -40,13 +40,15 @@ export type OperatorSpec =
       readonly kind: 'process';
       readonly name: string;
       readonly input: string;
-      readonly create: () => KeyedProcessFunction<any, any>;
+      readonly create: () =>
+        KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
     }
   | {
       readonly kind: 'coProcess';
       readonly name: string;
       readonly inputs: readonly [string, string];
-      readonly create: () => KeyedCoProcessFunction<any, any, any>;
+      readonly create: () =>
+        KeyedCoProcessFunction<any, any, any> | Promise<KeyedCoProcessFunction<any, any, any>>;
     };
 
 export interface OutputSpec {

@@ -60,7 +60,7 @@ export async function createKeyedOperator(
   };
 
   if (spec.kind === 'process') {
-    const fn = spec.create();
+    const fn = await spec.create();
     await fn.open?.(runtime);
     opening = false;
     return {
@@ -69,7 +69,7 @@ export async function createKeyedOperator(
       onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
     };
   }
-  const fn = spec.create();
+  const fn = await spec.create();
   await fn.open?.(runtime);
   opening = false;
   return {

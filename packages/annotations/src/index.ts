@@ -1,0 +1,7 @@
+export { StreamJob, Source, Sink, CoProcess, KeyedProcess } from './job.decorators';
+export { ProcessElement, KeyBy, Timer, State, AsyncEnrich, LookupTable } from './member.decorators';
+export { readJobMetadata } from './read-metadata';
+export { toMillis, type Duration } from './duration';
+export * as MetadataKeys from './constants';
+export { DECORATOR_NAMES } from './constants';
+export type * from './metadata';

@@ -1,0 +1,36 @@
+import { OPERATOR, SINKS, SOURCES, STREAM_JOB } from './constants';
+import type {
+  CoProcessOptions,
+  KeyedProcessOptions,
+  SinkOptions,
+  SourceOptions,
+  StreamJobMetadata,
+} from './metadata';
+import { appendTo } from './record';
+
+/** Marks a class as a stream job. The name defaults to the class name. */
+export function StreamJob(options: Partial<StreamJobMetadata> = {}): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(STREAM_JOB, { ...options, name: options.name ?? target.name }, target);
+  };
+}
+
+/** Declares a named input of the job. Repeat it for each source. */
+export function Source<T = unknown>(name: string, options: SourceOptions<T> = {}): ClassDecorator {
+  return (target) => appendTo(SOURCES, target, { ...options, name });
+}
+
+/** Declares a named output of the job. Repeat it for each sink. */
+export function Sink(name: string, options: SinkOptions = {}): ClassDecorator {
+  return (target) => appendTo(SINKS, target, { ...options, name });
+}
+
+/** The class is a keyed function over two co-partitioned inputs sharing key, state and timers. */
+export function CoProcess(options: CoProcessOptions): ClassDecorator {
+  return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'coProcess' }, target);
+}
+
+/** The class is a keyed function over one input. */
+export function KeyedProcess(options: KeyedProcessOptions): ClassDecorator {
+  return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'process' }, target);
+}

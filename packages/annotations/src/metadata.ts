@@ -1,0 +1,113 @@
+import type { Duration } from './duration';
+
+/** A key or event-time selector: a pure arrow function, or a field path such as `'user.id'`. */
+export type Selector<T, R> = ((element: T) => R) | string;
+
+export interface StreamJobMetadata {
+  readonly name: string;
+  /** Sink for records that fail decoding, validation or a user function. */
+  readonly deadLetters?: string;
+  readonly checkpointInterval?: Duration;
+}
+
+export interface SourceOptions<T = unknown> {
+  /** Topic (Kafka) or embedded topic; defaults to the source name. */
+  readonly topic?: string;
+  /** Event time of an element, epoch ms. */
+  readonly eventTime?: Selector<T, number>;
+  readonly maxOutOfOrderness?: Duration;
+  readonly idleTimeout?: Duration;
+  /** The topic is already partitioned by the key the job uses: no repartition needed. */
+  readonly partitionedByKey?: boolean;
+}
+
+export interface SourceMetadata extends SourceOptions {
+  readonly name: string;
+}
+
+export interface SinkOptions {
+  readonly topic?: string;
+}
+
+export interface SinkMetadata extends SinkOptions {
+  readonly name: string;
+}
+
+export interface OperatorOptions {
+  /** Sink of the main output. */
+  readonly output?: string;
+  /** Sink per side-output tag, e.g. `{ late: 'late' }`. */
+  readonly sideOutputs?: Readonly<Record<string, string>>;
+}
+
+export interface CoProcessOptions extends OperatorOptions {
+  readonly inputs: readonly [string, string];
+}
+
+export interface KeyedProcessOptions extends OperatorOptions {
+  readonly input: string;
+}
+
+export type OperatorMetadata =
+  | ({ readonly kind: 'coProcess' } & CoProcessOptions)
+  | ({ readonly kind: 'process' } & KeyedProcessOptions);
+
+export interface HandlerMetadata {
+  readonly method: string;
+  readonly source: string;
+  readonly key?: Selector<unknown, string | number>;
+}
+
+export interface StateOptions {
+  /** State name; defaults to the property name. */
+  readonly name?: string;
+  readonly ttl?: Duration;
+}
+
+export interface StateMetadata extends StateOptions {
+  readonly property: string;
+}
+
+export type TimeDomain = 'event' | 'processing';
+
+export interface TimerMetadata {
+  readonly method: string;
+  readonly domain: TimeDomain;
+}
+
+export interface AsyncEnrichOptions {
+  /** Calls in flight at most. */
+  readonly concurrency: number;
+  /** Token bucket: calls per second, with an optional burst. */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
+  readonly timeout?: Duration;
+  readonly retries?: number;
+  /** Emit in input order (default) or as calls complete. */
+  readonly ordered?: boolean;
+}
+
+export interface AsyncEnrichMetadata extends AsyncEnrichOptions {
+  readonly method: string;
+}
+
+export interface LookupTableOptions {
+  /** Reload interval. The job does not process until the first load succeeded. */
+  readonly refresh: Duration;
+}
+
+export interface LookupTableMetadata extends LookupTableOptions {
+  readonly method: string;
+}
+
+/** Everything the decorators recorded on one class. */
+export interface JobClassMetadata {
+  readonly job?: StreamJobMetadata;
+  readonly sources: readonly SourceMetadata[];
+  readonly sinks: readonly SinkMetadata[];
+  readonly operator?: OperatorMetadata;
+  readonly handlers: readonly HandlerMetadata[];
+  readonly states: readonly StateMetadata[];
+  readonly timers: readonly TimerMetadata[];
+  readonly enrichers: readonly AsyncEnrichMetadata[];
+  readonly lookups: readonly LookupTableMetadata[];
+}

@@ -1,0 +1,43 @@
+import {
+  ENRICHERS,
+  HANDLERS,
+  KEYS,
+  LOOKUPS,
+  OPERATOR,
+  SINKS,
+  SOURCES,
+  STATES,
+  STREAM_JOB,
+  TIMERS,
+} from './constants';
+import type {
+  HandlerMetadata,
+  JobClassMetadata,
+  OperatorMetadata,
+  StreamJobMetadata,
+} from './metadata';
+import { listOf } from './record';
+
+/** Everything the decorators recorded on `target`, handlers joined with their key selectors. */
+export function readJobMetadata(target: object): JobClassMetadata {
+  const keys = new Map(
+    listOf<{ method: string; key: HandlerMetadata['key'] }>(KEYS, target).map((k) => [
+      k.method,
+      k.key,
+    ]),
+  );
+  return {
+    job: Reflect.getMetadata(STREAM_JOB, target) as StreamJobMetadata | undefined,
+    sources: listOf(SOURCES, target),
+    sinks: listOf(SINKS, target),
+    operator: Reflect.getMetadata(OPERATOR, target) as OperatorMetadata | undefined,
+    handlers: listOf<HandlerMetadata>(HANDLERS, target).map((h) => ({
+      ...h,
+      key: keys.get(h.method),
+    })),
+    states: listOf(STATES, target),
+    timers: listOf(TIMERS, target),
+    enrichers: listOf(ENRICHERS, target),
+    lookups: listOf(LOOKUPS, target),
+  };
+}

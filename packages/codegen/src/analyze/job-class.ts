@@ -1,0 +1,188 @@
+import type { ClassDeclaration, Decorator, Type } from 'ts-morph';
+import type { HandlerNode, JobGraph, SinkNode, SourceNode } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { locationOf } from './location';
+import { readMembers, type MemberAnalysis } from './members';
+import { constructorProviders, type ProviderRef } from './providers';
+import { asObject, durationOption, stringOption } from './options';
+import { readSelector, selectorText } from './selector';
+import type { StaticValue } from './static-value';
+
+/** A job read from its class: the plain graph, plus the types the emitters need. */
+export interface JobAnalysis {
+  readonly graph: JobGraph;
+  readonly classDeclaration: ClassDeclaration;
+  /** Element type per source name (from the handler reading it). */
+  readonly elementTypes: ReadonlyMap<string, Type>;
+  /** Injectable classes the job's constructor needs. */
+  readonly providers: readonly ProviderRef[];
+}
+
+const decoratorsNamed = (cls: ClassDeclaration, name: string) =>
+  cls.getDecorators().filter((d) => d.getName() === name);
+
+/** Reads one @StreamJob class. Problems local to the class are reported to `sink`. */
+export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): JobAnalysis {
+  const jobDecorator = decoratorsNamed(cls, 'StreamJob')[0];
+  const className = cls.getName() ?? 'AnonymousJob';
+  const jobOptions = asObject(
+    sink.value(jobDecorator.getArguments()[0], '@StreamJob options') ?? {},
+  );
+  const members = readMembers(cls, sink);
+  const sources = decoratorsNamed(cls, 'Source').map((d) => readSource(d, sink, members));
+  const sinks = decoratorsNamed(cls, 'Sink').map((d) => readSink(d, sink));
+  const operator = readOperator(cls, sink, members);
+  const name = stringOption(sink, jobOptions.name, '@StreamJob name', jobDecorator) ?? className;
+  const graph: JobGraph = {
+    name,
+    className,
+    classModule: cls.getSourceFile().getFilePath(),
+    deadLetters: stringOption(sink, jobOptions.deadLetters, '@StreamJob deadLetters', jobDecorator),
+    checkpointIntervalMs: durationOption(
+      sink,
+      jobOptions.checkpointInterval,
+      '@StreamJob checkpointInterval',
+      jobDecorator,
+    ),
+    sources: sources.filter((s): s is SourceNode => s !== undefined),
+    sinks: sinks.filter((s): s is SinkNode => s !== undefined),
+    operator,
+    location: locationOf(cls.getNameNode() ?? cls),
+  };
+  return {
+    graph,
+    classDeclaration: cls,
+    elementTypes: members.elementTypes,
+    providers: constructorProviders(cls, sink),
+  };
+}
+
+function readSource(
+  decorator: Decorator,
+  sink: DiagnosticsSink,
+  members: MemberAnalysis,
+): SourceNode | undefined {
+  const [nameArg, optionsArg] = decorator.getArguments();
+  const name = stringOption(sink, sink.value(nameArg, '@Source name'), '@Source name', decorator);
+  if (name === undefined) return undefined;
+  const options = asObject(sink.value(optionsArg, `@Source('${name}') options`) ?? {});
+  const where = optionsArg ?? decorator;
+  const handler = members.handlers.find((h) => h.source === name);
+  let eventTime: SourceNode['eventTime'];
+  if (options.eventTime !== undefined) {
+    const selector = readSelector(options.eventTime as StaticValue);
+    if (selector.ok) {
+      eventTime = {
+        text: selectorText(selector, members.elementTypeText.get(name)),
+        location: locationOf(where),
+      };
+    } else {
+      sink.report(
+        'SG1301',
+        `eventTime of source "${name}" is not a pure arrow function or field path: ${selector.reason}`,
+        selector.node ?? where,
+      );
+    }
+  }
+  return {
+    name,
+    topic: stringOption(sink, options.topic, `@Source('${name}') topic`, where) ?? name,
+    eventTime,
+    maxOutOfOrdernessMs:
+      durationOption(
+        sink,
+        options.maxOutOfOrderness,
+        `@Source('${name}') maxOutOfOrderness`,
+        where,
+      ) ?? 0,
+    idleTimeoutMs: durationOption(
+      sink,
+      options.idleTimeout,
+      `@Source('${name}') idleTimeout`,
+      where,
+    ),
+    partitionedByKey: options.partitionedByKey === true,
+    elementType: handler ? members.elementTypeRefs.get(name) : undefined,
+    location: locationOf(decorator),
+  };
+}
+
+function readSink(decorator: Decorator, sink: DiagnosticsSink): SinkNode | undefined {
+  const [nameArg, optionsArg] = decorator.getArguments();
+  const name = stringOption(sink, sink.value(nameArg, '@Sink name'), '@Sink name', decorator);
+  if (name === undefined) return undefined;
+  const options = asObject(sink.value(optionsArg, `@Sink('${name}') options`) ?? {});
+  return {
+    name,
+    topic:
+      stringOption(sink, options.topic, `@Sink('${name}') topic`, optionsArg ?? decorator) ?? name,
+    location: locationOf(decorator),
+  };
+}
+
+function readOperator(
+  cls: ClassDeclaration,
+  sink: DiagnosticsSink,
+  members: MemberAnalysis,
+): JobGraph['operator'] {
+  const co = decoratorsNamed(cls, 'CoProcess')[0];
+  const single = decoratorsNamed(cls, 'KeyedProcess')[0];
+  const decorator = co ?? single;
+  if (!decorator) {
+    reportWithoutKeyedContext(members, sink);
+    return undefined;
+  }
+  const options = asObject(
+    sink.value(decorator.getArguments()[0], `@${decorator.getName()} options`) ?? {},
+  );
+  let inputs: string[];
+  if (co) {
+    const raw = options.inputs;
+    inputs = Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string') : [];
+  } else {
+    inputs = typeof options.input === 'string' ? [options.input] : [];
+  }
+  const sideOutputs: Record<string, string> = {};
+  for (const [tag, target] of Object.entries(asObject(options.sideOutputs ?? {}))) {
+    if (typeof target === 'string') sideOutputs[tag] = target;
+    else sink.report('SG1002', `side output "${tag}" must name a sink (a string)`, decorator);
+  }
+  return {
+    kind: co ? 'coProcess' : 'process',
+    inputs,
+    output: stringOption(sink, options.output, `@${decorator.getName()} output`, decorator),
+    sideOutputs,
+    handlers: members.handlers as HandlerNode[],
+    states: members.states,
+    timers: members.timers,
+    location: locationOf(decorator),
+  };
+}
+
+/** Timers, state and handlers only mean something inside a keyed operator. */
+function reportWithoutKeyedContext(members: MemberAnalysis, sink: DiagnosticsSink): void {
+  const fix = 'add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class';
+  for (const t of members.timers) {
+    sink.reportAt(
+      'SG1201',
+      `@Timer '${t.method}' has no keyed context: ${fix}`,
+      t.location,
+      '@Timer'.length,
+    );
+  }
+  for (const s of members.states) {
+    sink.reportAt(
+      'SG1201',
+      `@State '${s.property}' has no keyed context: ${fix}`,
+      s.location,
+      s.property.length,
+    );
+  }
+  for (const h of members.handlers) {
+    sink.reportAt(
+      'SG1103',
+      `@ProcessElement '${h.method}' has no operator to belong to: ${fix}`,
+      h.location,
+    );
+  }
+}

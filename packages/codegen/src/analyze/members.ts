@@ -1,0 +1,210 @@
+import {
+  Node,
+  type ClassDeclaration,
+  type Decorator,
+  type MethodDeclaration,
+  type Type,
+} from 'ts-morph';
+import type { HandlerNode, StateKind, StateNode, TimerNode, TypeRef } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { checkJsonType } from './json-type';
+import { locationOf } from './location';
+import { asObject, durationOption, stringOption } from './options';
+import { readSelector, selectorText } from './selector';
+
+export interface MemberAnalysis {
+  readonly handlers: readonly HandlerNode[];
+  readonly states: readonly StateNode[];
+  readonly timers: readonly TimerNode[];
+  readonly elementTypes: ReadonlyMap<string, Type>;
+  readonly elementTypeText: ReadonlyMap<string, string>;
+  readonly elementTypeRefs: ReadonlyMap<string, TypeRef>;
+}
+
+const STATE_KINDS: Record<string, StateKind> = {
+  ValueState: 'value',
+  ListState: 'list',
+  MapState: 'map',
+};
+
+const decorator = (member: { getDecorators(): Decorator[] }, name: string) =>
+  member.getDecorators().find((d) => d.getName() === name);
+
+/** Handlers (@ProcessElement + @KeyBy), @Timer methods and @State properties of a job class. */
+export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): MemberAnalysis {
+  const handlers: HandlerNode[] = [];
+  const timers: TimerNode[] = [];
+  const elementTypes = new Map<string, Type>();
+  const elementTypeText = new Map<string, string>();
+  const elementTypeRefs = new Map<string, TypeRef>();
+
+  for (const method of cls.getMethods()) {
+    const processElement = decorator(method, 'ProcessElement');
+    const keyBy = decorator(method, 'KeyBy');
+    const timer = decorator(method, 'Timer');
+    if (keyBy && !processElement) {
+      sink.report(
+        'SG1301',
+        `@KeyBy on '${method.getName()}' needs @ProcessElement on the same method`,
+        keyBy,
+      );
+    }
+    if (processElement) {
+      const source = stringOption(
+        sink,
+        sink.value(processElement.getArguments()[0], '@ProcessElement source'),
+        '@ProcessElement source',
+        processElement,
+      );
+      if (source === undefined) continue;
+      const element = readElementType(method, source, sink);
+      if (element) {
+        elementTypes.set(source, element.type);
+        elementTypeText.set(source, element.ref.text);
+        elementTypeRefs.set(source, element.ref);
+      }
+      let key: HandlerNode['key'];
+      if (keyBy) {
+        const arg = keyBy.getArguments()[0];
+        const value = sink.value(arg, '@KeyBy selector');
+        if (value !== undefined) {
+          const selector = readSelector(value);
+          if (selector.ok)
+            key = { text: selectorText(selector, element?.ref.text), location: locationOf(arg) };
+          else {
+            sink.report(
+              'SG1301',
+              `@KeyBy must be a pure arrow function or a field path: ${selector.reason}`,
+              selector.node ?? arg,
+            );
+          }
+        }
+      }
+      handlers.push({
+        method: method.getName(),
+        source,
+        key,
+        hasKeyBy: !!keyBy,
+        location: locationOf(processElement),
+      });
+    }
+    if (timer) timers.push(readTimer(method, timer, sink));
+  }
+  return {
+    handlers,
+    states: readStates(cls, sink),
+    timers,
+    elementTypes,
+    elementTypeText,
+    elementTypeRefs,
+  };
+}
+
+function readElementType(method: MethodDeclaration, source: string, sink: DiagnosticsSink) {
+  const param = method.getParameters()[0];
+  const typeNode = param?.getTypeNode();
+  if (!param || !typeNode) {
+    sink.report(
+      'SG1102',
+      `handler '${method.getName()}' of source "${source}" must declare its element type: (element: T, ctx: ElementContext<Out>)`,
+      param ?? method.getNameNode(),
+    );
+    return undefined;
+  }
+  const type = param.getType();
+  const ref = typeRefOf(type, typeNode.getText());
+  if (ref.module === null) {
+    sink.report(
+      'SG1102',
+      `element type '${typeNode.getText()}' of handler '${method.getName()}' must be an exported interface or type alias, so the generated runner can import it`,
+      typeNode,
+    );
+    return undefined;
+  }
+  const problem = checkJsonType(type, typeNode, typeNode.getText());
+  if (problem) {
+    sink.report(
+      'SG1801',
+      `element type '${typeNode.getText()}' of source "${source}" cannot be validated: ${problem}`,
+      typeNode,
+    );
+  }
+  return { type, ref: { text: ref.text, module: ref.module } as TypeRef };
+}
+
+/**
+ * The module that exports a named type: `undefined` for built-ins and library types,
+ * `null` when it is declared in the project but not exported.
+ */
+function typeRefOf(type: Type, text: string): { text: string; module: string | undefined | null } {
+  const symbol = type.getAliasSymbol() ?? type.getSymbol();
+  const declaration = symbol?.getDeclarations()[0];
+  if (!declaration) return { text, module: undefined };
+  const file = declaration.getSourceFile();
+  if (file.isInNodeModules() || file.isDeclarationFile()) return { text, module: undefined };
+  if (Node.isInterfaceDeclaration(declaration) || Node.isTypeAliasDeclaration(declaration)) {
+    return { text, module: declaration.isExported() ? file.getFilePath() : null };
+  }
+  return { text, module: undefined };
+}
+
+function readTimer(method: MethodDeclaration, timer: Decorator, sink: DiagnosticsSink): TimerNode {
+  const domain = sink.value(timer.getArguments()[0], '@Timer domain') ?? 'event';
+  if (domain !== 'event' && domain !== 'processing') {
+    sink.report(
+      'SG1002',
+      `@Timer domain must be 'event' or 'processing', not ${JSON.stringify(domain)}`,
+      timer,
+    );
+  }
+  const first = method.getParameters()[0];
+  if (!first || !first.getType().isNumber()) {
+    sink.report(
+      'SG1102',
+      `timer handler '${method.getName()}' must take the timestamp first: (timestamp: number, ctx: TimerContext<Out>)`,
+      first ?? method.getNameNode(),
+    );
+  }
+  return {
+    method: method.getName(),
+    domain: domain === 'processing' ? 'processing' : 'event',
+    location: locationOf(timer),
+  };
+}
+
+function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
+  const states: StateNode[] = [];
+  for (const prop of cls.getProperties()) {
+    const state = decorator(prop, 'State');
+    if (!state) continue;
+    const options = asObject(sink.value(state.getArguments()[0], '@State options') ?? {});
+    const type = prop.getType();
+    const typeName = (type.getAliasSymbol() ?? type.getSymbol())?.getName() ?? '';
+    const kind = STATE_KINDS[typeName];
+    const where = prop.getTypeNode() ?? prop.getNameNode();
+    if (!kind) {
+      sink.report(
+        'SG1402',
+        `@State property '${prop.getName()}' must be typed ValueState<T>, ListState<T> or MapState<V>, not '${type.getText(prop)}'`,
+        where,
+      );
+      continue;
+    }
+    const valueType = (type.getAliasTypeArguments()[0] ?? type.getTypeArguments()[0]) as
+      Type | undefined;
+    const problem = valueType
+      ? checkJsonType(valueType, where, prop.getName())
+      : 'its type argument is missing';
+    if (problem) {
+      sink.report('SG1401', `state '${prop.getName()}' cannot be stored: ${problem}`, where);
+    }
+    states.push({
+      property: prop.getName(),
+      name: stringOption(sink, options.name, '@State name', state) ?? prop.getName(),
+      kind,
+      ttlMs: durationOption(sink, options.ttl, `@State('${prop.getName()}') ttl`, state),
+      location: locationOf(prop.getNameNode()),
+    });
+  }
+  return states;
+}

@@ -1,0 +1,40 @@
+import { toMillis, type Duration } from '@stream-gen/annotations';
+import type { Node } from 'ts-morph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import type { StaticValue } from './static-value';
+
+export type StaticObject = { readonly [key: string]: StaticValue };
+
+export function asObject(value: StaticValue): StaticObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !('node' in value)
+    ? (value as StaticObject)
+    : {};
+}
+
+/** Milliseconds of a duration option, reporting SG1002 when it is not one. */
+export function durationOption(
+  sink: DiagnosticsSink,
+  value: StaticValue,
+  what: string,
+  node: Node,
+): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return toMillis(value as Duration);
+  } catch (error) {
+    sink.report('SG1002', `${what}: ${(error as Error).message}`, node);
+    return undefined;
+  }
+}
+
+export function stringOption(
+  sink: DiagnosticsSink,
+  value: StaticValue,
+  what: string,
+  node: Node,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.length > 0) return value;
+  sink.report('SG1002', `${what} must be a non-empty string`, node);
+  return undefined;
+}

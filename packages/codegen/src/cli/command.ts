@@ -1,0 +1,17 @@
+import type { ParsedArgs } from './args';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** One `stream-gen <name>` command: usage text with an example, and what it does. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  /** Flags without a value. */
+  readonly booleans?: readonly string[];
+  /** Returns the exit code. */
+  run(args: ParsedArgs, io: Output): Promise<number>;
+}

@@ -1,0 +1,40 @@
+import { analyzeProject, loadProject } from '../analyze/analyze-project';
+import { renderGraph, type GraphFormat } from '../emit/graph.emitter';
+import { formatDiagnostics } from '../model/format-diagnostics';
+import { rejectUnknown, single, UsageFailure } from './args';
+import type { Command } from './command';
+import { projectDir } from './project-dir';
+
+const FORMATS: readonly GraphFormat[] = ['mermaid', 'dot', 'json'];
+
+export const graphCommand: Command = {
+  name: 'graph',
+  summary: 'print the topology of a job (mermaid, dot or json)',
+  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json]
+
+Example:
+  npx stream-gen graph ImpressionJoin --project samples/impression-join --format mermaid`,
+  async run(args, io) {
+    rejectUnknown(args, ['project', 'format']);
+    const [jobName] = args.positionals;
+    if (!jobName) throw new UsageFailure('name the job, e.g. stream-gen graph ImpressionJoin');
+    const format = (single(args, 'format') ?? 'mermaid') as GraphFormat;
+    if (!FORMATS.includes(format))
+      throw new UsageFailure(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+    const dir = projectDir(args);
+    const analysis = analyzeProject(loadProject(dir), dir);
+    if (analysis.diagnostics.length > 0) {
+      io.err(formatDiagnostics(analysis.diagnostics));
+      return 1;
+    }
+    const job = analysis.jobs.find((j) => j.graph.name === jobName);
+    if (!job) {
+      io.err(
+        `no job "${jobName}" in ${dir} (jobs: ${analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'})`,
+      );
+      return 1;
+    }
+    io.out(renderGraph(job.graph, format));
+    return 0;
+  },
+};

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { parseArgs, UsageFailure } from './args';
+import type { Command, Output } from './command';
+import { generateCommand } from './generate.command';
+import { graphCommand } from './graph.command';
+import { newCommand } from './new.command';
+import { runCommand } from './run.command';
+import { validateCommand } from './validate.command';
+
+const COMMANDS: readonly Command[] = [
+  newCommand,
+  generateCommand,
+  validateCommand,
+  graphCommand,
+  runCommand,
+];
+
+const HELP = `stream-gen: stateful stream processing for TypeScript
+
+Usage: stream-gen <command> [options]   (stream-gen <command> --help for details)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Example:
+  npx stream-gen new my-jobs --template joiner`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: Output): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, command.booleans ?? []);
+    if (args.flags.has('help')) {
+      io.out(command.usage);
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageFailure) {
+      io.err(`stream-gen ${name}: ${error.message}\n\nUsage: ${command.usage}`);
+      return 2;
+    }
+    io.err(`stream-gen ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: Output = {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { generate, jobFiles, writeGenerated } from '../generate';
+import { formatDiagnostics } from '../model/format-diagnostics';
+import { rejectUnknown, UsageFailure } from './args';
+import type { Command } from './command';
+import { projectDir } from './project-dir';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'generate, build and run a job (embedded unless KAFKA_BROKERS/REDIS_URL are set)',
+  usage: `stream-gen run <Job> [--project <dir>] [--source <name>=<file.jsonl>]... [--sink <name>=<file.jsonl>]...
+
+Regenerates the project's runner modules, builds it with its tsconfig.json, and
+starts the job. With every source bound to a JSON-lines file the run is bounded: it
+ends when the files are read and every timer has fired, and exits 0. Sinks not
+bound to a file are logged. Without files the job reads and writes topics named
+after its sources and sinks, on the embedded log unless KAFKA_BROKERS is set.
+
+Example:
+  npx stream-gen run ImpressionJoin --project samples/impression-join \\
+    --source impressions=a.jsonl --source plays=b.jsonl \\
+    --sink conversions=out.jsonl --sink late=late.jsonl`,
+  async run(args, io) {
+    rejectUnknown(args, ['project', 'source', 'sink']);
+    const [jobName] = args.positionals;
+    if (!jobName) throw new UsageFailure('name the job to run, e.g. stream-gen run ImpressionJoin');
+    const dir = projectDir(args);
+    const result = generate(dir);
+    if (result.diagnostics.length > 0) {
+      io.err(formatDiagnostics(result.diagnostics));
+      return 1;
+    }
+    const job = result.analysis.jobs.find((j) => j.graph.name === jobName);
+    if (!job) {
+      io.err(
+        `no job "${jobName}" in ${dir} (jobs: ${result.analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'})`,
+      );
+      return 1;
+    }
+    writeGenerated(result);
+    const built = spawnSync(process.execPath, [tscPath(dir), '-b', dir], { stdio: 'inherit' });
+    if (built.status !== 0) {
+      io.err(`building ${dir} failed (tsc -b exited ${built.status}); fix the errors above`);
+      return 1;
+    }
+    const entry = compiledPath(
+      result.analysis.project.getCompilerOptions(),
+      dir,
+      jobFiles(dir, jobName).main,
+    );
+    if (!existsSync(entry)) {
+      io.err(
+        `the build did not produce ${relative(process.cwd(), entry)}; does tsconfig.json compile src/ to an outDir?`,
+      );
+      return 1;
+    }
+    const bindings = [
+      ...(args.options.source ?? []).flatMap((b) => ['--source', resolveBinding(b)]),
+      ...(args.options.sink ?? []).flatMap((b) => ['--sink', resolveBinding(b)]),
+    ];
+    return runChild(entry, bindings);
+  },
+};
+
+function tscPath(dir: string): string {
+  return require.resolve('typescript/bin/tsc', { paths: [dir, __dirname] });
+}
+
+/** Where tsc puts the JavaScript of `file` under the project's outDir/rootDir. */
+function compiledPath(
+  options: { outDir?: string; rootDir?: string },
+  dir: string,
+  file: string,
+): string {
+  const outDir = resolve(dir, options.outDir ?? 'dist');
+  const rootDir = resolve(dir, options.rootDir ?? 'src');
+  return join(outDir, relative(rootDir, file)).replace(/\.ts$/, '.js');
+}
+
+/** Makes the file of `name=file` absolute, since the child runs from the same cwd anyway. */
+function resolveBinding(binding: string): string {
+  const match = /^([^=]+)=(.+)$/.exec(binding);
+  if (!match) throw new UsageFailure(`expected <name>=<file.jsonl>, got "${binding}"`);
+  return `${match[1]}=${resolve(match[2])}`;
+}
+
+/** Runs the job in a child process; SIGINT/SIGTERM go to it, so it stops with a final checkpoint. */
+function runChild(entry: string, args: string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      done(code ?? (signal ? 128 + 15 : 1));
+    });
+  });
+}

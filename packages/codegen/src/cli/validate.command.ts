@@ -1,0 +1,30 @@
+import { analyzeProject, loadProject } from '../analyze/analyze-project';
+import { formatDiagnostics } from '../model/format-diagnostics';
+import { rejectUnknown } from './args';
+import type { Command } from './command';
+import { projectDir } from './project-dir';
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check the decorated job classes and print every diagnostic',
+  usage: `stream-gen validate [--project <dir>]
+
+Prints each misuse as path:line:col - error SGnnnn: message, with a code frame,
+all at once; exits 1 when there is any.
+
+Example:
+  npx stream-gen validate --project samples/impression-join`,
+  async run(args, io) {
+    rejectUnknown(args, ['project']);
+    const dir = projectDir(args);
+    const analysis = analyzeProject(loadProject(dir), dir);
+    if (analysis.diagnostics.length > 0) {
+      io.err(formatDiagnostics(analysis.diagnostics));
+      return 1;
+    }
+    io.out(
+      `${analysis.jobs.length} job(s) valid: ${analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'}`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,77 @@
+import type { JobGraph } from '../model/job-graph';
+
+export type GraphFormat = 'mermaid' | 'dot' | 'json';
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly label?: string;
+}
+
+/** Nodes and edges of a job: sources -> operator -> sinks (main, side outputs, dead letters). */
+function topology(job: JobGraph): {
+  nodes: Array<{ id: string; label: string; kind: string }>;
+  edges: Edge[];
+} {
+  const nodes = [
+    ...job.sources.map((s) => ({ id: `source_${s.name}`, label: `${s.name}`, kind: 'source' })),
+    ...job.sinks.map((s) => ({ id: `sink_${s.name}`, label: `${s.name}`, kind: 'sink' })),
+  ];
+  const edges: Edge[] = [];
+  const op = job.operator;
+  if (op) {
+    const id = `op_${job.className}`;
+    nodes.push({
+      id,
+      label: `${job.className} (${op.kind === 'coProcess' ? 'keyed co-process' : 'keyed process'})`,
+      kind: 'operator',
+    });
+    for (const input of op.inputs) {
+      const handler = op.handlers.find((h) => h.source === input);
+      edges.push({
+        from: `source_${input}`,
+        to: id,
+        label: handler?.key ? `keyBy ${handler.key.text}` : undefined,
+      });
+    }
+    if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
+    for (const [tag, sink] of Object.entries(op.sideOutputs))
+      edges.push({ from: id, to: `sink_${sink}`, label: tag });
+    if (job.deadLetters)
+      edges.push({ from: id, to: `sink_${job.deadLetters}`, label: 'dead letters' });
+  }
+  return { nodes, edges };
+}
+
+const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, '_');
+const quote = (text: string) => text.replace(/"/g, "'");
+
+export function renderGraph(job: JobGraph, format: GraphFormat): string {
+  const { nodes, edges } = topology(job);
+  if (format === 'json') return JSON.stringify({ job: job.name, nodes, edges }, null, 2);
+  if (format === 'dot') {
+    const shape: Record<string, string> = { source: 'cds', sink: 'cylinder', operator: 'box' };
+    return [
+      `digraph "${job.name}" {`,
+      '  rankdir=LR;',
+      ...nodes.map((n) => `  ${safe(n.id)} [label="${quote(n.label)}", shape=${shape[n.kind]}];`),
+      ...edges.map(
+        (e) =>
+          `  ${safe(e.from)} -> ${safe(e.to)}${e.label ? ` [label="${quote(e.label)}"]` : ''};`,
+      ),
+      '}',
+    ].join('\n');
+  }
+  const open: Record<string, [string, string]> = {
+    source: ['[/', '/]'],
+    sink: ['[(', ')]'],
+    operator: ['[', ']'],
+  };
+  return [
+    'flowchart LR',
+    ...nodes.map((n) => `  ${safe(n.id)}${open[n.kind][0]}"${quote(n.label)}"${open[n.kind][1]}`),
+    ...edges.map(
+      (e) => `  ${safe(e.from)} -->${e.label ? `|"${quote(e.label)}"|` : ''} ${safe(e.to)}`,
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,309 @@
+import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
+import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
+import { buildFile, type GeneratedFile } from './generated-file';
+import { camelCase, GENERATED_HEADER, moduleSpecifier } from './naming';
+
+export interface RunnerModuleInput {
+  readonly graph: JobGraph;
+  /** Where the file goes (absolute). */
+  readonly path: string;
+  /** The validators file of this job (absolute), and the validator name per source. */
+  readonly validatorsPath: string;
+  readonly validators: ReadonlyMap<string, string>;
+  /** Injectable classes the job's constructor needs, with their modules. */
+  readonly providers: ReadonlyArray<{ readonly name: string; readonly module: string }>;
+  readonly sourceLabel: string;
+}
+
+const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * `<job>.runner.generated.ts`: the JobSpec of the job (keys, event time, validators,
+ * the operator adapter calling the user's class), and a NestJS module whose runner
+ * starts the job on bootstrap and stops it (final checkpoint) on shutdown. The user
+ * class is a transient provider: one instance per task, constructor dependencies
+ * injected by Nest.
+ */
+export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
+  const { graph } = input;
+  const name = graph.className;
+  return buildFile(input.path, GENERATED_HEADER(input.sourceLabel), (file) => {
+    addImports(file, input);
+    file.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [
+        {
+          name: `${camelCase(graph.name)}Sinks`,
+          initializer: `[${graph.sinks.map((s) => q(s.name)).join(', ')}] as const`,
+        },
+      ],
+    });
+    file.addFunction({
+      isExported: true,
+      name: `${camelCase(graph.name)}Spec`,
+      docs: [`The ${graph.name} job for the runtime; \`create\` makes one ${name} per task.`],
+      parameters: [{ name: 'create', type: `() => ${name} | Promise<${name}>` }],
+      returnType: 'JobSpec',
+      statements: (w) => writeSpec(w, graph),
+    });
+    file.addClass({
+      isExported: true,
+      name: `${name}Runner`,
+      docs: [
+        'Starts the job when the application boots; stops it with a final checkpoint on shutdown.',
+      ],
+      decorators: [{ name: 'Injectable', arguments: [] }],
+      implements: ['OnApplicationBootstrap', 'OnApplicationShutdown'],
+      properties: [
+        { name: 'runner', scope: Scope.Private, type: 'JobRunner | undefined' },
+        { name: 'result', scope: Scope.Private, type: 'Promise<RunSummary> | undefined' },
+      ],
+      ctors: [
+        {
+          parameters: [
+            { name: 'moduleRef', type: 'ModuleRef', scope: Scope.Private, isReadonly: true },
+            {
+              name: 'bindings',
+              type: 'RunBindings',
+              scope: Scope.Private,
+              isReadonly: true,
+              decorators: [{ name: 'Inject', arguments: ['RUN_BINDINGS'] }],
+            },
+          ],
+        },
+      ],
+      methods: [
+        {
+          name: 'onApplicationBootstrap',
+          returnType: 'void',
+          statements: (w) => {
+            w.writeLine('this.runner = launchJob({');
+            w.indent(() => {
+              w.writeLine(
+                `job: ${camelCase(graph.name)}Spec(() => this.moduleRef.resolve(${name}, ContextIdFactory.create())),`,
+              );
+              w.writeLine(`sinks: ${camelCase(graph.name)}Sinks,`);
+              w.writeLine(
+                `topics: { sources: ${topicMap(graph.sources)}, sinks: ${topicMap(graph.sinks)} },`,
+              );
+              w.writeLine('bindings: this.bindings,');
+              if (graph.checkpointIntervalMs !== undefined)
+                w.writeLine(`checkpointIntervalMs: ${graph.checkpointIntervalMs},`);
+            });
+            w.writeLine('});');
+            w.writeLine('this.result = this.runner.run();');
+          },
+        },
+        {
+          name: 'onApplicationShutdown',
+          isAsync: true,
+          returnType: 'Promise<void>',
+          statements: 'await this.runner?.stop();',
+        },
+        {
+          name: 'finished',
+          docs: ['Resolves when the job ended (bounded inputs) or was stopped.'],
+          returnType: 'Promise<RunSummary>',
+          statements: [
+            `if (!this.result) throw new Error('${graph.name} has not started: the application has not bootstrapped');`,
+            'return this.result;',
+          ],
+        },
+      ],
+    });
+    file.addClass({
+      isExported: true,
+      name: `${name}RunnerModule`,
+      decorators: [{ name: 'Module', arguments: ['{}'] }],
+      methods: [
+        {
+          name: 'forRoot',
+          isStatic: true,
+          docs: [
+            'Files bound by name make a bounded run; without bindings the job reads and writes topics.',
+          ],
+          parameters: [
+            {
+              name: 'bindings',
+              type: 'RunBindings',
+              initializer: '{ sourceFiles: {}, sinkFiles: {} }',
+            },
+          ],
+          returnType: 'DynamicModule',
+          statements: (w) => {
+            w.writeLine('return {');
+            w.indent(() => {
+              w.writeLine(`module: ${name}RunnerModule,`);
+              w.writeLine('providers: [');
+              w.indent(() => {
+                w.writeLine(`{ provide: ${name}, useClass: ${name}, scope: Scope.TRANSIENT },`);
+                for (const p of input.providers) w.writeLine(`${p.name},`);
+                w.writeLine('{ provide: RUN_BINDINGS, useValue: bindings },');
+                w.writeLine(`${name}Runner,`);
+              });
+              w.writeLine('],');
+              w.writeLine(`exports: [${name}Runner],`);
+            });
+            w.writeLine('};');
+          },
+        },
+      ],
+    });
+  });
+}
+
+function addImports(file: SourceFile, input: RunnerModuleInput): void {
+  const { graph } = input;
+  file.addImportDeclaration({
+    moduleSpecifier: '@nestjs/common',
+    namedImports: [
+      'Inject',
+      'Injectable',
+      'Module',
+      'Scope',
+      'type DynamicModule',
+      'type OnApplicationBootstrap',
+      'type OnApplicationShutdown',
+    ],
+  });
+  file.addImportDeclaration({
+    moduleSpecifier: '@nestjs/core',
+    namedImports: ['ContextIdFactory', 'ModuleRef'],
+  });
+  file.addImportDeclaration({
+    moduleSpecifier: '@stream-gen/runtime',
+    namedImports: [
+      'launchJob',
+      'type JobRunner',
+      'type JobSpec',
+      'type RunBindings',
+      'type RunSummary',
+    ],
+  });
+  // One import per module, names sorted: deterministic output.
+  const byModule = new Map<string, Set<string>>();
+  const add = (module: string, name: string) => {
+    const spec = moduleSpecifier(input.path, module);
+    if (!byModule.has(spec)) byModule.set(spec, new Set());
+    byModule.get(spec)?.add(name);
+  };
+  add(graph.classModule, graph.className);
+  for (const p of input.providers) add(p.module, p.name);
+  for (const s of graph.sources)
+    if (s.elementType?.module) add(s.elementType.module, `type ${s.elementType.text}`);
+  for (const [spec, names] of [...byModule].sort(([a], [b]) => a.localeCompare(b))) {
+    file.addImportDeclaration({ moduleSpecifier: spec, namedImports: [...names].sort() });
+  }
+  const validators = [...new Set(input.validators.values())].sort();
+  if (validators.length > 0) {
+    file.addImportDeclaration({
+      moduleSpecifier: moduleSpecifier(input.path, input.validatorsPath),
+      namedImports: validators,
+    });
+  }
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [
+      { name: 'RUN_BINDINGS', initializer: q(`stream-gen:${graph.name}:run-bindings`) },
+    ],
+  });
+}
+
+function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
+  w.writeLine('return {');
+  w.indent(() => {
+    w.writeLine(`name: ${q(graph.name)},`);
+    w.writeLine('sources: [');
+    w.indent(() => {
+      for (const source of graph.sources) writeSource(w, source, graph.operator);
+    });
+    w.writeLine('],');
+    if (graph.operator) writeOperator(w, graph, graph.operator);
+    w.write('outputs: {');
+    const outputs: string[] = [];
+    if (graph.operator?.output) outputs.push(`main: ${q(graph.operator.output)}`);
+    const side = Object.entries(graph.operator?.sideOutputs ?? {});
+    if (side.length > 0)
+      outputs.push(`sideOutputs: { ${side.map(([t, s]) => `${q(t)}: ${q(s)}`).join(', ')} }`);
+    if (graph.deadLetters) outputs.push(`deadLetters: ${q(graph.deadLetters)}`);
+    w.write(outputs.length > 0 ? ` ${outputs.join(', ')} ` : '');
+    w.writeLine('},');
+  });
+  w.writeLine('};');
+}
+
+function writeSource(
+  w: CodeBlockWriter,
+  source: SourceNode,
+  operator: OperatorNode | undefined,
+): void {
+  const handler = operator?.handlers.find((h) => h.source === source.name);
+  w.writeLine('{');
+  w.indent(() => {
+    w.writeLine(`name: ${q(source.name)},`);
+    if (source.validatorName) w.writeLine(`validate: ${source.validatorName},`);
+    if (source.eventTime) {
+      w.writeLine('eventTime: {');
+      w.indent(() => {
+        w.writeLine(`timestamp: ${source.eventTime?.text},`);
+        w.writeLine(`maxOutOfOrdernessMs: ${source.maxOutOfOrdernessMs},`);
+        if (source.idleTimeoutMs !== undefined)
+          w.writeLine(`idleTimeoutMs: ${source.idleTimeoutMs},`);
+      });
+      w.writeLine('},');
+    }
+    if (handler?.key) w.writeLine(`key: ${handler.key.text},`);
+  });
+  w.writeLine('},');
+}
+
+function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): void {
+  const handlerOf = (input: string) => op.handlers.find((h) => h.source === input)?.method;
+  const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
+  const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
+  w.writeLine('operator: {');
+  w.indent(() => {
+    w.writeLine(`kind: ${q(op.kind)},`);
+    w.writeLine(`name: ${q(graph.className)},`);
+    if (op.kind === 'coProcess') w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
+    else w.writeLine(`input: ${q(op.inputs[0])},`);
+    w.writeLine('create: async () => {');
+    w.indent(() => {
+      w.writeLine('const job = await create();');
+      w.writeLine('return {');
+      w.indent(() => {
+        w.writeLine('open(ctx) {');
+        w.indent(() => {
+          for (const s of op.states) {
+            const options = s.ttlMs !== undefined ? `, { ttlMs: ${s.ttlMs} }` : '';
+            w.writeLine(`job[${q(s.property)}] = ctx.${s.kind}State(${q(s.name)}${options});`);
+          }
+        });
+        w.writeLine('},');
+        op.inputs.forEach((input, i) => {
+          const method = handlerOf(input);
+          const fn = op.kind === 'coProcess' ? `processElement${i + 1}` : 'processElement';
+          w.writeLine(`${fn}: (value, ctx) => job[${q(method ?? '')}](value, ctx),`);
+        });
+        if (eventTimer || processingTimer) {
+          w.writeLine('onTimer: (timestamp, ctx) =>');
+          w.indent(() => {
+            const call = (m: string | undefined) =>
+              m ? `job[${q(m)}](timestamp, ctx)` : 'undefined';
+            w.writeLine(
+              `ctx.timeDomain === 'event' ? ${call(eventTimer)} : ${call(processingTimer)},`,
+            );
+          });
+        }
+      });
+      w.writeLine('};');
+    });
+    w.writeLine('},');
+  });
+  w.writeLine('},');
+}
+
+function topicMap(items: ReadonlyArray<{ name: string; topic: string }>): string {
+  return `{ ${items.map((i) => `${q(i.name)}: ${q(i.topic)}`).join(', ')} }`;
+}

@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { analyzeProject, loadProject, type ProjectAnalysis } from './analyze/analyze-project';
+import type { JobAnalysis } from './analyze/job-class';
+import type { GeneratedFile } from './emit/generated-file';
+import { emitMain } from './emit/main.emitter';
+import { kebabCase } from './emit/naming';
+import { emitRunnerModule } from './emit/runner-module.emitter';
+import { emitValidators } from './emit/validators.emitter';
+import type { Diagnostic } from './model/diagnostic';
+
+export interface GenerationResult {
+  readonly analysis: ProjectAnalysis;
+  /** Empty when there are diagnostics: nothing is generated from an invalid project. */
+  readonly files: readonly GeneratedFile[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly generatedDir: string;
+}
+
+/** Where generated files go in a project. */
+export const generatedDirOf = (root: string) => join(root, 'src', 'generated');
+
+/** Per job: the files' paths. */
+export function jobFiles(root: string, jobName: string) {
+  const base = join(generatedDirOf(root), kebabCase(jobName));
+  return {
+    validators: `${base}.validators.generated.ts`,
+    runner: `${base}.runner.generated.ts`,
+    main: `${base}.main.generated.ts`,
+  };
+}
+
+/** Analyzes, validates and, when the project is valid, emits every job's files (in memory). */
+export function generate(dir: string): GenerationResult {
+  const analysis = analyzeProject(loadProject(dir), dir);
+  const generatedDir = generatedDirOf(analysis.root);
+  if (analysis.diagnostics.length > 0) {
+    return { analysis, files: [], diagnostics: analysis.diagnostics, generatedDir };
+  }
+  const files = analysis.jobs.flatMap((job) => emitJob(analysis.root, job));
+  return { analysis, files, diagnostics: [], generatedDir };
+}
+
+function emitJob(root: string, job: JobAnalysis): GeneratedFile[] {
+  const paths = jobFiles(root, job.graph.name);
+  const sourceLabel = relative(root, job.graph.classModule).replace(/\\/g, '/');
+  const validators = emitValidators(job, paths.validators, sourceLabel);
+  const graph = {
+    ...job.graph,
+    sources: job.graph.sources.map((s) => ({ ...s, validatorName: validators.names.get(s.name) })),
+  };
+  return [
+    validators.file,
+    emitRunnerModule({
+      graph,
+      path: paths.runner,
+      validatorsPath: paths.validators,
+      validators: validators.names,
+      providers: job.providers,
+      sourceLabel,
+    }),
+    emitMain(graph, paths.main, paths.runner, sourceLabel),
+  ];
+}
+
+export function writeGenerated(result: GenerationResult): string[] {
+  for (const file of result.files) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.text);
+  }
+  return result.files.map((f) => f.path);
+}
+
+export interface DriftReport {
+  readonly missing: string[];
+  readonly stale: string[];
+  /** `*.generated.ts` files in the generated folder that no job produces any more. */
+  readonly orphaned: string[];
+}
+
+/** Compares what would be generated with what is on disk. */
+export function checkGenerated(result: GenerationResult): DriftReport {
+  const report: DriftReport = { missing: [], stale: [], orphaned: [] };
+  const expected = new Set(result.files.map((f) => f.path));
+  for (const file of result.files) {
+    if (!existsSync(file.path)) report.missing.push(file.path);
+    else if (readFileSync(file.path, 'utf8') !== file.text) report.stale.push(file.path);
+  }
+  if (existsSync(result.generatedDir)) {
+    for (const name of readdirSync(result.generatedDir)) {
+      const path = join(result.generatedDir, name);
+      if (name.endsWith('.generated.ts') && !expected.has(path)) report.orphaned.push(path);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,35 @@
+import type { SourceLocation } from './job-graph';
+
+/** A misuse found at build time, printed as `path:line:col - error SGnnnn: message`. */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly location: SourceLocation;
+  /** Characters to underline in the code frame (default 1). */
+  readonly length?: number;
+}
+
+/** Every diagnostic code, with what it means. Codes never change meaning once released. */
+export const DIAGNOSTIC_CODES = {
+  SG1001: 'decorator argument is not a static value',
+  SG1002: 'decorator option is invalid',
+  SG1101: '@CoProcess inputs or handlers are missing',
+  SG1102: 'handler is mistyped',
+  SG1103: 'job has no operator for its handlers, or handlers for no operator',
+  SG1201: '@Timer without a keyed context',
+  SG1202: 'more than one @Timer of the same time domain',
+  SG1301: '@KeyBy is not a pure arrow function or field path',
+  SG1302: 'keyed input has no @KeyBy',
+  SG1303: 'keyed input has no event time',
+  SG1401: 'state type cannot be serialized to JSON',
+  SG1402: '@State property is not ValueState, ListState or MapState',
+  SG1403: 'duplicate state name',
+  SG1501: 'duplicate source name',
+  SG1502: 'duplicate sink name',
+  SG1601: 'unknown source',
+  SG1602: 'unknown sink',
+  SG1701: 'duplicate job name',
+  SG1801: 'element type cannot be validated',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

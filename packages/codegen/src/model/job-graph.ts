@@ -1,0 +1,92 @@
+/** Where something is in the user's sources (1-based line and column). */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A type the generated code refers to by name, imported from the module that declares it. */
+export interface TypeRef {
+  /** The type as written in generated code, e.g. `Impression`. */
+  readonly text: string;
+  /** Absolute path of the module exporting it; undefined for built-in types. */
+  readonly module?: string;
+}
+
+/** A pure key or event-time function, as text the emitter can copy. */
+export interface SelectorCode {
+  /** An arrow function with one parameter, e.g. `(i) => i.ts`. */
+  readonly text: string;
+  readonly location: SourceLocation;
+}
+
+export interface SourceNode {
+  readonly name: string;
+  readonly topic: string;
+  readonly eventTime?: SelectorCode;
+  readonly maxOutOfOrdernessMs: number;
+  readonly idleTimeoutMs?: number;
+  readonly partitionedByKey: boolean;
+  /** Element type, from the first parameter of the handler that reads this source. */
+  readonly elementType?: TypeRef;
+  /** Name of the generated validator of the element type. */
+  readonly validatorName?: string;
+  readonly location: SourceLocation;
+}
+
+export interface SinkNode {
+  readonly name: string;
+  readonly topic: string;
+  readonly location: SourceLocation;
+}
+
+export interface HandlerNode {
+  readonly method: string;
+  readonly source: string;
+  readonly key?: SelectorCode;
+  /** True when @KeyBy is present, even if it was invalid (already reported). */
+  readonly hasKeyBy: boolean;
+  readonly location: SourceLocation;
+}
+
+export type StateKind = 'value' | 'list' | 'map';
+
+export interface StateNode {
+  readonly property: string;
+  readonly name: string;
+  readonly kind: StateKind;
+  readonly ttlMs?: number;
+  readonly location: SourceLocation;
+}
+
+export interface TimerNode {
+  readonly method: string;
+  readonly domain: 'event' | 'processing';
+  readonly location: SourceLocation;
+}
+
+export interface OperatorNode {
+  readonly kind: 'process' | 'coProcess';
+  /** Source names in input order. */
+  readonly inputs: readonly string[];
+  readonly output?: string;
+  readonly sideOutputs: Readonly<Record<string, string>>;
+  readonly handlers: readonly HandlerNode[];
+  readonly states: readonly StateNode[];
+  readonly timers: readonly TimerNode[];
+  readonly location: SourceLocation;
+}
+
+/** One @StreamJob class, read from source: what the validator checks and the emitter writes. */
+export interface JobGraph {
+  readonly name: string;
+  readonly className: string;
+  /** Absolute path of the module that declares the class. */
+  readonly classModule: string;
+  readonly deadLetters?: string;
+  readonly checkpointIntervalMs?: number;
+  readonly sources: readonly SourceNode[];
+  readonly sinks: readonly SinkNode[];
+  readonly operator?: OperatorNode;
+  readonly location: SourceLocation;
+}

@@ -1,0 +1,60 @@
+import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
+import type { JobGraph } from '../model/job-graph';
+import { validateOperator } from './validate-operator';
+
+/** Checks across the decorators of each job, and across jobs. */
+export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
+  const names = new Map<string, JobGraph>();
+  for (const job of jobs) {
+    const first = names.get(job.name);
+    if (first) {
+      sink.reportAt(
+        'SG1701',
+        `job name "${job.name}" is already used by class ${first.className}`,
+        job.location,
+      );
+    } else names.set(job.name, job);
+    validateJob(job, sink);
+  }
+}
+
+function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
+  const sources = new Set<string>();
+  for (const s of job.sources) {
+    if (sources.has(s.name))
+      sink.reportAt(
+        'SG1501',
+        `source "${s.name}" is declared twice in job ${job.name}`,
+        s.location,
+      );
+    sources.add(s.name);
+  }
+  const sinks = new Set<string>();
+  for (const s of job.sinks) {
+    if (sinks.has(s.name))
+      sink.reportAt('SG1502', `sink "${s.name}" is declared twice in job ${job.name}`, s.location);
+    sinks.add(s.name);
+  }
+  const checkSink = (name: string | undefined, role: string, location = job.location) => {
+    if (name !== undefined && !sinks.has(name)) {
+      sink.reportAt(
+        'SG1602',
+        `${role} refers to unknown sink "${name}" (declared sinks: ${list(sinks)}); add @Sink('${name}')`,
+        location,
+      );
+    }
+  };
+  checkSink(job.deadLetters, '@StreamJob deadLetters');
+  if (job.operator) {
+    checkSink(job.operator.output, 'operator output', job.operator.location);
+    for (const [tag, target] of Object.entries(job.operator.sideOutputs)) {
+      checkSink(target, `side output "${tag}"`, job.operator.location);
+    }
+  }
+  validateOperator(job, sources, sink);
+}
+
+export function list(names: Iterable<string>): string {
+  const all = [...names];
+  return all.length > 0 ? all.map((n) => `"${n}"`).join(', ') : 'none';
+}

@@ -1,0 +1,97 @@
+import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
+import type { JobGraph, OperatorNode } from '../model/job-graph';
+import { list } from './validate-jobs';
+
+/** The keyed operator: its inputs, one handler per input, keys, event time, timers, state names. */
+export function validateOperator(
+  job: JobGraph,
+  sources: ReadonlySet<string>,
+  sink: DiagnosticsSink,
+): void {
+  const op = job.operator;
+  if (!op) return;
+  const decorator = op.kind === 'coProcess' ? '@CoProcess' : '@KeyedProcess';
+  const expected = op.kind === 'coProcess' ? 2 : 1;
+  if (op.inputs.length !== expected || new Set(op.inputs).size !== expected) {
+    sink.reportAt(
+      'SG1101',
+      op.kind === 'coProcess'
+        ? `@CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got ${list(op.inputs)}`
+        : `@KeyedProcess needs its input, like input: 'events'`,
+      op.location,
+    );
+  }
+  for (const input of op.inputs) {
+    const source = job.sources.find((s) => s.name === input);
+    if (!source) {
+      sink.reportAt(
+        'SG1601',
+        `${decorator} input "${input}" is not a declared source (sources: ${list(sources)})`,
+        op.location,
+      );
+      continue;
+    }
+    const handlers = op.handlers.filter((h) => h.source === input);
+    if (handlers.length === 0) {
+      sink.reportAt(
+        'SG1101',
+        `${decorator} input "${input}" has no handler: add a method with @ProcessElement('${input}')`,
+        op.location,
+      );
+    } else if (handlers.length > 1) {
+      sink.reportAt(
+        'SG1101',
+        `input "${input}" has ${handlers.length} @ProcessElement handlers; keep one`,
+        handlers[1].location,
+      );
+    }
+    for (const handler of handlers) {
+      if (!handler.hasKeyBy) {
+        sink.reportAt(
+          'SG1302',
+          `handler '${handler.method}' of keyed input "${input}" needs @KeyBy(...) to say what its key is`,
+          handler.location,
+        );
+      }
+    }
+    if (!source.eventTime) {
+      sink.reportAt(
+        'SG1303',
+        `source "${input}" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('${input}')`,
+        source.location,
+      );
+    }
+  }
+  for (const handler of op.handlers) {
+    if (!op.inputs.includes(handler.source)) {
+      const known = sources.has(handler.source);
+      sink.reportAt(
+        known ? 'SG1103' : 'SG1601',
+        known
+          ? `@ProcessElement('${handler.source}') reads a source that is not an input of ${decorator}`
+          : `@ProcessElement('${handler.source}') refers to unknown source "${handler.source}" (sources: ${list(sources)})`,
+        handler.location,
+      );
+    }
+  }
+  checkTimersAndState(op, sink);
+}
+
+function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
+  for (const domain of ['event', 'processing'] as const) {
+    const timers = op.timers.filter((t) => t.domain === domain);
+    for (const extra of timers.slice(1)) {
+      sink.reportAt(
+        'SG1202',
+        `a second @Timer('${domain}') handler; one per time domain (see '${timers[0].method}')`,
+        extra.location,
+      );
+    }
+  }
+  const names = new Set<string>();
+  for (const state of op.states) {
+    if (names.has(state.name))
+      sink.reportAt('SG1403', `state name "${state.name}" is used twice`, state.location);
+    names.add(state.name);
+  }
+}

@@ -1,0 +1,182 @@
+import { formatDiagnostic, formatDiagnosticLine } from '../src';
+import { analyzeSource, HEADER_LINES, VIRTUAL_ROOT } from './virtual-project';
+
+/** `line:col code message` of every diagnostic, lines counted within the fixture body. */
+function diagnosticsOf(body: string): string[] {
+  return analyzeSource(body).diagnostics.map(
+    (d) => `${d.location.line - HEADER_LINES}:${d.location.column} ${d.code} ${d.message}`,
+  );
+}
+
+const coJob = (
+  members: string,
+  decorators = `@CoProcess({ inputs: ['a', 'b'], output: 'out' })`,
+) => `
+@StreamJob({ name: 'J' })
+@Source('a', { eventTime: 'ts' })
+@Source('b', { eventTime: 'ts' })
+@Sink('out')
+${decorators}
+export class J {
+${members}
+}
+`;
+
+const handlers = `
+  @ProcessElement('a')
+  @KeyBy('user')
+  onA(c: Click, ctx: ElementContext<Click>) { ctx.emit(c); }
+  @ProcessElement('b')
+  @KeyBy((c: Click) => c.user)
+  onB(c: Click, ctx: ElementContext<Click>) { ctx.emit(c); }
+`;
+
+describe('diagnostics', () => {
+  it('accepts a valid co-process job', () => {
+    expect(
+      diagnosticsOf(
+        coJob(
+          handlers +
+            `  @State() seen!: ValueState<number>;\n  @Timer() t(ts: number, ctx: TimerContext<Click>) {}`,
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('SG1101: a @CoProcess input without a handler', () => {
+    expect(diagnosticsOf(coJob(handlers.split("@ProcessElement('b')")[0]))).toEqual([
+      `6:1 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
+    ]);
+  });
+
+  it('SG1101: a @CoProcess with one input', () => {
+    expect(diagnosticsOf(coJob(handlers, `@CoProcess({ inputs: ['a'], output: 'out' })`))).toEqual([
+      `6:1 SG1101 @CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got "a"`,
+      `12:3 SG1103 @ProcessElement('b') reads a source that is not an input of @CoProcess`,
+    ]);
+  });
+
+  it('SG1102: a handler without an element type', () => {
+    expect(diagnosticsOf(coJob(handlers.replace('onB(c: Click,', 'onB(c,')))).toEqual([
+      `14:7 SG1102 handler 'onB' of source "b" must declare its element type: (element: T, ctx: ElementContext<Out>)`,
+    ]);
+  });
+
+  it('SG1102: a timer handler that does not take the timestamp first', () => {
+    expect(diagnosticsOf(coJob(handlers + `  @Timer() t(ctx: TimerContext<Click>) {}`))).toEqual([
+      `15:14 SG1102 timer handler 't' must take the timestamp first: (timestamp: number, ctx: TimerContext<Out>)`,
+    ]);
+  });
+
+  it('SG1201: a @Timer in a class without a keyed operator', () => {
+    const body = `
+@StreamJob()
+@Source('a', { eventTime: 'ts' })
+export class J {
+  @Timer() t(ts: number) {}
+}
+`;
+    expect(diagnosticsOf(body)).toEqual([
+      `5:3 SG1201 @Timer 't' has no keyed context: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
+    ]);
+  });
+
+  it('SG1301: a @KeyBy that reads something besides its parameter', () => {
+    const body =
+      `const prefix = 'x';\n` +
+      coJob(handlers.replace('(c: Click) => c.user', '(c: Click) => prefix + c.user'));
+    expect(diagnosticsOf(body)).toEqual([
+      `14:24 SG1301 @KeyBy must be a pure arrow function or a field path: it refers to 'prefix', which is not its parameter; a selector may only read the element`,
+    ]);
+  });
+
+  it('SG1301: a @KeyBy with a block body, and a bad field path', () => {
+    const bad = handlers
+      .replace('(c: Click) => c.user', '(c: Click) => { return c.user; }')
+      .replace(`@KeyBy('user')`, `@KeyBy('user-id')`);
+    expect(diagnosticsOf(coJob(bad))).toEqual([
+      `10:10 SG1301 @KeyBy must be a pure arrow function or a field path: "user-id" is not a field path (use names separated by dots, like 'user.id')`,
+      `13:24 SG1301 @KeyBy must be a pure arrow function or a field path: the arrow function must have an expression body, not a block`,
+    ]);
+  });
+
+  it('SG1302 and SG1303: keyed inputs need a key and an event time', () => {
+    const body = coJob(handlers.replace(`  @KeyBy('user')\n`, '')).replace(
+      `@Source('b', { eventTime: 'ts' })`,
+      `@Source('b')`,
+    );
+    expect(diagnosticsOf(body)).toEqual([
+      `4:1 SG1303 source "b" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('b')`,
+      `9:3 SG1302 handler 'onA' of keyed input "a" needs @KeyBy(...) to say what its key is`,
+    ]);
+  });
+
+  it('SG1401: state whose type cannot be stored as JSON', () => {
+    const members =
+      handlers +
+      `  @State() cache!: ValueState<Map<string, number>>;\n  @State() fns!: ListState<() => void>;`;
+    const found = diagnosticsOf(coJob(members));
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/^15:20 SG1401 state 'cache' cannot be stored: /);
+    expect(found[1]).toMatch(/^16:18 SG1401 state 'fns' cannot be stored: /);
+  });
+
+  it('SG1402: a @State property that is not a state type', () => {
+    expect(diagnosticsOf(coJob(handlers + `  @State() count!: number;`))).toEqual([
+      `15:20 SG1402 @State property 'count' must be typed ValueState<T>, ListState<T> or MapState<V>, not 'number'`,
+    ]);
+  });
+
+  it('SG1501 and SG1502: duplicate source and sink names', () => {
+    const body = coJob(handlers).replace(
+      `@Sink('out')`,
+      `@Sink('out')\n@Sink('out')\n@Source('a')`,
+    );
+    expect(diagnosticsOf(body)).toEqual([
+      `6:1 SG1502 sink "out" is declared twice in job J`,
+      `7:1 SG1501 source "a" is declared twice in job J`,
+    ]);
+  });
+
+  it('SG1601 and SG1602: unknown source and sink names', () => {
+    const body = coJob(
+      handlers.replace(`@ProcessElement('b')`, `@ProcessElement('c')`),
+      `@CoProcess({ inputs: ['a', 'b'], output: 'nowhere' })`,
+    );
+    expect(diagnosticsOf(body)).toEqual([
+      `6:1 SG1602 operator output refers to unknown sink "nowhere" (declared sinks: "out"); add @Sink('nowhere')`,
+      `6:1 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
+      `12:3 SG1601 @ProcessElement('c') refers to unknown source "c" (sources: "a", "b")`,
+    ]);
+  });
+
+  it('SG1001: a decorator argument that needs running code', () => {
+    const body =
+      `function topic() { return 'x'; }\n` +
+      coJob(handlers).replace(`@Sink('out')`, `@Sink('out', { topic: topic() })`);
+    expect(diagnosticsOf(body)).toEqual([
+      `6:23 SG1001 @Sink('out') options: 'topic()' is not a static value; use literals or a const declared with one`,
+    ]);
+  });
+
+  it('reports every problem at once and prints path:line:col with a code frame', () => {
+    const body = coJob(
+      handlers.replace(`@KeyBy('user')`, `@KeyBy('a b')`),
+      `@CoProcess({ inputs: ['a', 'b'], output: 'x' })`,
+    );
+    const result = analyzeSource(body);
+    expect(result.diagnostics.map((d) => d.code).sort()).toEqual(['SG1301', 'SG1602']);
+    const keyBy = result.diagnostics.find((d) => d.code === 'SG1301');
+    const line = formatDiagnosticLine(keyBy!, VIRTUAL_ROOT);
+    expect(line).toBe(
+      `src/job.ts:${10 + HEADER_LINES}:10 - error SG1301: @KeyBy must be a pure arrow function or a field path: "a b" is not a field path (use names separated by dots, like 'user.id')`,
+    );
+    const frame = formatDiagnostic(keyBy!, VIRTUAL_ROOT, () =>
+      result.project.getSourceFileOrThrow('job.ts').getFullText(),
+    );
+    expect(frame.split('\n').slice(2)).toEqual([
+      `  ${10 + HEADER_LINES} |   @KeyBy('a b')`,
+      `     |          ~~~~~`,
+    ]);
+  });
+});
