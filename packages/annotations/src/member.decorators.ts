@@ -35,7 +35,7 @@ export function State(options: StateOptions = {}): PropertyDecorator {
     appendTo(STATES, classOf(target), { ...options, property: String(property) });
 }
 
-/** The method calls an external service per element, under these limits. */
+/** The method enriches each element of `options.source` by calling a service, under these limits: `(element, signal) => Promise<Out>`. */
 export function AsyncEnrich(options: AsyncEnrichOptions): MethodDecorator {
   return (target, method) =>
     appendTo(ENRICHERS, classOf(target), { ...options, method: String(method) });

@@ -76,12 +76,18 @@ export interface TimerMetadata {
 }
 
 export interface AsyncEnrichOptions {
+  /** The source whose elements the method enriches: `(element, signal) => Promise<Out>`. */
+  readonly source: string;
+  /** Sink of the enriched elements. */
+  readonly output?: string;
   /** Calls in flight at most. */
   readonly concurrency: number;
   /** Token bucket: calls per second, with an optional burst. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
   readonly timeout?: Duration;
   readonly retries?: number;
+  /** Wait before the first retry, doubled for each next one (default 100 ms). */
+  readonly backoff?: Duration;
   /** Emit in input order (default) or as calls complete. */
   readonly ordered?: boolean;
 }

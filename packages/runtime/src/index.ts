@@ -93,3 +93,7 @@ export {
   type NamedTopics,
 } from './runner/run-bindings';
 export { launchJob, type LaunchOptions } from './runner/launch-job';
+export { AsyncCaller, type AsyncLimits, type CallResult } from './async/async-caller';
+export { TokenBucket } from './async/token-bucket';
+export { type LookupSpec } from './async/lookup-refresher';
+export type { AsyncEnrichFunction } from './job/job-spec';

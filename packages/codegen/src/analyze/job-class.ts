@@ -67,7 +67,6 @@ function readSource(
   if (name === undefined) return undefined;
   const options = asObject(sink.value(optionsArg, `@Source('${name}') options`) ?? {});
   const where = optionsArg ?? decorator;
-  const handler = members.handlers.find((h) => h.source === name);
   let eventTime: SourceNode['eventTime'];
   if (options.eventTime !== undefined) {
     const selector = readSelector(options.eventTime as StaticValue);
@@ -102,7 +101,7 @@ function readSource(
       where,
     ),
     partitionedByKey: options.partitionedByKey === true,
-    elementType: handler ? members.elementTypeRefs.get(name) : undefined,
+    elementType: members.elementTypeRefs.get(name),
     location: locationOf(decorator),
   };
 }
@@ -128,9 +127,47 @@ function readOperator(
   const co = decoratorsNamed(cls, 'CoProcess')[0];
   const single = decoratorsNamed(cls, 'KeyedProcess')[0];
   const decorator = co ?? single;
+  const [enricher, ...moreEnrichers] = members.enrichers;
+  for (const extra of moreEnrichers) {
+    sink.report(
+      'SG1002',
+      `a job has one @AsyncEnrich method; '${extra.method.getName()}' is a second one`,
+      extra.decorator,
+    );
+  }
+  if (enricher && decorator) {
+    sink.report(
+      'SG1002',
+      `@AsyncEnrich cannot be combined with @${decorator.getName()} in one job class`,
+      enricher.decorator,
+    );
+  }
+  if (!decorator && enricher) {
+    reportWithoutKeyedContext({ ...members, handlers: members.handlers }, sink);
+    return {
+      kind: 'async',
+      inputs: [enricher.handler.source],
+      output: enricher.output,
+      sideOutputs: {},
+      handlers: [enricher.handler],
+      states: [],
+      timers: [],
+      limits: enricher.limits,
+      lookups: members.lookups,
+      location: locationOf(enricher.decorator),
+    };
+  }
   if (!decorator) {
     reportWithoutKeyedContext(members, sink);
     return undefined;
+  }
+  for (const lookup of members.lookups) {
+    sink.reportAt(
+      'SG1002',
+      `@LookupTable '${lookup.method}' is only supported in an @AsyncEnrich job for now`,
+      lookup.location,
+      '@LookupTable'.length,
+    );
   }
   const options = asObject(
     sink.value(decorator.getArguments()[0], `@${decorator.getName()} options`) ?? {},
@@ -155,6 +192,7 @@ function readOperator(
     handlers: members.handlers as HandlerNode[],
     states: members.states,
     timers: members.timers,
+    lookups: members.lookups,
     location: locationOf(decorator),
   };
 }

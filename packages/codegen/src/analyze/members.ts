@@ -5,12 +5,20 @@ import {
   type MethodDeclaration,
   type Type,
 } from 'ts-morph';
-import type { HandlerNode, StateKind, StateNode, TimerNode, TypeRef } from '../model/job-graph';
+import type {
+  LookupNode,
+  HandlerNode,
+  StateKind,
+  StateNode,
+  TimerNode,
+  TypeRef,
+} from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { checkJsonType } from './json-type';
 import { locationOf } from './location';
 import { asObject, durationOption, stringOption } from './options';
 import { readSelector, selectorText } from './selector';
+import { readEnrichers, readLookups, type EnrichMember } from './async-members';
 
 export interface MemberAnalysis {
   readonly handlers: readonly HandlerNode[];
@@ -19,6 +27,8 @@ export interface MemberAnalysis {
   readonly elementTypes: ReadonlyMap<string, Type>;
   readonly elementTypeText: ReadonlyMap<string, string>;
   readonly elementTypeRefs: ReadonlyMap<string, TypeRef>;
+  readonly enrichers: readonly EnrichMember[];
+  readonly lookups: readonly LookupNode[];
 }
 
 const STATE_KINDS: Record<string, StateKind> = {
@@ -90,6 +100,15 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
     }
     if (timer) timers.push(readTimer(method, timer, sink));
   }
+  const enrichers = readEnrichers(cls, sink);
+  for (const enricher of enrichers) {
+    const element = readElementType(enricher.method, enricher.handler.source, sink);
+    if (element) {
+      elementTypes.set(enricher.handler.source, element.type);
+      elementTypeText.set(enricher.handler.source, element.ref.text);
+      elementTypeRefs.set(enricher.handler.source, element.ref);
+    }
+  }
   return {
     handlers,
     states: readStates(cls, sink),
@@ -97,10 +116,12 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
     elementTypes,
     elementTypeText,
     elementTypeRefs,
+    enrichers,
+    lookups: readLookups(cls, sink),
   };
 }
 
-function readElementType(method: MethodDeclaration, source: string, sink: DiagnosticsSink) {
+export function readElementType(method: MethodDeclaration, source: string, sink: DiagnosticsSink) {
   const param = method.getParameters()[0];
   const typeNode = param?.getTypeNode();
   if (!param || !typeNode) {

@@ -259,6 +259,7 @@ function writeSource(
 }
 
 function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): void {
+  if (op.kind === 'async') return writeAsyncOperator(w, graph, op);
   const handlerOf = (input: string) => op.handlers.find((h) => h.source === input)?.method;
   const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
   const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
@@ -306,4 +307,47 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
 
 function topicMap(items: ReadonlyArray<{ name: string; topic: string }>): string {
   return `{ ${items.map((i) => `${q(i.name)}: ${q(i.topic)}`).join(', ')} }`;
+}
+
+/** The async operator: the @AsyncEnrich method under its limits, @LookupTable loaders as lookups. */
+function writeAsyncOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): void {
+  const limits = op.limits;
+  const handler = op.handlers[0];
+  if (!limits || !handler) return;
+  const fields: string[] = [`concurrency: ${limits.concurrency}`];
+  if (limits.rateLimit) {
+    const burst = limits.rateLimit.burst !== undefined ? `, burst: ${limits.rateLimit.burst}` : '';
+    fields.push(`rateLimit: { perSecond: ${limits.rateLimit.perSecond}${burst} }`);
+  }
+  if (limits.timeoutMs !== undefined) fields.push(`timeoutMs: ${limits.timeoutMs}`);
+  if (limits.retries !== undefined) fields.push(`retries: ${limits.retries}`);
+  if (limits.backoffMs !== undefined) fields.push(`backoffMs: ${limits.backoffMs}`);
+  w.writeLine('operator: {');
+  w.indent(() => {
+    w.writeLine(`kind: 'async',`);
+    w.writeLine(`name: ${q(graph.className)},`);
+    w.writeLine(`input: ${q(op.inputs[0])},`);
+    w.writeLine(`limits: { ${fields.join(', ')} },`);
+    w.writeLine(`ordered: ${limits.ordered},`);
+    w.writeLine('create: async () => {');
+    w.indent(() => {
+      w.writeLine('const job = await create();');
+      w.writeLine('return {');
+      w.indent(() => {
+        w.writeLine(`enrich: (value, signal) => job[${q(handler.method)}](value, signal),`);
+        w.writeLine('lookups: [');
+        w.indent(() => {
+          for (const l of op.lookups) {
+            w.writeLine(
+              `{ name: ${q(l.method)}, refreshMs: ${l.refreshMs}, load: () => job[${q(l.method)}]() },`,
+            );
+          }
+        });
+        w.writeLine('],');
+      });
+      w.writeLine('};');
+    });
+    w.writeLine('},');
+  });
+  w.writeLine('},');
 }

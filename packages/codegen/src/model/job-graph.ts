@@ -65,8 +65,23 @@ export interface TimerNode {
   readonly location: SourceLocation;
 }
 
+export interface AsyncLimitsNode {
+  readonly concurrency: number;
+  readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly backoffMs?: number;
+  readonly ordered: boolean;
+}
+
+export interface LookupNode {
+  readonly method: string;
+  readonly refreshMs: number;
+  readonly location: SourceLocation;
+}
+
 export interface OperatorNode {
-  readonly kind: 'process' | 'coProcess';
+  readonly kind: 'process' | 'coProcess' | 'async';
   /** Source names in input order. */
   readonly inputs: readonly string[];
   readonly output?: string;
@@ -74,6 +89,9 @@ export interface OperatorNode {
   readonly handlers: readonly HandlerNode[];
   readonly states: readonly StateNode[];
   readonly timers: readonly TimerNode[];
+  /** For `async`: the limits of the @AsyncEnrich method (its handler is `handlers[0]`). */
+  readonly limits?: AsyncLimitsNode;
+  readonly lookups: readonly LookupNode[];
   readonly location: SourceLocation;
 }
 

@@ -10,6 +10,7 @@ export function validateOperator(
 ): void {
   const op = job.operator;
   if (!op) return;
+  if (op.kind === 'async') return validateAsync(job, op, sources, sink);
   const decorator = op.kind === 'coProcess' ? '@CoProcess' : '@KeyedProcess';
   const expected = op.kind === 'coProcess' ? 2 : 1;
   if (op.inputs.length !== expected || new Set(op.inputs).size !== expected) {
@@ -93,5 +94,28 @@ function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
     if (names.has(state.name))
       sink.reportAt('SG1403', `state name "${state.name}" is used twice`, state.location);
     names.add(state.name);
+  }
+}
+
+function validateAsync(
+  job: JobGraph,
+  op: OperatorNode,
+  sources: ReadonlySet<string>,
+  sink: DiagnosticsSink,
+): void {
+  const input = op.inputs[0];
+  if (!sources.has(input)) {
+    sink.reportAt(
+      'SG1601',
+      `@AsyncEnrich source "${input}" is not a declared source (sources: ${list(sources)})`,
+      op.location,
+    );
+  }
+  for (const extra of job.sources.filter((s) => s.name !== input)) {
+    sink.reportAt(
+      'SG1103',
+      `source "${extra.name}" is not read: @AsyncEnrich reads "${input}" only`,
+      extra.location,
+    );
   }
 }

@@ -122,8 +122,9 @@ const MAX_DEPTH = 32;
 const ANONYMOUS_SYMBOLS = new Set(['__type', '__object']);
 
 interface InProgress {
-  readonly name: string;
-  recursive: boolean;
+  readonly type: Type;
+  /** Set when the type turns out to be recursive: the name its refs use. */
+  name?: string;
 }
 
 class ShapeConverter {
@@ -149,15 +150,15 @@ class ShapeConverter {
     const key = type.compilerType;
     const open = this.inProgress.get(key);
     if (open !== undefined) {
-      open.recursive = true;
+      open.name ??= this.recursionName(open.type);
       return { kind: 'ref', name: open.name };
     }
-    const entry: InProgress = { name: this.recursionName(type), recursive: false };
+    const entry: InProgress = { type };
     this.inProgress.set(key, entry);
     this.depth++;
     try {
       const shape = this.convertComposite(type, path);
-      return entry.recursive ? { kind: 'recursive', name: entry.name, shape } : shape;
+      return entry.name !== undefined ? { kind: 'recursive', name: entry.name, shape } : shape;
     } finally {
       this.depth--;
       this.inProgress.delete(key);
@@ -288,7 +289,7 @@ class ShapeConverter {
       // class instances and objects with behaviour never come out of JSON.parse
       return this.problem(
         path,
-        `${name ?? 'object type'} has method ${method.getName()}(), objects with methods cannot be validated from JSON`,
+        `${name ?? 'object'} has method ${method.getName()}(): objects with methods (class instances) cannot be validated from JSON`,
       );
     }
     const fields: FieldShape[] = [];

@@ -25,7 +25,7 @@ export function writeValidators(specs: readonly ValidatorSpec[]): string {
 
 /** As {@link writeValidators}, into an existing writer (the helpers it defines are module-level). */
 export function writeValidatorsTo(writer: CodeBlockWriter, specs: readonly ValidatorSpec[]): void {
-  const module = new ModuleState(writer, specs);
+  const state = new ModuleState(writer, specs);
   specs.forEach((spec, i) => {
     if (i > 0) writer.blankLine();
     const what = describeShape(spec.shape).replace(/\*\//g, '*\\/');
@@ -36,12 +36,12 @@ export function writeValidatorsTo(writer: CodeBlockWriter, specs: readonly Valid
       .write(`export function ${spec.functionName}(value: unknown): string | undefined`)
       .block(() => {
         if (acceptsAnything(spec.shape)) writer.writeLine('void value; // any value is valid');
-        new FunctionEmitter(module, new Map()).check(spec.shape, 'value', Path.root);
+        new FunctionEmitter(state, new Map()).check(spec.shape, 'value', Path.root);
         writer.writeLine('return undefined;');
       });
-    module.writePendingHelpers();
+    state.writePendingHelpers();
   });
-  module.writeUtilities();
+  state.writeUtilities();
 }
 
 /** The runtime helpers the generated checks may call; only the used ones are written. */
@@ -340,8 +340,9 @@ class FunctionEmitter {
     const arrays = options.filter((_, i) => kinds[i] === 'array');
     const objects = options.filter((_, i) => kinds[i] === 'object');
     const scalars = options.filter((_, i) => kinds[i] === 'scalar');
-    const fail = this.unionFailure(options, v, path);
-    if (kinds.includes('union')) return this.tryEach(options, v, path, describeShape(shape));
+    const expected = describeShape(shape);
+    const fail = this.unionFailure(options, expected, v, path);
+    if (kinds.includes('union')) return this.tryEach(options, v, path, expected);
 
     const notScalar = scalars.map((option) => scalarMismatch(option, v)).join(' && ');
     if (arrays.length === 0 && objects.length === 0) {
@@ -352,18 +353,18 @@ class FunctionEmitter {
     const dispatch = () => {
       if (arrays.length > 0 && objects.length > 0) {
         this.writer.writeLine(`if (Array.isArray(${v})) {`);
-        this.writer.indent(() => this.alternatives(arrays, v, path, 'array'));
+        this.writer.indent(() => this.alternatives(arrays, v, path, 'array', expected));
         this.writer.writeLine(`} else if (${isRecord}(${v})) {`);
-        this.writer.indent(() => this.alternatives(objects, v, path, 'object'));
+        this.writer.indent(() => this.alternatives(objects, v, path, 'object', expected));
         this.writer.writeLine('} else {');
         this.writer.indent(() => this.writer.writeLine(`return ${fail};`));
         this.writer.writeLine('}');
       } else if (arrays.length > 0) {
         this.writer.writeLine(`if (!Array.isArray(${v})) return ${fail};`);
-        this.alternatives(arrays, v, path, 'array');
+        this.alternatives(arrays, v, path, 'array', expected);
       } else {
         this.writer.writeLine(`if (!${isRecord}(${v})) return ${fail};`);
-        this.alternatives(objects, v, path, 'object');
+        this.alternatives(objects, v, path, 'object', expected);
       }
     };
     if (scalars.length === 0) dispatch();
@@ -376,11 +377,12 @@ class FunctionEmitter {
     v: string,
     path: Path,
     known: 'array' | 'object',
+    expected: string,
   ): void {
     if (options.length === 1) return this.check(options[0], v, path, known);
     const objects = options.map((option) => this.resolve(option)) as ObjectShape[];
     const discriminant = known === 'object' ? findDiscriminant(objects) : undefined;
-    if (discriminant === undefined) return this.tryEach(options, v, path);
+    if (discriminant === undefined) return this.tryEach(options, v, path, expected);
 
     const d = this.local('d');
     const fieldPath = path.field(discriminant);
@@ -392,26 +394,26 @@ class FunctionEmitter {
       this.writer.writeLine(`${i === 0 ? 'if' : '} else if'} (${test}) {`);
       this.writer.indent(() => this.check(option, v, path, 'object', discriminant));
     });
-    const expected = values
+    const choices = values
       .flat()
       .map((value) => JSON.stringify(value))
       .join(' | ');
     this.writer.writeLine('} else {');
     this.writer.indent(() =>
       this.writer.writeLine(
-        `return ${this.reason(fieldPath, `expected one of ${expected}, got `, this.valueOf(d))};`,
+        `return ${this.reason(fieldPath, `expected one of ${choices}, got `, this.valueOf(d))};`,
       ),
     );
     this.writer.writeLine('}');
   }
 
   /** Runs each option's helper until one accepts; if none does, reports every option's reason. */
-  private tryEach(options: readonly Shape[], v: string, path: Path): void {
+  private tryEach(options: readonly Shape[], v: string, path: Path, expected: string): void {
     const p = this.pathVariable(path);
     const labels = options.map(describeShape);
     const unique = new Set(labels).size === labels.length;
     const results: string[] = [];
-    options.forEach((option, i) => {
+    options.forEach((option) => {
       const helper =
         option.kind === 'ref'
           ? this.binding(option.name).helper
@@ -435,17 +437,16 @@ class FunctionEmitter {
     const pathParts = path.isStatic() ? path.parts : [{ code: p }];
     const reason = concat([
       ...pathParts,
-      { text: `: matches none of ${labels.join(' | ')}` },
+      { text: `: matches no option of ${expected}` },
       ...details,
     ]);
     this.writer.writeLine(`if (${results[results.length - 1]} !== undefined) return ${reason};`);
   }
 
-  private unionFailure(options: readonly Shape[], v: string, path: Path): string {
+  private unionFailure(options: readonly Shape[], expected: string, v: string, path: Path): string {
     const literals = options.some((option) => option.kind === 'literal');
     const onlyLiterals =
       literals && options.every((option) => option.kind === 'literal' || option.kind === 'null');
-    const expected = options.map((option) => describeShape(option)).join(' | ');
     return this.reason(
       path,
       `expected ${onlyLiterals ? 'one of ' : ''}${expected}, got `,

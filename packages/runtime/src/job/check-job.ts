@@ -5,8 +5,12 @@ import type { JobSpec, SourceSpec } from './job-spec';
 export function operatorInputs(job: JobSpec): readonly string[] {
   const op = job.operator;
   if (!op) return [];
-  return op.kind === 'process' ? [op.input] : op.inputs;
+  return op.kind === 'coProcess' ? op.inputs : [op.input];
 }
+
+/** Keyed operators need keys and event time on their inputs; the async operator does not. */
+export const isKeyed = (job: JobSpec) =>
+  job.operator !== undefined && job.operator.kind !== 'async';
 
 /** Rejects a job spec that cannot run, listing every problem at once. */
 export function checkJob(job: JobSpec): void {
@@ -33,6 +37,7 @@ export function checkJob(job: JobSpec): void {
   }
   for (const input of inputs) {
     const source = byName.get(input);
+    if (source && !isKeyed(job)) continue;
     if (!source) {
       problems.push(
         `operator "${job.operator?.name}" reads unknown source "${input}" (sources: ${[...byName.keys()].join(', ') || 'none'})`,

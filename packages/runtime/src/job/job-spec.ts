@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- a spec holds user functions of any element type; they are typed where users write them */
+import type { AsyncLimits } from '../async/async-caller';
+import type { LookupSpec } from '../async/lookup-refresher';
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function';
 
 /** Returns a reason when the value is not a valid element, undefined when it is. */
@@ -35,6 +37,13 @@ export interface SourceSpec<T = any> {
   readonly key?: (value: T) => string;
 }
 
+/** Calls an external service per element, under limits (pattern 3, the enricher). */
+export interface AsyncEnrichFunction<IN, OUT> {
+  enrich(value: IN, signal: AbortSignal): Promise<OUT>;
+  /** Side inputs loaded before the first element and refreshed on their intervals. */
+  readonly lookups?: readonly LookupSpec[];
+}
+
 export type OperatorSpec =
   | {
       readonly kind: 'process';
@@ -49,6 +58,15 @@ export type OperatorSpec =
       readonly inputs: readonly [string, string];
       readonly create: () =>
         KeyedCoProcessFunction<any, any, any> | Promise<KeyedCoProcessFunction<any, any, any>>;
+    }
+  | {
+      readonly kind: 'async';
+      readonly name: string;
+      readonly input: string;
+      readonly limits: AsyncLimits;
+      /** Emit in input order (default) or as calls complete. */
+      readonly ordered?: boolean;
+      readonly create: () => AsyncEnrichFunction<any, any> | Promise<AsyncEnrichFunction<any, any>>;
     };
 
 export interface OutputSpec {

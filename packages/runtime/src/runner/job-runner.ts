@@ -115,7 +115,10 @@ export class JobRunner {
       await Promise.all(this.runs.map((run) => this.loop(run)));
     } finally {
       if (progress) clearInterval(progress);
-      for (const run of this.runs) for (const reader of run.readers.values()) await reader.close();
+      for (const run of this.runs) {
+        run.task.close();
+        for (const reader of run.readers.values()) await reader.close();
+      }
       await this.router.close();
     }
     const summary: RunSummary = {

@@ -26,7 +26,8 @@ export async function createKeyedOperator(
   currentKey: () => string,
 ): Promise<KeyedOperator> {
   const spec = job.operator;
-  if (!spec) throw new UsageError(`job "${job.name}" has no keyed operator`);
+  if (!spec || spec.kind === 'async')
+    throw new UsageError(`job "${job.name}" has no keyed operator`);
   const scope = { currentKey };
   let opening = true;
   const declare = (name: string, kind: StateKind, options?: StateOptions) => {

@@ -19,6 +19,7 @@ import type { Logger } from '../util/logger';
 import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
+import { openAsyncOperator, type AsyncOperator } from './async-operator';
 import { applySteps } from './steps';
 import {
   DEAD_LETTER_STREAM,
@@ -72,6 +73,7 @@ export class StreamTask {
   private readonly watermarks: WatermarkTracker;
   private readonly cache: KeyedStateCache;
   private operator: KeyedOperator | undefined;
+  private asyncOperator: AsyncOperator | undefined;
   private lastCheckpointId = 0;
   private currentKey = '';
   private outputSeq = 0;
@@ -104,7 +106,10 @@ export class StreamTask {
     const cache = new KeyedStateCache(stores.state, options.clock);
     const task = new StreamTask(options, stores.checkpoints, cache);
     await task.restore();
-    if (options.job.operator) {
+    const spec = options.job.operator;
+    if (spec?.kind === 'async') {
+      task.asyncOperator = await openAsyncOperator(spec, options.logger);
+    } else if (spec) {
       task.operator = await createKeyedOperator(
         options.job,
         options.taskId,
@@ -155,7 +160,9 @@ export class StreamTask {
       this.prepare(spec, input, element, now, ready);
     }
     if (spec.eventTime) this.watermarks.touch(source, now);
-    if (input === undefined || !this.operator) {
+    if (input !== undefined && this.asyncOperator) {
+      await this.enrich(source, ready);
+    } else if (input === undefined || !this.operator) {
       for (const r of ready) {
         this.setOrigin(r.origin);
         this.emitRecord(MAIN_STREAM, null, r.timestamp, r.value);
@@ -165,6 +172,11 @@ export class StreamTask {
       for (const r of ready) await this.runElement(source, r);
     }
     await this.advance(now);
+  }
+
+  /** Releases what the task holds besides state (lookup refresh timers). */
+  close(): void {
+    this.asyncOperator?.close();
   }
 
   /** The source reached its end: its watermark becomes the end of time. */
@@ -302,6 +314,28 @@ export class StreamTask {
     const before = this.cache.roundTrips;
     await this.cache.prefetch(keys);
     this.options.metrics.stateRoundTrips += this.cache.roundTrips - before;
+  }
+
+  private async enrich(source: string, ready: readonly ReadyElement[]): Promise<void> {
+    const operator = this.asyncOperator as AsyncOperator;
+    await operator.enrichBatch(
+      ready.map((r) => r.value),
+      (i, result) => {
+        const r = ready[i];
+        if (result.ok) {
+          this.setOrigin(r.origin);
+          this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
+        } else {
+          this.deadLetter(
+            r.origin,
+            source,
+            r.offset,
+            `enrichment "${operator.name}" ${result.reason}`,
+            r.value,
+          );
+        }
+      },
+    );
   }
 
   private async runElement(source: string, r: ReadyElement): Promise<void> {

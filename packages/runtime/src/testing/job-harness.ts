@@ -131,6 +131,11 @@ export class JobHarness {
     return this.task.pendingTimers();
   }
 
+  /** Stops lookup refreshes and other timers of the task. */
+  close(): void {
+    this.task.close();
+  }
+
   checkpoint(): Promise<TaskCheckpoint> {
     return this.task.checkpoint();
   }

@@ -1,0 +1,105 @@
+import type { ClassDeclaration, Decorator, MethodDeclaration } from 'ts-morph';
+import type { AsyncLimitsNode, HandlerNode, LookupNode } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { locationOf } from './location';
+import { asObject, durationOption, stringOption, type StaticObject } from './options';
+
+export interface EnrichMember {
+  readonly handler: HandlerNode;
+  readonly limits: AsyncLimitsNode;
+  readonly output?: string;
+  readonly method: MethodDeclaration;
+  readonly decorator: Decorator;
+}
+
+/** The @AsyncEnrich methods of a class (one is allowed; more are reported by the validator). */
+export function readEnrichers(cls: ClassDeclaration, sink: DiagnosticsSink): EnrichMember[] {
+  const found: EnrichMember[] = [];
+  for (const method of cls.getMethods()) {
+    const decorator = method.getDecorators().find((d) => d.getName() === 'AsyncEnrich');
+    if (!decorator) continue;
+    const options = asObject(sink.value(decorator.getArguments()[0], '@AsyncEnrich options') ?? {});
+    const source = stringOption(sink, options.source, '@AsyncEnrich source', decorator);
+    if (source === undefined) continue;
+    found.push({
+      handler: {
+        method: method.getName(),
+        source,
+        hasKeyBy: false,
+        location: locationOf(decorator),
+      },
+      limits: readLimits(options, decorator, sink),
+      output: stringOption(sink, options.output, '@AsyncEnrich output', decorator),
+      method,
+      decorator,
+    });
+  }
+  return found;
+}
+
+function readLimits(
+  options: StaticObject,
+  decorator: Decorator,
+  sink: DiagnosticsSink,
+): AsyncLimitsNode {
+  const count = (value: unknown, what: string, min: number): number | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
+    sink.report(
+      'SG1002',
+      `@AsyncEnrich ${what} must be a whole number >= ${min}, got ${JSON.stringify(value)}`,
+      decorator,
+    );
+    return undefined;
+  };
+  const concurrency = count(options.concurrency, 'concurrency', 1);
+  if (options.concurrency === undefined)
+    sink.report('SG1002', '@AsyncEnrich needs concurrency (calls in flight at most)', decorator);
+  const rate = asObject(options.rateLimit ?? {});
+  let rateLimit: AsyncLimitsNode['rateLimit'];
+  if (options.rateLimit !== undefined) {
+    const perSecond = rate.perSecond;
+    if (typeof perSecond !== 'number' || !(perSecond > 0)) {
+      sink.report('SG1002', '@AsyncEnrich rateLimit.perSecond must be a number > 0', decorator);
+    } else {
+      rateLimit = { perSecond, burst: count(rate.burst, 'rateLimit.burst', 1) };
+    }
+  }
+  return {
+    concurrency: concurrency ?? 1,
+    rateLimit,
+    timeoutMs: durationOption(sink, options.timeout, '@AsyncEnrich timeout', decorator),
+    retries: count(options.retries, 'retries', 0),
+    backoffMs: durationOption(sink, options.backoff, '@AsyncEnrich backoff', decorator),
+    ordered: options.ordered !== false,
+  };
+}
+
+/** @LookupTable loaders: `load(): Promise<void>`, reloaded every `refresh`. */
+export function readLookups(cls: ClassDeclaration, sink: DiagnosticsSink): LookupNode[] {
+  const lookups: LookupNode[] = [];
+  for (const method of cls.getMethods()) {
+    const decorator = method.getDecorators().find((d) => d.getName() === 'LookupTable');
+    if (!decorator) continue;
+    const options = asObject(sink.value(decorator.getArguments()[0], '@LookupTable options') ?? {});
+    const refreshMs = durationOption(sink, options.refresh, '@LookupTable refresh', decorator);
+    if (refreshMs === undefined || refreshMs <= 0) {
+      if (options.refresh === undefined)
+        sink.report(
+          'SG1002',
+          `@LookupTable on '${method.getName()}' needs refresh, like '5m'`,
+          decorator,
+        );
+      continue;
+    }
+    if (method.getParameters().length > 0) {
+      sink.report(
+        'SG1102',
+        `lookup loader '${method.getName()}' must take no parameters: load(): Promise<void>`,
+        method.getNameNode(),
+      );
+    }
+    lookups.push({ method: method.getName(), refreshMs, location: locationOf(decorator) });
+  }
+  return lookups;
+}
