@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { parseArgs, UsageFailure } from './args';
 import type { Command, Output } from './command';
 import { generateCommand } from './generate.command';
@@ -54,7 +53,8 @@ export async function main(argv: readonly string[], io: Output): Promise<number>
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and sets the exit code. */
+export function runCli(): void {
   const io: Output = {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
@@ -69,3 +69,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

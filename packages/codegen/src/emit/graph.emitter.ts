@@ -23,7 +23,7 @@ function topology(job: JobGraph): {
     const id = `op_${job.className}`;
     nodes.push({
       id,
-      label: `${job.className} (${op.kind === 'coProcess' ? 'keyed co-process' : 'keyed process'})`,
+      label: `${job.className} (${operatorKind(job)})`,
       kind: 'operator',
     });
     for (const input of op.inputs) {
@@ -44,7 +44,7 @@ function topology(job: JobGraph): {
 }
 
 const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, '_');
-const quote = (text: string) => text.replace(/"/g, "'");
+const quote = (text: string) => text.replace(/["`]/g, "'");
 
 export function renderGraph(job: JobGraph, format: GraphFormat): string {
   const { nodes, edges } = topology(job);
@@ -74,4 +74,12 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
       (e) => `  ${safe(e.from)} -->${e.label ? `|"${quote(e.label)}"|` : ''} ${safe(e.to)}`,
     ),
   ].join('\n');
+}
+
+function operatorKind(job: JobGraph): string {
+  const op = job.operator;
+  if (op?.kind === 'coProcess') return 'keyed co-process';
+  if (op?.kind === 'process') return 'keyed process';
+  const rate = op?.limits?.rateLimit ? `, ${op.limits.rateLimit.perSecond}/s` : '';
+  return `async enrich, concurrency ${op?.limits?.concurrency}${rate}`;
 }

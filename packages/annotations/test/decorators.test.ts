@@ -1,0 +1,78 @@
+import {
+  AsyncEnrich,
+  CoProcess,
+  KeyBy,
+  LookupTable,
+  ProcessElement,
+  readJobMetadata,
+  Sink,
+  Source,
+  State,
+  StreamJob,
+  Timer,
+  toMillis,
+} from '../src';
+
+interface Click {
+  user: string;
+  ts: number;
+}
+
+@StreamJob({ deadLetters: 'dlq' })
+@Source<Click>('a', { eventTime: 'ts', maxOutOfOrderness: '5s' })
+@Source<Click>('b', { eventTime: (c) => c.ts })
+@Sink('out')
+@Sink('dlq')
+@CoProcess({ inputs: ['a', 'b'], output: 'out' })
+class Joined {
+  @State({ ttl: '1h' }) seen!: unknown;
+
+  @ProcessElement('a')
+  @KeyBy('user')
+  onA(_c: Click) {}
+
+  @KeyBy((c: Click) => c.user)
+  @ProcessElement('b')
+  onB(_c: Click) {}
+
+  @Timer('processing')
+  onTimer(_ts: number) {}
+}
+
+class Enricher {
+  @LookupTable({ refresh: '1m' })
+  async load() {}
+
+  @AsyncEnrich({ source: 'a', concurrency: 4 })
+  async enrich(c: Click) {
+    return c;
+  }
+}
+
+describe('decorators', () => {
+  it('only record metadata, on the class, in declaration order', () => {
+    const meta = readJobMetadata(Joined);
+    expect(meta.job).toEqual({ deadLetters: 'dlq', name: 'Joined' });
+    expect(meta.sources.map((s) => s.name)).toEqual(['b', 'a']);
+    expect(meta.sinks.map((s) => s.name)).toEqual(['dlq', 'out']);
+    expect(meta.operator).toEqual({ kind: 'coProcess', inputs: ['a', 'b'], output: 'out' });
+    expect(meta.handlers.map((h) => [h.method, h.source, typeof h.key])).toEqual([
+      ['onA', 'a', 'string'],
+      ['onB', 'b', 'function'],
+    ]);
+    expect(meta.states).toEqual([{ ttl: '1h', property: 'seen' }]);
+    expect(meta.timers).toEqual([{ method: 'onTimer', domain: 'processing' }]);
+    expect(readJobMetadata(Enricher)).toMatchObject({
+      lookups: [{ method: 'load', refresh: '1m' }],
+      enrichers: [{ method: 'enrich', source: 'a', concurrency: 4 }],
+    });
+  });
+
+  it('parse durations and quote the bad ones', () => {
+    expect([toMillis(250), toMillis('250ms'), toMillis('10s'), toMillis('5m'), toMillis('1h'), toMillis('1d')]).toEqual([
+      250, 250, 10_000, 300_000, 3_600_000, 86_400_000,
+    ]);
+    expect(() => toMillis('10 seconds' as never)).toThrow(`"10 seconds" is not a duration`);
+    expect(() => toMillis(-1)).toThrow(/is not a duration/);
+  });
+});
