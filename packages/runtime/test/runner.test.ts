@@ -163,3 +163,28 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('JobRunner failures', () => {
+  it('stops every task and reports the error when a sink fails', async () => {
+    const log = new EmbeddedLog(2);
+    log.append('clicks', [0, 1, 2, 3].map((i) => ({ key: `u${i}`, value: JSON.stringify({ user: `u${i}`, ts: i }) })));
+    log.seal('clicks');
+    const failing = {
+      name: 'counts',
+      describe: () => 'failing sink',
+      open: async () => {},
+      write: async () => {
+        throw new Error('disk full');
+      },
+      close: async () => {},
+    };
+    const runner = new JobRunner({
+      job: clickJob(),
+      sources: { clicks: new EmbeddedLogSource(log, 'clicks') },
+      sinks: { counts: failing, late: new EmbeddedLogSink(log, 'late') },
+      backend: new MemoryStateBackend(),
+      logger: silentLogger,
+    });
+    await expect(runner.run()).rejects.toThrow('disk full');
+  });
+});

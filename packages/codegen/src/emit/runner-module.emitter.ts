@@ -220,14 +220,14 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     });
     w.writeLine('],');
     if (graph.operator) writeOperator(w, graph, graph.operator);
-    w.write('outputs: {');
+    w.writeLine('outputs: {');
     const outputs: string[] = [];
     if (graph.operator?.output) outputs.push(`main: ${q(graph.operator.output)}`);
     const side = Object.entries(graph.operator?.sideOutputs ?? {});
     if (side.length > 0)
       outputs.push(`sideOutputs: { ${side.map(([t, s]) => `${q(t)}: ${q(s)}`).join(', ')} }`);
     if (graph.deadLetters) outputs.push(`deadLetters: ${q(graph.deadLetters)}`);
-    w.write(outputs.length > 0 ? ` ${outputs.join(', ')} ` : '');
+    w.indent(() => outputs.forEach((o) => w.writeLine(`${o},`)));
     w.writeLine('},');
   });
   w.writeLine('};');

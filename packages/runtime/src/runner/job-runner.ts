@@ -112,7 +112,18 @@ export class JobRunner {
     const progress = this.startProgressLog();
     try {
       this.runs = await Promise.all(Array.from({ length: partitions }, (_, p) => this.openTask(p)));
-      await Promise.all(this.runs.map((run) => this.loop(run)));
+      // One failed task stops the others; they finish their batch and checkpoint before
+      // the sinks close, and the first error is what the run reports.
+      const outcomes = await Promise.allSettled(
+        this.runs.map((run) =>
+          this.loop(run).catch((error: unknown) => {
+            this.stopping = true;
+            throw error;
+          }),
+        ),
+      );
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       if (progress) clearInterval(progress);
       for (const run of this.runs) {

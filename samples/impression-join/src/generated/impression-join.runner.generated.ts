@@ -56,7 +56,9 @@ export function impressionJoinSpec(create: () => ImpressionJoin | Promise<Impres
       },
     },
     outputs: {
-      main: 'conversions', sideOutputs: { 'late': 'late' }, deadLetters: 'dead-letters'
+      main: 'conversions',
+      sideOutputs: { 'late': 'late' },
+      deadLetters: 'dead-letters',
     },
   };
 }

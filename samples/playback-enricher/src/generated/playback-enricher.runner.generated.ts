@@ -38,7 +38,8 @@ export function playbackEnricherSpec(create: () => PlaybackEnricher | Promise<Pl
       },
     },
     outputs: {
-      main: 'enriched', deadLetters: 'dead-letters'
+      main: 'enriched',
+      deadLetters: 'dead-letters',
     },
   };
 }
