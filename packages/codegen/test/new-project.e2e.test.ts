@@ -24,6 +24,8 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** Per template: scaffold and `npm install` (a cold npm cache takes the longest). */
 const INSTALL_TIMEOUT_MS = 240_000;
 const STEP_TIMEOUT_MS = 120_000;
+/** A child gets less than its test, so a hung one fails with its output rather than a jest timeout. */
+const CHILD_TIMEOUT_MS = STEP_TIMEOUT_MS - 20_000;
 
 /**
  * The environment of the children: without the npm_* variables of an enclosing
@@ -76,9 +78,9 @@ function mustSucceed(command: string, args: readonly string[], cwd: string, time
   return ran;
 }
 
-const cli = (args: readonly string[], cwd: string, timeoutMs = STEP_TIMEOUT_MS) =>
+const cli = (args: readonly string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS) =>
   exec(process.execPath, [CLI, ...args], cwd, timeoutMs);
-const cliOk = (args: readonly string[], cwd: string, timeoutMs = STEP_TIMEOUT_MS) =>
+const cliOk = (args: readonly string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS) =>
   mustSucceed(process.execPath, [CLI, ...args], cwd, timeoutMs);
 
 function requireBuiltCli(): void {
@@ -305,7 +307,7 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
       NPM,
       ['install', '--no-audit', '--no-fund', '--prefer-offline'],
       dir,
-      INSTALL_TIMEOUT_MS - 10_000,
+      INSTALL_TIMEOUT_MS - 20_000,
     );
   }, INSTALL_TIMEOUT_MS);
 
@@ -329,22 +331,26 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
     expect(left).not.toMatch(/\{\{\w+\}\}/);
   });
 
-  it('generates the runner modules', () => {
-    const ran = cliOk(['generate'], dir);
-    withReport(ran, () => {
-      for (const kind of ['validators', 'runner', 'main']) {
-        const file = join('src', 'generated', `${c.base}.${kind}.generated.ts`);
-        expect(ran.stdout).toContain(`wrote ${file}`);
-        expect(existsSync(join(dir, file))).toBe(true);
-      }
-    });
-    cliOk(['generate', '--check'], dir);
-  });
+  it(
+    'generates the runner modules',
+    () => {
+      const ran = cliOk(['generate'], dir);
+      withReport(ran, () => {
+        for (const kind of ['validators', 'runner', 'main']) {
+          const file = join('src', 'generated', `${c.base}.${kind}.generated.ts`);
+          expect(ran.stdout).toContain(`wrote ${file}`);
+          expect(existsSync(join(dir, file))).toBe(true);
+        }
+      });
+      cliOk(['generate', '--check'], dir);
+    },
+    STEP_TIMEOUT_MS,
+  );
 
   it(
     "passes the project's own tests",
     () => {
-      const ran = mustSucceed(NPM, ['test'], dir, STEP_TIMEOUT_MS);
+      const ran = mustSucceed(NPM, ['test'], dir, CHILD_TIMEOUT_MS);
       withReport(ran, () => {
         expect(stripAnsi(ran.stdout + ran.stderr)).toMatch(
           new RegExp(`Tests:\\s+${c.tests} passed, ${c.tests} total`),
