@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const REPO = resolve(__dirname, '../../..');
 const CLI = join(REPO, 'packages/codegen/dist/cli/main.js');
@@ -28,8 +29,9 @@ const STEP_TIMEOUT_MS = 120_000;
 const CHILD_TIMEOUT_MS = STEP_TIMEOUT_MS - 20_000;
 
 /**
- * The environment of the children: without the npm_* variables of an enclosing
- * `npm test` (they would point npm at this repository) nor jest's worker id.
+ * The environment of the children, as if run by hand: without the npm_* variables of
+ * an enclosing `npm test` (its prefix, package and lifecycle), jest's worker id and
+ * forced colours (the project's jest summary is matched as text).
  */
 const childEnv: NodeJS.ProcessEnv = (() => {
   const env: NodeJS.ProcessEnv = {};
@@ -72,7 +74,12 @@ function exec(command: string, args: readonly string[], cwd: string, timeoutMs: 
 }
 
 /** Runs the command and fails with its output unless it exits 0. */
-function mustSucceed(command: string, args: readonly string[], cwd: string, timeoutMs: number): Ran {
+function mustSucceed(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs: number,
+): Ran {
   const ran = exec(command, args, cwd, timeoutMs);
   if (ran.status !== 0) throw new Error(ran.report);
   return ran;
@@ -101,7 +108,8 @@ function withReport(ran: Ran, check: () => void): void {
   }
 }
 
-const jsonl = (records: readonly unknown[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const jsonl = (records: readonly unknown[]) =>
+  records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 function readJsonl(path: string): Record<string, unknown>[] {
   if (!existsSync(path)) return [];
@@ -259,8 +267,6 @@ const CASES: readonly TemplateCase[] = [
   },
 ];
 
-const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
-
 let root = '';
 
 beforeAll(() => {
@@ -321,7 +327,9 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
     expect(pkg.dependencies['@stream-gen/annotations']).toBe(
       `file:${join(REPO, 'packages', 'annotations')}`,
     );
-    expect(pkg.dependencies['@stream-gen/runtime']).toBe(`file:${join(REPO, 'packages', 'runtime')}`);
+    expect(pkg.dependencies['@stream-gen/runtime']).toBe(
+      `file:${join(REPO, 'packages', 'runtime')}`,
+    );
     expect(pkg.devDependencies['@stream-gen/codegen']).toBe(
       `file:${join(REPO, 'packages', 'codegen')}`,
     );
@@ -352,7 +360,7 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
     () => {
       const ran = mustSucceed(NPM, ['test'], dir, CHILD_TIMEOUT_MS);
       withReport(ran, () => {
-        expect(stripAnsi(ran.stdout + ran.stderr)).toMatch(
+        expect(stripVTControlCharacters(ran.stdout + ran.stderr)).toMatch(
           new RegExp(`Tests:\\s+${c.tests} passed, ${c.tests} total`),
         );
       });

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs, UsageFailure } from './args';
 import type { Command, Output } from './command';
 import { generateCommand } from './generate.command';

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { rejectUnknown, single, UsageFailure } from './args';
 import type { Command } from './command';
 
@@ -28,6 +28,10 @@ Example:
       );
     }
     const dir = resolve(target);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      io.err(`${dir} exists and is not a directory; choose a new directory`);
+      return 1;
+    }
     if (existsSync(dir) && readdirSync(dir).length > 0) {
       io.err(`${dir} exists and is not empty; choose a new directory`);
       return 1;
@@ -59,6 +63,10 @@ export function templatesRoot(): string {
  */
 export function placeholders(projectName: string): Record<string, string> {
   const packagesDir = resolve(__dirname, '../../..');
+  // A checkout of the repository (packages/ beside templates/), not an installed copy.
+  const checkout =
+    !__dirname.split(sep).includes('node_modules') &&
+    existsSync(join(packagesDir, '..', 'templates'));
   const version = (
     JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
       version: string;
@@ -66,7 +74,7 @@ export function placeholders(projectName: string): Record<string, string> {
   ).version;
   const dep = (name: string) => {
     const local = join(packagesDir, name);
-    return existsSync(join(local, 'package.json')) ? `file:${local}` : `^${version}`;
+    return checkout && existsSync(join(local, 'package.json')) ? `file:${local}` : `^${version}`;
   };
   return {
     projectName: projectName.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
