@@ -159,6 +159,68 @@ export class J {
     ]);
   });
 
+  it('SG1002: an invalid decorator option', () => {
+    const body = coJob(handlers).replace(
+      `@Source('a', { eventTime: 'ts' })`,
+      `@Source('a', { eventTime: 'ts', maxOutOfOrderness: '10 seconds' })`,
+    );
+    expect(diagnosticsOf(body)).toEqual([
+      `3:14 SG1002 @Source('a') maxOutOfOrderness: "10 seconds" is not a duration: use milliseconds or a string like '10s', '5m', '1h'`,
+    ]);
+  });
+
+  it('SG1103: a handler in a class without an operator', () => {
+    const body = `
+@StreamJob()
+@Source('a', { eventTime: 'ts' })
+export class J {
+  @ProcessElement('a')
+  onA(c: Click) {}
+}
+`;
+    expect(diagnosticsOf(body)).toEqual([
+      `5:3 SG1103 @ProcessElement 'onA' has no operator to belong to: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
+    ]);
+  });
+
+  it('SG1202: two timers of the same domain', () => {
+    const members = handlers + `  @Timer() t1(ts: number) {}\n  @Timer('event') t2(ts: number) {}`;
+    expect(diagnosticsOf(coJob(members))).toEqual([
+      `16:3 SG1202 a second @Timer('event') handler; one per time domain (see 't1')`,
+    ]);
+  });
+
+  it('SG1401: exact text for a Map in state', () => {
+    expect(
+      diagnosticsOf(coJob(handlers + `  @State() cache!: ValueState<Map<string, number>>;`)),
+    ).toEqual([
+      `15:20 SG1401 state 'cache' cannot be stored: cache: Map is not representable in JSON`,
+    ]);
+  });
+
+  it('SG1403: the same state name twice', () => {
+    const members =
+      handlers +
+      `  @State() a!: ValueState<number>;\n  @State({ name: 'a' }) b!: ValueState<number>;`;
+    expect(diagnosticsOf(coJob(members))).toEqual([`16:25 SG1403 state name "a" is used twice`]);
+  });
+
+  it('SG1701: two jobs with one name', () => {
+    const second = coJob(handlers).replace('export class J', 'export class K');
+    expect(diagnosticsOf(coJob(handlers) + second)).toEqual([
+      `${coJob(handlers).split('\n').length + 6}:14 SG1701 job name "J" is already used by class J`,
+    ]);
+  });
+
+  it('SG1801: an element type that cannot be validated', () => {
+    const body =
+      `export interface Timed { at: Date; ts: number }\n` +
+      coJob(handlers.replace('onA(c: Click,', 'onA(c: Timed,'));
+    expect(diagnosticsOf(body)).toEqual([
+      `12:10 SG1801 element type 'Timed' of source "a" cannot be validated: Timed.at: Date is not representable in JSON`,
+    ]);
+  });
+
   it('reports every problem at once and prints path:line:col with a code frame', () => {
     const body = coJob(
       handlers.replace(`@KeyBy('user')`, `@KeyBy('a b')`),
