@@ -69,9 +69,14 @@ describe('decorators', () => {
   });
 
   it('parse durations and quote the bad ones', () => {
-    expect([toMillis(250), toMillis('250ms'), toMillis('10s'), toMillis('5m'), toMillis('1h'), toMillis('1d')]).toEqual([
-      250, 250, 10_000, 300_000, 3_600_000, 86_400_000,
-    ]);
+    expect([
+      toMillis(250),
+      toMillis('250ms'),
+      toMillis('10s'),
+      toMillis('5m'),
+      toMillis('1h'),
+      toMillis('1d'),
+    ]).toEqual([250, 250, 10_000, 300_000, 3_600_000, 86_400_000]);
     expect(() => toMillis('10 seconds' as never)).toThrow(`"10 seconds" is not a duration`);
     expect(() => toMillis(-1)).toThrow(/is not a duration/);
   });

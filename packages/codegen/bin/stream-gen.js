@@ -5,7 +5,9 @@ try {
   cli = require('../dist/cli/main.js');
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND') {
-    console.error('stream-gen is not built: run `npx tsc -b` at the repository root (or `npm run build`).');
+    console.error(
+      'stream-gen is not built: run `npx tsc -b` at the repository root (or `npm run build`).',
+    );
     process.exit(1);
   }
   throw error;

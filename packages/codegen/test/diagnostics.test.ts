@@ -214,7 +214,7 @@ export class J {
 
   it('SG1801: an element type that cannot be validated', () => {
     const body =
-      `export interface Timed { at: Date; ts: number }\n` +
+      `export interface Timed { user: string; at: Date; ts: number }\n` +
       coJob(handlers.replace('onA(c: Click,', 'onA(c: Timed,'));
     expect(diagnosticsOf(body)).toEqual([
       `12:10 SG1801 element type 'Timed' of source "a" cannot be validated: Timed.at: Date is not representable in JSON`,

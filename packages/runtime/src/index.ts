@@ -97,3 +97,9 @@ export { AsyncCaller, type AsyncLimits, type CallResult } from './async/async-ca
 export { TokenBucket } from './async/token-bucket';
 export { type LookupSpec } from './async/lookup-refresher';
 export type { AsyncEnrichFunction } from './job/job-spec';
+export {
+  RedisStateBackend,
+  CheckpointFencedError,
+  CheckpointNotRetainedError,
+  type RedisStateBackendOptions,
+} from './state/redis';

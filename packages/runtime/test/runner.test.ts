@@ -167,7 +167,10 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 describe('JobRunner failures', () => {
   it('stops every task and reports the error when a sink fails', async () => {
     const log = new EmbeddedLog(2);
-    log.append('clicks', [0, 1, 2, 3].map((i) => ({ key: `u${i}`, value: JSON.stringify({ user: `u${i}`, ts: i }) })));
+    log.append(
+      'clicks',
+      [0, 1, 2, 3].map((i) => ({ key: `u${i}`, value: JSON.stringify({ user: `u${i}`, ts: i }) })),
+    );
     log.seal('clicks');
     const failing = {
       name: 'counts',

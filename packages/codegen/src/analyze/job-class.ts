@@ -6,6 +6,7 @@ import { readMembers, type MemberAnalysis } from './members';
 import { constructorProviders, type ProviderRef } from './providers';
 import { asObject, durationOption, stringOption } from './options';
 import { readSelector, selectorText } from './selector';
+import { selectorTypeProblem } from './selector-type';
 import type { StaticValue } from './static-value';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
@@ -69,7 +70,13 @@ function readSource(
   const where = optionsArg ?? decorator;
   let eventTime: SourceNode['eventTime'];
   if (options.eventTime !== undefined) {
-    const selector = readSelector(options.eventTime as StaticValue);
+    const elementType = members.elementTypes.get(name);
+    const parsed = readSelector(options.eventTime as StaticValue);
+    const typeProblem =
+      parsed.ok &&
+      elementType &&
+      selectorTypeProblem(options.eventTime as StaticValue, elementType, 'time', where);
+    const selector = typeProblem ? { ok: false as const, reason: typeProblem } : parsed;
     if (selector.ok) {
       eventTime = {
         text: selectorText(selector, members.elementTypeText.get(name)),

@@ -18,6 +18,7 @@ import { checkJsonType } from './json-type';
 import { locationOf } from './location';
 import { asObject, durationOption, stringOption } from './options';
 import { readSelector, selectorText } from './selector';
+import { selectorTypeProblem } from './selector-type';
 import { readEnrichers, readLookups, type EnrichMember } from './async-members';
 
 export interface MemberAnalysis {
@@ -78,7 +79,10 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
         const arg = keyBy.getArguments()[0];
         const value = sink.value(arg, '@KeyBy selector');
         if (value !== undefined) {
-          const selector = readSelector(value);
+          const parsed = readSelector(value);
+          const typeProblem =
+            parsed.ok && element && selectorTypeProblem(value, element.type, 'key', arg);
+          const selector = typeProblem ? { ok: false as const, reason: typeProblem } : parsed;
           if (selector.ok)
             key = { text: selectorText(selector, element?.ref.text), location: locationOf(arg) };
           else {
@@ -133,6 +137,16 @@ export function readElementType(method: MethodDeclaration, source: string, sink:
     return undefined;
   }
   const type = param.getType();
+  const named = Node.isTypeReference(typeNode) && typeNode.getTypeArguments().length === 0;
+  const keyword = ['string', 'number', 'boolean'].includes(typeNode.getText());
+  if (!named && !keyword) {
+    sink.report(
+      'SG1102',
+      `element type '${typeNode.getText()}' of handler '${method.getName()}' must be the name of an exported interface or type alias, without type arguments`,
+      typeNode,
+    );
+    return undefined;
+  }
   const ref = typeRefOf(type, typeNode.getText());
   if (ref.module === null) {
     sink.report(
@@ -202,6 +216,14 @@ function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
     const type = prop.getType();
     const typeName = (type.getAliasSymbol() ?? type.getSymbol())?.getName() ?? '';
     const kind = STATE_KINDS[typeName];
+    if (prop.isReadonly()) {
+      sink.report(
+        'SG1402',
+        `@State property '${prop.getName()}' must not be readonly: the runtime assigns it`,
+        prop.getNameNode(),
+      );
+      continue;
+    }
     const where = prop.getTypeNode() ?? prop.getNameNode();
     if (!kind) {
       sink.report(

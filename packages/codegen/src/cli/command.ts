@@ -1,4 +1,4 @@
-import type { ParsedArgs } from './args';
+import type { ArgsSpec, ParsedArgs } from './args';
 
 export interface Output {
   out(text: string): void;
@@ -10,8 +10,8 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
-  /** Flags without a value. */
-  readonly booleans?: readonly string[];
+  /** Options it accepts and how many positionals. */
+  readonly args: ArgsSpec;
   /** Returns the exit code. */
   run(args: ParsedArgs, io: Output): Promise<number>;
 }

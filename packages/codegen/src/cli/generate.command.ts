@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import { checkGenerated, generate, writeGenerated } from '../generate';
 import { formatDiagnostics } from '../model/format-diagnostics';
-import { rejectUnknown } from './args';
 import type { Command } from './command';
 import { projectDir } from './project-dir';
 
@@ -16,9 +15,8 @@ src/generated/<job>.{validators,runner,main}.generated.ts.
 
 Example:
   npx stream-gen generate --project samples/impression-join --check`,
-  booleans: ['check'],
+  args: { booleans: ['check'], valued: ['project'] },
   async run(args, io) {
-    rejectUnknown(args, ['project']);
     const dir = projectDir(args);
     const result = generate(dir);
     if (result.diagnostics.length > 0) {

@@ -1,7 +1,7 @@
 import { analyzeProject, loadProject } from '../analyze/analyze-project';
 import { renderGraph, type GraphFormat } from '../emit/graph.emitter';
 import { formatDiagnostics } from '../model/format-diagnostics';
-import { rejectUnknown, single, UsageFailure } from './args';
+import { single, UsageFailure } from './args';
 import type { Command } from './command';
 import { projectDir } from './project-dir';
 
@@ -14,8 +14,8 @@ export const graphCommand: Command = {
 
 Example:
   npx stream-gen graph ImpressionJoin --project samples/impression-join --format mermaid`,
+  args: { valued: ['project', 'format'], positionals: 1 },
   async run(args, io) {
-    rejectUnknown(args, ['project', 'format']);
     const [jobName] = args.positionals;
     if (!jobName) throw new UsageFailure('name the job, e.g. stream-gen graph ImpressionJoin');
     const format = (single(args, 'format') ?? 'mermaid') as GraphFormat;

@@ -28,9 +28,13 @@ Example:
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: Output): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    io.err(HELP);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP);
-    return name ? 0 : 2;
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
@@ -38,7 +42,7 @@ export async function main(argv: readonly string[], io: Output): Promise<number>
     return 2;
   }
   try {
-    const args = parseArgs(rest, command.booleans ?? []);
+    const args = parseArgs(rest, command.args);
     if (args.flags.has('help')) {
       io.out(command.usage);
       return 0;

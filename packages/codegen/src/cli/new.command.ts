@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { rejectUnknown, single, UsageFailure } from './args';
+import { single, UsageFailure } from './args';
 import type { Command } from './command';
 
 const TEMPLATES = ['joiner', 'enricher', 'blank'] as const;
@@ -16,8 +16,8 @@ not installed from a registry, so the project installs without publishing anythi
 
 Example:
   npx stream-gen new my-jobs --template joiner && cd my-jobs && npm install && npx stream-gen generate && npm test`,
+  args: { valued: ['template'], positionals: 1 },
   async run(args, io) {
-    rejectUnknown(args, ['template']);
     const [target] = args.positionals;
     if (!target)
       throw new UsageFailure('name the directory to create, e.g. stream-gen new my-jobs');

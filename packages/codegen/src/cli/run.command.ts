@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { generate, jobFiles, writeGenerated } from '../generate';
 import { formatDiagnostics } from '../model/format-diagnostics';
-import { rejectUnknown, UsageFailure } from './args';
+import { UsageFailure } from './args';
 import type { Command } from './command';
 import { projectDir } from './project-dir';
 
@@ -22,8 +22,8 @@ Example:
   npx stream-gen run ImpressionJoin --project samples/impression-join \\
     --source impressions=a.jsonl --source plays=b.jsonl \\
     --sink conversions=out.jsonl --sink late=late.jsonl`,
+  args: { valued: ['project', 'source', 'sink'], positionals: 1 },
   async run(args, io) {
-    rejectUnknown(args, ['project', 'source', 'sink']);
     const [jobName] = args.positionals;
     if (!jobName) throw new UsageFailure('name the job to run, e.g. stream-gen run ImpressionJoin');
     const dir = projectDir(args);

@@ -1,6 +1,5 @@
 import { analyzeProject, loadProject } from '../analyze/analyze-project';
 import { formatDiagnostics } from '../model/format-diagnostics';
-import { rejectUnknown } from './args';
 import type { Command } from './command';
 import { projectDir } from './project-dir';
 
@@ -14,8 +13,8 @@ all at once; exits 1 when there is any.
 
 Example:
   npx stream-gen validate --project samples/impression-join`,
+  args: { valued: ['project'] },
   async run(args, io) {
-    rejectUnknown(args, ['project']);
     const dir = projectDir(args);
     const analysis = analyzeProject(loadProject(dir), dir);
     if (analysis.diagnostics.length > 0) {

@@ -1,4 +1,5 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
+import { kebabCase } from '../emit/naming';
 import type { JobGraph } from '../model/job-graph';
 import { validateOperator } from './validate-operator';
 
@@ -6,14 +7,17 @@ import { validateOperator } from './validate-operator';
 export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
   const names = new Map<string, JobGraph>();
   for (const job of jobs) {
-    const first = names.get(job.name);
+    // Names that differ only in case or separators would share generated file names.
+    const first = names.get(kebabCase(job.name));
     if (first) {
       sink.reportAt(
         'SG1701',
-        `job name "${job.name}" is already used by class ${first.className}`,
+        first.name === job.name
+          ? `job name "${job.name}" is already used by class ${first.className}`
+          : `job name "${job.name}" clashes with "${first.name}" (class ${first.className}): both generate ${kebabCase(job.name)}.*.generated.ts`,
         job.location,
       );
-    } else names.set(job.name, job);
+    } else names.set(kebabCase(job.name), job);
     validateJob(job, sink);
   }
 }

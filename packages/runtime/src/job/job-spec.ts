@@ -34,7 +34,7 @@ export interface SourceSpec<T = any> {
   /** Required for keyed operators; without it the source has no event time (no lateness). */
   readonly eventTime?: EventTimeSpec<T>;
   /** The key of an element, for the keyed operator. */
-  readonly key?: (value: T) => string;
+  readonly key?: (value: T) => string | number;
 }
 
 /** Calls an external service per element, under limits (pattern 3, the enricher). */
