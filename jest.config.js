@@ -3,7 +3,10 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/samples'],
-  testMatch: ['**/test/**/*.test.ts'],
+  testMatch: ['**/test/**/*.test.ts', '**/test-services/**/*.test.ts'],
+  // One redis-server and one mock Kafka cluster for the whole run (see packages/runtime/test-services).
+  globalSetup: '<rootDir>/packages/runtime/test-services/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/runtime/test-services/global-teardown.ts',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
   },

@@ -76,11 +76,8 @@ export { JsonlFileSource, JsonlFileSink } from './connectors/jsonl-file.connecto
 export { decodeJson, encodeJson } from './connectors/json-codec';
 
 export { JobRunner, type JobRunnerOptions, type RunSummary } from './runner/job-runner';
-export {
-  embeddedBackends,
-  resolveBackends,
-  type EmbeddedBackends,
-} from './runner/embedded-backends';
+export { embeddedBackends, type EmbeddedBackends } from './runner/embedded-backends';
+export { resolveBackends, type Backends, type KafkaBackends } from './runner/backends';
 export { runUntilSignal } from './runner/run-until-signal';
 
 export { StreamGenError, ConfigurationError, UsageError } from './util/errors';
@@ -92,7 +89,7 @@ export {
   type RunBindings,
   type NamedTopics,
 } from './runner/run-bindings';
-export { launchJob, type LaunchOptions } from './runner/launch-job';
+export { launchJob, type LaunchOptions, type RunningJob } from './runner/launch-job';
 export { AsyncCaller, type AsyncLimits, type CallResult } from './async/async-caller';
 export { TokenBucket } from './async/token-bucket';
 export { type LookupSpec } from './async/lookup-refresher';
@@ -103,3 +100,16 @@ export {
   CheckpointNotRetainedError,
   type RedisStateBackendOptions,
 } from './state/redis';
+export { GroupJobRunner, type GroupJobRunnerOptions } from './runner/group-job-runner';
+export type {
+  BrokerClient,
+  BrokerConsumer,
+  BrokerProducer,
+  BrokerRecord,
+  OutgoingRecord,
+  Assignment,
+  ConsumerHandlers,
+} from './connectors/kafka/broker-client';
+export { KafkajsClient, type KafkajsClientOptions } from './connectors/kafka/kafkajs.client';
+export { KafkaSink } from './connectors/kafka/kafka.sink';
+export { coPartitionedAssigner } from './connectors/kafka/co-partitioned-assigner';

@@ -138,11 +138,14 @@ describe('JobRunner', () => {
     expect([...last.values()]).toEqual(Array(20).fill(20));
   });
 
-  it('refuses to pretend: asking for Kafka or Redis in this build is an error', () => {
-    expect(() => resolveBackends({ KAFKA_BROKERS: 'localhost:9092' })).toThrow(
-      /KAFKA_BROKERS is set/,
+  it('picks the backends from the environment and rejects a malformed broker list', () => {
+    expect(resolveBackends({}, silentLogger).description).toMatch(/^embedded backends/);
+    expect(() => resolveBackends({ KAFKA_BROKERS: 'localhost' }, silentLogger)).toThrow(
+      'KAFKA_BROKERS must be a comma list of host:port, got "localhost"',
     );
-    expect(resolveBackends({}).description).toMatch(/^embedded backends/);
+    const kafka = resolveBackends({ KAFKA_BROKERS: 'a:9092, b:9092' }, silentLogger);
+    expect(kafka.mode).toBe('kafka');
+    expect(kafka.description).toBe('Kafka at a:9092,b:9092 with in-memory state');
   });
 });
 

@@ -1,4 +1,4 @@
-import { EmbeddedLog, JobRunner, resolveBackends, type Logger } from '@stream-gen/runtime';
+import { EmbeddedLog, JobRunner, embeddedBackends, type Logger } from '@stream-gen/runtime';
 import { generateEvents, type GeneratorOptions } from './data-generator';
 import { impressionJoinJob } from './impression-join.spec';
 import { joinKey, type Conversion, type Impression, type Play } from './model';
@@ -23,7 +23,7 @@ export async function runEmbeddedDemo(
   options: GeneratorOptions & { logger?: Logger; partitions?: number } = {},
 ): Promise<DemoResult> {
   const log = new EmbeddedLog(options.partitions ?? 4);
-  const backends = resolveBackends(process.env, log);
+  const backends = embeddedBackends(log);
   const events = generateEvents(options);
   for (const topic of ['impressions', 'plays'] as const) {
     log.createTopic(topic);

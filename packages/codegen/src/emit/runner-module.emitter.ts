@@ -56,7 +56,7 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
       decorators: [{ name: 'Injectable', arguments: [] }],
       implements: ['OnApplicationBootstrap', 'OnApplicationShutdown'],
       properties: [
-        { name: 'runner', scope: Scope.Private, type: 'JobRunner | undefined' },
+        { name: 'runner', scope: Scope.Private, type: 'RunningJob | undefined' },
         { name: 'result', scope: Scope.Private, type: 'Promise<RunSummary> | undefined' },
       ],
       ctors: [
@@ -175,7 +175,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
     moduleSpecifier: '@stream-gen/runtime',
     namedImports: [
       'launchJob',
-      'type JobRunner',
+      'type RunningJob',
       'type JobSpec',
       'type RunBindings',
       'type RunSummary',

@@ -21,6 +21,8 @@ export interface JobRunnerOptions {
   readonly backendsDescription?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Called once the run ended, after the sinks closed (disconnect shared clients). */
+  readonly onClose?: () => Promise<void>;
   /** Processing-time ms between checkpoints of a task (default 5000). */
   readonly checkpointIntervalMs?: number;
   /** Records read per batch and partition (default 500). */
@@ -131,6 +133,7 @@ export class JobRunner {
         for (const reader of run.readers.values()) await reader.close();
       }
       await this.router.close();
+      await this.options.onClose?.();
     }
     const summary: RunSummary = {
       job: job.name,

@@ -1,6 +1,9 @@
 import type { JobSpec } from '../job/job-spec';
 import { defaultLogger, type Logger } from '../util/logger';
-import { resolveBackends } from './embedded-backends';
+import { resolveBackends } from './backends';
+import { embeddedBackends } from './embedded-backends';
+import { GroupJobRunner } from './group-job-runner';
+import type { RunSummary } from './job-runner';
 import { JobRunner } from './job-runner';
 import { connectorsFor, type NamedTopics, type RunBindings } from './run-bindings';
 
@@ -20,26 +23,54 @@ export interface LaunchOptions {
  * environment (embedded unless KAFKA_BROKERS/REDIS_URL), connectors from topics and
  * file bindings, checkpoint interval from the job or STREAM_GEN_CHECKPOINT_INTERVAL_MS.
  */
-export function launchJob(options: LaunchOptions): JobRunner {
+export function launchJob(options: LaunchOptions): RunningJob {
   const env = options.env ?? process.env;
   const logger = options.logger ?? defaultLogger(options.job.name);
-  const backends = resolveBackends(env);
+  const backends = resolveBackends(env, logger);
+  const topics = options.topics ?? { sources: {}, sinks: {} };
+  const bindings = options.bindings ?? { sourceFiles: {}, sinkFiles: {} };
+  const fileRun =
+    Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
+  const fromEnv = Number(env.STREAM_GEN_CHECKPOINT_INTERVAL_MS);
+  const checkpointIntervalMs =
+    Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : options.checkpointIntervalMs;
+  if (backends.mode === 'kafka' && !fileRun) {
+    return new GroupJobRunner({
+      job: options.job,
+      client: backends.client,
+      topics,
+      sinks: Object.fromEntries(options.sinks.map((n) => [n, backends.sink(n, topics.sinks[n])])),
+      backend: backends.backend,
+      backendsDescription: backends.description,
+      groupId: env.STREAM_GEN_GROUP_ID || undefined,
+      logger,
+      checkpointIntervalMs,
+      onClose: () => backends.close(),
+    });
+  }
   const { sources, sinks } = connectorsFor(
     { sources: options.job.sources.map((s) => s.name), sinks: options.sinks },
-    options.topics ?? { sources: {}, sinks: {} },
-    options.bindings ?? { sourceFiles: {}, sinkFiles: {} },
-    backends,
+    topics,
+    bindings,
+    backends.mode === 'embedded' ? backends : embeddedBackends(),
     logger,
   );
-  const fromEnv = Number(env.STREAM_GEN_CHECKPOINT_INTERVAL_MS);
   return new JobRunner({
     job: options.job,
     sources,
     sinks,
     backend: backends.backend,
-    backendsDescription: backends.description,
+    backendsDescription: fileRun
+      ? `files with ${backends.backend.describe()}`
+      : backends.description,
     logger,
-    checkpointIntervalMs:
-      Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : options.checkpointIntervalMs,
+    checkpointIntervalMs,
+    onClose: () => backends.close(),
   });
+}
+
+/** What generated runners hold: a job that runs until it ends or is stopped. */
+export interface RunningJob {
+  run(): Promise<RunSummary>;
+  stop(): Promise<void>;
 }

@@ -49,7 +49,7 @@ export function connectorsFor(
   names: { readonly sources: readonly string[]; readonly sinks: readonly string[] },
   topics: NamedTopics,
   bindings: RunBindings,
-  backends: EmbeddedBackends,
+  backends: Pick<EmbeddedBackends, 'source' | 'sink'>,
   logger: Logger,
 ): { sources: Record<string, SourceConnector>; sinks: Record<string, SinkConnector> } {
   const unknown = [

@@ -2,7 +2,7 @@
 
 import { Inject, Injectable, Module, Scope, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ContextIdFactory, ModuleRef } from '@nestjs/core';
-import { launchJob, type JobRunner, type JobSpec, type RunBindings, type RunSummary } from '@stream-gen/runtime';
+import { launchJob, type RunningJob, type JobSpec, type RunBindings, type RunSummary } from '@stream-gen/runtime';
 import { ImpressionJoin } from '../impression-join.job';
 import { JoinConfig } from '../join-config';
 import { type Impression, type Play } from '../model';
@@ -66,7 +66,7 @@ export function impressionJoinSpec(create: () => ImpressionJoin | Promise<Impres
 /** Starts the job when the application boots; stops it with a final checkpoint on shutdown. */
 @Injectable()
 export class ImpressionJoinRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private runner: JobRunner | undefined;
+  private runner: RunningJob | undefined;
   private result: Promise<RunSummary> | undefined;
 
   constructor(private readonly moduleRef: ModuleRef, @Inject(RUN_BINDINGS) private readonly bindings: RunBindings) {

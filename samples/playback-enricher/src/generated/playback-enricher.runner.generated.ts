@@ -2,7 +2,7 @@
 
 import { Inject, Injectable, Module, Scope, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ContextIdFactory, ModuleRef } from '@nestjs/core';
-import { launchJob, type JobRunner, type JobSpec, type RunBindings, type RunSummary } from '@stream-gen/runtime';
+import { launchJob, type RunningJob, type JobSpec, type RunBindings, type RunSummary } from '@stream-gen/runtime';
 import { EnricherConfig } from '../enricher-config';
 import { type Play } from '../model';
 import { PlaybackEnricher } from '../playback-enricher.job';
@@ -47,7 +47,7 @@ export function playbackEnricherSpec(create: () => PlaybackEnricher | Promise<Pl
 /** Starts the job when the application boots; stops it with a final checkpoint on shutdown. */
 @Injectable()
 export class PlaybackEnricherRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private runner: JobRunner | undefined;
+  private runner: RunningJob | undefined;
   private result: Promise<RunSummary> | undefined;
 
   constructor(private readonly moduleRef: ModuleRef, @Inject(RUN_BINDINGS) private readonly bindings: RunBindings) {

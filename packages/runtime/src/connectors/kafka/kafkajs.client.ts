@@ -1,0 +1,156 @@
+import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import type { Logger } from '../../util/logger';
+import type {
+  Assignment,
+  BrokerClient,
+  BrokerConsumer,
+  BrokerProducer,
+  BrokerRecord,
+  ConsumerHandlers,
+  OutgoingRecord,
+} from './broker-client';
+import { coPartitionedAssigner } from './co-partitioned-assigner';
+
+export interface KafkajsClientOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  readonly logger: Logger;
+  /** Consumer session timeout (default 10000 ms): how long a dead member keeps its partitions. */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** The BrokerClient on kafkajs. Producers are not idempotent (the test broker cannot do it). */
+export class KafkajsClient implements BrokerClient {
+  private readonly kafka: Kafka;
+
+  constructor(private readonly options: KafkajsClientOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'stream-gen',
+      brokers: [...options.brokers],
+      logLevel: logLevel.ERROR,
+      logCreator: () => (entry) => options.logger.warn(`kafkajs: ${entry.log.message}`),
+      retry: { retries: 8, initialRetryTime: 200 },
+    });
+  }
+
+  get brokers(): readonly string[] {
+    return this.options.brokers;
+  }
+
+  async producer(): Promise<BrokerProducer> {
+    const producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    return {
+      async send(topic: string, records: readonly OutgoingRecord[]) {
+        if (records.length === 0) return;
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: records.map((r) => ({
+            key: r.key,
+            value: r.value,
+            headers: r.headers as IHeaders,
+            timestamp: String(r.timestamp),
+          })),
+        });
+      },
+      disconnect: () => producer.disconnect(),
+    };
+  }
+
+  async consumer(groupId: string): Promise<BrokerConsumer> {
+    const consumer = this.kafka.consumer({
+      groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: true,
+    });
+    await consumer.connect();
+    return new KafkajsConsumer(consumer);
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      return metadata.topics[0]?.partitions.length ?? 0;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+class KafkajsConsumer implements BrokerConsumer {
+  /** Assignment changes are handled one after another, before any batch of the new generation. */
+  private assignments: Promise<void> = Promise.resolve();
+  private readonly pendingSeeks = new Map<string, number>();
+
+  constructor(private readonly consumer: Consumer) {}
+
+  async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assignment = payload.memberAssignment as Assignment;
+      this.assignments = this.assignments
+        .then(() => handlers.onAssignment(assignment))
+        .catch((error: unknown) => handlers.onError(error));
+    });
+    await this.consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat }) => {
+        await this.assignments;
+        const pending = this.pendingSeeks.get(`${batch.topic}:${batch.partition}`);
+        if (pending !== undefined) {
+          // A seek asked for before the consumer could take it: apply it, drop this batch
+          // (it was fetched from the old position), and let the fetch restart there.
+          this.pendingSeeks.delete(`${batch.topic}:${batch.partition}`);
+          this.consumer.seek({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: String(pending),
+          });
+          return;
+        }
+        const records: BrokerRecord[] = batch.messages.map((m) => ({
+          offset: Number(m.offset),
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value,
+          headers: decodeHeaders(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
+        await handlers.onBatch(batch.topic, batch.partition, records);
+        await heartbeat();
+      },
+    });
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    try {
+      this.consumer.seek({ topic, partition, offset: String(offset) });
+    } catch {
+      // kafkajs refuses seeks while the group is still joining; apply it at the first batch.
+      this.pendingSeeks.set(`${topic}:${partition}`, offset);
+    }
+  }
+
+  async commit(topic: string, partition: number, nextOffset: number): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return out;
+}

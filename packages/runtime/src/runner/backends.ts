@@ -1,0 +1,97 @@
+import { Redis } from 'ioredis';
+import { EmbeddedLog } from '../connectors/embedded-log';
+import type { SinkConnector } from '../connectors/connector';
+import type { BrokerClient, BrokerProducer } from '../connectors/kafka/broker-client';
+import { KafkaSink } from '../connectors/kafka/kafka.sink';
+import { KafkajsClient } from '../connectors/kafka/kafkajs.client';
+import { MemoryStateBackend } from '../state/memory-state.backend';
+import { RedisStateBackend } from '../state/redis';
+import type { StateBackend } from '../state/state-backend';
+import { ConfigurationError } from '../util/errors';
+import type { Logger } from '../util/logger';
+import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
+
+/** Kafka for sources and sinks (KAFKA_BROKERS), with Redis state (REDIS_URL) or memory state. */
+export interface KafkaBackends {
+  readonly mode: 'kafka';
+  readonly client: BrokerClient;
+  readonly backend: StateBackend;
+  readonly description: string;
+  sink(name: string, topic?: string): SinkConnector;
+  /** Disconnects the shared producer and the Redis client. */
+  close(): Promise<void>;
+}
+
+export type Backends = EmbeddedBackends | KafkaBackends;
+
+/**
+ * Picks the backends from the environment: both KAFKA_BROKERS and REDIS_URL unset is
+ * embedded; KAFKA_BROKERS selects Kafka, REDIS_URL Redis state. Redis without Kafka
+ * keeps the embedded log with state in Redis.
+ */
+export function resolveBackends(
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  log?: EmbeddedLog,
+): Backends {
+  const brokers = parseBrokers(env.KAFKA_BROKERS);
+  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
+  const state: StateBackend = redis ? new RedisStateBackend(redis) : new MemoryStateBackend();
+  if (!brokers) {
+    if (!redis) return embeddedBackends(log);
+    return {
+      ...embeddedBackends(log, state),
+      description: `embedded log with Redis state at ${redact(env.REDIS_URL)}`,
+    };
+  }
+  if (!redis) {
+    logger.warn(
+      'KAFKA_BROKERS is set but REDIS_URL is not: state is in this process only and does not move with partitions',
+    );
+  }
+  const client = new KafkajsClient({ brokers, logger });
+  let producer: Promise<BrokerProducer> | undefined;
+  const sharedProducer = () => (producer ??= client.producer());
+  return {
+    mode: 'kafka',
+    client,
+    backend: state,
+    description: `Kafka at ${brokers.join(',')} with ${redis ? `Redis state at ${redact(env.REDIS_URL)}` : 'in-memory state'}`,
+    sink: (name, topic) => new KafkaSink(name, topic ?? name, sharedProducer),
+    async close() {
+      if (producer) await (await producer).disconnect();
+      await redis?.quit();
+    },
+  };
+}
+
+function parseBrokers(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const brokers = value
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const bad = brokers.filter((b) => !/^[^\s:]+:\d+$/.test(b));
+  if (brokers.length === 0 || bad.length > 0) {
+    throw new ConfigurationError(`KAFKA_BROKERS must be a comma list of host:port, got "${value}"`);
+  }
+  return brokers;
+}
+
+function connectRedis(url: string, logger: Logger): Redis {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => {
+      const wait = Math.min(5000, 100 * 2 ** attempt);
+      logger.warn(`Redis at ${redact(url)} unavailable; retrying in ${wait} ms`);
+      return wait;
+    },
+  });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** The URL without its password, for logs. */
+function redact(url: string | undefined): string {
+  return (url ?? '').replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
