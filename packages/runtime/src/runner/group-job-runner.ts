@@ -60,6 +60,8 @@ export class GroupJobRunner {
   private readonly logger: Logger;
   private readonly router: OutputRouter;
   private readonly owned = new Map<number, OwnedTask>();
+  /** Owned tasks that finished opening (for status). */
+  private readonly opened = new Map<number, StreamTask>();
   private readonly sourceOfTopic = new Map<string, string>();
   private consumer: BrokerConsumer | undefined;
   private running: Promise<RunSummary> | undefined;
@@ -88,13 +90,19 @@ export class GroupJobRunner {
     await this.running?.catch(() => undefined);
   }
 
+  /** The tasks this process owns now, with their watermark, positions and last checkpoint. */
   status(): Array<{
     task: string;
     watermark: number;
     positions: Record<string, number>;
     checkpoint: number;
   }> {
-    return [];
+    return [...this.opened.values()].map((task) => ({
+      task: task.id,
+      watermark: task.watermark,
+      positions: { ...task.positions },
+      checkpoint: task.checkpointId,
+    }));
   }
 
   private async execute(): Promise<RunSummary> {
@@ -154,6 +162,7 @@ export class GroupJobRunner {
       // Revoked: abandon what is not checkpointed; the new owner replays it.
       owned.revoked = true;
       this.owned.delete(partition);
+      this.opened.delete(partition);
       await owned.queue;
       (await owned.task).close();
       this.logger.info(`task ${partition} revoked`);
@@ -186,6 +195,7 @@ export class GroupJobRunner {
     };
     this.owned.set(partition, owned);
     const opened = await task;
+    if (!owned.revoked) this.opened.set(partition, opened);
     for (const [topic, source] of this.sourceOfTopic) {
       this.consumer?.seek(topic, partition, opened.positions[source] ?? 0);
     }
