@@ -144,8 +144,10 @@ describe('a keyed job on Kafka and Redis', () => {
         },
       });
     });
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 60_000)));
     await Promise.race([complete, timeout]);
+    clearTimeout(timer);
     await new Promise((r) => setTimeout(r, 500)); // a moment for any over-count to show up
     await consumer.disconnect();
     return highest;
