@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { analyzeProject, loadProject, type ProjectAnalysis } from './analyze/analyze-project';
 import type { JobAnalysis } from './analyze/job-class';
@@ -63,12 +63,15 @@ function emitJob(root: string, job: JobAnalysis): GeneratedFile[] {
   ];
 }
 
-export function writeGenerated(result: GenerationResult): string[] {
+/** Writes the files, and deletes generated files no job produces any more. */
+export function writeGenerated(result: GenerationResult): { written: string[]; deleted: string[] } {
+  const deleted = checkGenerated(result).orphaned;
+  for (const path of deleted) rmSync(path);
   for (const file of result.files) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(file.path, file.text);
   }
-  return result.files.map((f) => f.path);
+  return { written: result.files.map((f) => f.path), deleted };
 }
 
 export interface DriftReport {

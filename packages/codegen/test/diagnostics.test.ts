@@ -51,6 +51,7 @@ describe('diagnostics', () => {
 
   it('SG1101: a @CoProcess with one input', () => {
     expect(diagnosticsOf(coJob(handlers, `@CoProcess({ inputs: ['a'], output: 'out' })`))).toEqual([
+      `4:1 SG1103 source "b" is not an input of @CoProcess; read it or remove it`,
       `6:1 SG1101 @CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got "a"`,
       `12:3 SG1103 @ProcessElement('b') reads a source that is not an input of @CoProcess`,
     ]);
@@ -218,6 +219,29 @@ export class J {
       coJob(handlers.replace('onA(c: Click,', 'onA(c: Timed,'));
     expect(diagnosticsOf(body)).toEqual([
       `12:10 SG1801 element type 'Timed' of source "a" cannot be validated: Timed.at: Date is not representable in JSON`,
+    ]);
+  });
+
+  it('SG1103: a source no handler reads; SG1002: names the runtime would refuse', () => {
+    const body = coJob(handlers + `  @State({ name: 'my state' }) s!: ValueState<number>;`)
+      .replace(`@StreamJob({ name: 'J' })`, `@StreamJob({ name: 'My Job' })`)
+      .replace(`@Sink('out')`, `@Sink('out')\n@Source('extra')`);
+    expect(diagnosticsOf(body)).toEqual(
+      [
+        `6:1 SG1103 source "extra" is not an input of @CoProcess; read it or remove it`,
+        `16:32 SG1002 state name "my state" is not valid: use letters, digits, '_', '.' or '-', starting with a letter or '_'`,
+        `8:14 SG1002 job name "My Job" is not valid: use letters, digits, '_' or '-', starting with a letter or '_'`,
+      ].sort((a, b) => parseInt(a) - parseInt(b)),
+    );
+  });
+
+  it('SG1301: a selector that is not deterministic', () => {
+    expect(
+      diagnosticsOf(
+        coJob(handlers.replace('(c: Click) => c.user', '(c: Click) => c.user + Math.random()')),
+      ),
+    ).toEqual([
+      `13:33 SG1301 @KeyBy must be a pure arrow function or a field path: 'Math.random' gives a different answer each call`,
     ]);
   });
 

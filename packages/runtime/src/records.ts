@@ -13,6 +13,8 @@ export interface RawRecord {
 export interface OutRecord {
   readonly key: string | null;
   readonly value: unknown;
+  /** The value as JSON, when the task already encoded it. */
+  readonly encoded?: string;
   /** Always carries `stream-gen-id`, the stable id consumers deduplicate on. */
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;

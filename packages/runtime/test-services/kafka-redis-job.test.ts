@@ -62,10 +62,13 @@ describe('a keyed job on Kafka and Redis', () => {
   const kafka = new Kafka({ brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
   const redisClients: Redis[] = [];
   const runners: GroupJobRunner[] = [];
+  const runs: Promise<unknown>[] = [];
   const producers: BrokerProducer[] = [];
 
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((r) => r.stop()));
+    // A runner that failed along the way (a rebalance, a fenced commit) fails the test.
+    await Promise.all(runs.splice(0));
     await Promise.all(producers.splice(0).map((p) => p.disconnect()));
     await Promise.all(redisClients.splice(0).map((r) => r.quit()));
   });
@@ -109,7 +112,7 @@ describe('a keyed job on Kafka and Redis', () => {
     });
     runners.push(runner);
     const done = runner.run();
-    done.catch(() => undefined);
+    runs.push(done);
     return { runner, done };
   }
 

@@ -74,3 +74,27 @@ describe('stateless steps and bad input', () => {
     expect(h.metrics.deadLetters).toBe(3);
   });
 });
+
+describe('outputs JSON cannot hold', () => {
+  it('become dead letters of the element that made them, and the job goes on', async () => {
+    const h = await JobHarness.create({
+      job: {
+        name: 'Big',
+        sources: [
+          {
+            name: 'in',
+            steps: [
+              { kind: 'map', fn: (v: { n: number }) => (v.n === 2 ? { n: BigInt(v.n) } : v) },
+            ],
+          },
+        ],
+        outputs: { main: 'out', deadLetters: 'dlq' },
+      },
+    });
+    await h.push('in', { n: 1 }, { n: 2 }, { n: 3 });
+    expect(h.output()).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(h.deadLetters().map((d) => [d.offset, d.reason])).toEqual([
+      [1, 'output is not JSON: Do not know how to serialize a BigInt'],
+    ]);
+  });
+});

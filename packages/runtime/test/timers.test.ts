@@ -27,6 +27,8 @@ class TimerProbe {
     ctx.emit({ key: ctx.key, at: timestamp, domain: ctx.timeDomain });
     // A chained timer that is already due fires in order within the same advance.
     if (ctx.key === 'chain' && timestamp === 100) ctx.timers.registerEventTimeTimer(150);
+    if (ctx.key === 'again' && timestamp === 10) ctx.timers.registerEventTimeTimer(20);
+    if (ctx.key === 'drop' && timestamp === 10) ctx.timers.deleteEventTimeTimer(20);
   }
 }
 
@@ -70,6 +72,28 @@ describe('timers', () => {
     await h.push('in', { k: 'chain', ts: 1, event: [100, 200] });
     await h.advanceWatermark(500);
     expect(h.output<Fired>().map((f) => f.at)).toEqual([100, 150, 200]);
+  });
+
+  it('a due timer registered again or deleted while an earlier one fires fires once, or not at all', async () => {
+    const h = await JobHarness.create({ job: probeJob });
+    await h.push(
+      'in',
+      { k: 'again', ts: 1, event: [10, 20] },
+      { k: 'drop', ts: 1, event: [10, 20] },
+    );
+    await h.advanceWatermark(100);
+    expect(h.output<Fired>().map((f) => `${f.key}@${f.at}`)).toEqual([
+      'again@10',
+      'drop@10',
+      'again@20',
+    ]);
+  });
+
+  it('a timer beyond the end of time fires at the end of the input', async () => {
+    const h = await JobHarness.create({ job: probeJob });
+    await h.push('in', { k: 'late', ts: 1, event: [Number.MAX_SAFE_INTEGER] });
+    await h.endOfInput();
+    expect(h.output<Fired>().map((f) => f.key)).toEqual(['late']);
   });
 
   it('deleted timers do not fire', async () => {

@@ -83,6 +83,12 @@ export function readSelector(value: StaticValue): SelectorResult {
         node,
       };
     }
+    if (
+      Node.isPropertyAccessExpression(node) &&
+      /^(Math\.random|Date\.now)$/.test(node.getText())
+    ) {
+      return { ok: false, reason: `'${node.getText()}' gives a different answer each call`, node };
+    }
     if (!Node.isIdentifier(node) || isPropertyName(node)) continue;
     const name = node.getText();
     if (name === param || PURE_GLOBALS.has(name)) continue;

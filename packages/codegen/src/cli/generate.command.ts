@@ -46,7 +46,9 @@ Example:
       );
       return 0;
     }
-    for (const path of writeGenerated(result)) io.out(`wrote ${rel(path)}`);
+    const { written, deleted } = writeGenerated(result);
+    for (const path of deleted) io.out(`deleted ${rel(path)} (no job produces it any more)`);
+    for (const path of written) io.out(`wrote ${rel(path)}`);
     return 0;
   },
 };

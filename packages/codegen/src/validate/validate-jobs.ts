@@ -23,6 +23,13 @@ export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): 
 }
 
 function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
+  if (!/^[A-Za-z_][\w-]*$/.test(job.name)) {
+    sink.reportAt(
+      'SG1002',
+      `job name "${job.name}" is not valid: use letters, digits, '_' or '-', starting with a letter or '_'`,
+      job.location,
+    );
+  }
   const sources = new Set<string>();
   for (const s of job.sources) {
     if (sources.has(s.name))

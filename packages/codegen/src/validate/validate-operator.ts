@@ -2,6 +2,9 @@ import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
 import { list } from './validate-jobs';
 
+/** The runtime's rules for names (see @stream-gen/runtime validateStateName / checkJob). */
+const STATE_NAME = /^[A-Za-z_][\w.-]*$/;
+
 /** The keyed operator: its inputs, one handler per input, keys, event time, timers, state names. */
 export function validateOperator(
   job: JobGraph,
@@ -75,6 +78,15 @@ export function validateOperator(
       );
     }
   }
+  for (const source of job.sources) {
+    if (!op.inputs.includes(source.name)) {
+      sink.reportAt(
+        'SG1103',
+        `source "${source.name}" is not an input of ${decorator}; read it or remove it`,
+        source.location,
+      );
+    }
+  }
   checkTimersAndState(op, sink);
 }
 
@@ -91,6 +103,13 @@ function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
   }
   const names = new Set<string>();
   for (const state of op.states) {
+    if (!STATE_NAME.test(state.name)) {
+      sink.reportAt(
+        'SG1002',
+        `state name "${state.name}" is not valid: use letters, digits, '_', '.' or '-', starting with a letter or '_'`,
+        state.location,
+      );
+    }
     if (names.has(state.name))
       sink.reportAt('SG1403', `state name "${state.name}" is used twice`, state.location);
     names.add(state.name);

@@ -67,7 +67,7 @@ export class EmbeddedLogSink implements SinkConnector {
       this.topic,
       records.map((r) => ({
         key: r.key,
-        value: encodeJson(r.value),
+        value: r.encoded ?? encodeJson(r.value),
         headers: r.headers,
         timestamp: r.timestamp,
       })),

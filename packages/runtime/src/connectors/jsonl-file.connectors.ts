@@ -90,7 +90,7 @@ export class JsonlFileSink implements SinkConnector {
   async write(records: readonly OutRecord[]): Promise<void> {
     if (!this.handle) throw new Error(`sink "${this.name}" is not open`);
     if (records.length === 0) return;
-    await this.handle.write(records.map((r) => encodeJson(r.value) + '\n').join(''));
+    await this.handle.write(records.map((r) => (r.encoded ?? encodeJson(r.value)) + '\n').join(''));
   }
 
   async close(): Promise<void> {

@@ -25,9 +25,9 @@ export interface KafkaBackends {
 export type Backends = EmbeddedBackends | KafkaBackends;
 
 /**
- * Picks the backends from the environment: both KAFKA_BROKERS and REDIS_URL unset is
- * embedded; KAFKA_BROKERS selects Kafka, REDIS_URL Redis state. Redis without Kafka
- * keeps the embedded log with state in Redis.
+ * Picks the backends from the environment: KAFKA_BROKERS unset is embedded (log and
+ * state in this process); KAFKA_BROKERS selects Kafka, with Redis state when REDIS_URL
+ * is set too.
  */
 export function resolveBackends(
   env: NodeJS.ProcessEnv,
@@ -35,15 +35,18 @@ export function resolveBackends(
   log?: EmbeddedLog,
 ): Backends {
   const brokers = parseBrokers(env.KAFKA_BROKERS);
+  if (!brokers) {
+    // The embedded log does not outlive the process, so durable state would restore
+    // positions into a log that starts over: state stays with the log, in memory.
+    if (env.REDIS_URL) {
+      logger.warn(
+        'REDIS_URL is ignored without KAFKA_BROKERS: the embedded log keeps its state in memory',
+      );
+    }
+    return embeddedBackends(log);
+  }
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
   const state: StateBackend = redis ? new RedisStateBackend(redis) : new MemoryStateBackend();
-  if (!brokers) {
-    if (!redis) return embeddedBackends(log);
-    return {
-      ...embeddedBackends(log, state),
-      description: `embedded log with Redis state at ${redact(env.REDIS_URL)}`,
-    };
-  }
   if (!redis) {
     logger.warn(
       'KAFKA_BROKERS is set but REDIS_URL is not: state is in this process only and does not move with partitions',

@@ -13,7 +13,8 @@ import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
 import { StreamTask } from '../task/stream-task';
 import { errorMessage } from '../util/error-message';
-import { StreamGenError } from '../util/errors';
+import { ConfigurationError, StreamGenError } from '../util/errors';
+import { CheckpointFencedError } from '../state/redis';
 import { defaultLogger, type Logger } from '../util/logger';
 import type { RunSummary } from './job-runner';
 import { OutputRouter } from './output-router';
@@ -117,25 +118,33 @@ export class GroupJobRunner {
           .join(', ')}; ` +
         `${this.options.backend.describe()}; checkpoint every ${this.checkpointInterval} ms`,
     );
-    await this.router.open();
-    const consumer = await this.options.client.consumer(groupId);
-    this.consumer = consumer;
     const stopRequested = new Promise<void>((resolve) => (this.stopped = resolve));
-    this.ticker = setInterval(() => this.tickAll(), this.options.tickIntervalMs ?? 200);
     try {
+      await this.checkCoPartitioning(topics);
+      await this.router.open();
+      const consumer = await this.options.client.consumer(groupId);
+      this.consumer = consumer;
+      this.ticker = setInterval(() => this.tickAll(), this.options.tickIntervalMs ?? 200);
       await consumer.run(topics, {
         onAssignment: (assignment) => this.onAssignment(assignment),
         onBatch: (topic, partition, records) => this.onBatch(topic, partition, records),
         onError: (error) => this.fail(error),
       });
       await stopRequested;
+      // Graceful stop: no new batches, the ones in flight finish, a final checkpoint,
+      // and only then leave the group (so no one takes a partition mid-checkpoint).
+      consumer.pause(topics);
+      await this.checkpointAll();
     } finally {
       clearInterval(this.ticker);
-      await this.checkpointAll();
-      await consumer.stop();
-      for (const owned of this.owned.values()) (await owned.task).close();
-      await this.router.close();
-      await this.options.onClose?.();
+      await this.quietly('leaving the group', () => this.consumer?.stop());
+      for (const owned of this.owned.values()) {
+        await this.quietly(`closing task ${owned.partition}`, async () =>
+          (await owned.task).close(),
+        );
+      }
+      await this.quietly('closing sinks', () => this.router.close());
+      await this.quietly('closing clients', () => this.options.onClose?.());
     }
     if (this.failure) throw this.failure;
     const summary: RunSummary = {
@@ -146,6 +155,31 @@ export class GroupJobRunner {
     };
     this.logger.info(`job ${job.name} stopped: ${JSON.stringify(summary.metrics)}`);
     return summary;
+  }
+
+  /** Clean-up that must go on even when one step fails; failures are logged. */
+  private async quietly(what: string, step: () => Promise<unknown> | undefined): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      this.logger.warn(`${what} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  /** The inputs of a keyed operator must have the same partition count (0: not created yet). */
+  private async checkCoPartitioning(topics: readonly string[]): Promise<void> {
+    if (topics.length < 2) return;
+    const counts = await Promise.all(
+      topics.map(async (t) => [t, await this.options.client.partitionCount(t)] as const),
+    );
+    const known = counts.filter(([, n]) => n > 0);
+    if (new Set(known.map(([, n]) => n)).size > 1) {
+      throw new ConfigurationError(
+        `job "${this.options.job.name}": the inputs of a keyed operator must be co-partitioned, but ` +
+          known.map(([t, n]) => `topic ${t} has ${n}`).join(', ') +
+          ' partitions; give them the same partition count and key',
+      );
+    }
   }
 
   private get checkpointInterval(): number {
@@ -237,7 +271,8 @@ export class GroupJobRunner {
       try {
         await work(await owned.task);
       } catch (error) {
-        this.fail(error);
+        if (error instanceof CheckpointFencedError) await this.reopen(owned, error);
+        else this.fail(error);
       }
     });
     owned.queue = next;
@@ -251,6 +286,7 @@ export class GroupJobRunner {
 
   /** Outputs are in the sinks (flushed after every batch); then the atomic commit; then Kafka offsets. */
   private async checkpoint(owned: OwnedTask, task: StreamTask): Promise<void> {
+    if (owned.revoked) return;
     await this.router.flush(task.id);
     const checkpoint = await task.checkpoint();
     owned.lastCheckpointAt = this.clock.now();
@@ -275,6 +311,22 @@ export class GroupJobRunner {
         }),
       ),
     );
+  }
+
+  /**
+   * Another owner committed this task's checkpoint since we restored it (a rebalance
+   * raced us). Our uncommitted work is dropped and the task restarts from the
+   * checkpoint that won; the rest of the job goes on.
+   */
+  private async reopen(owned: OwnedTask, error: CheckpointFencedError): Promise<void> {
+    this.logger.warn(
+      `task ${owned.partition}: ${error.message}; restarting it from the newest checkpoint`,
+    );
+    owned.revoked = true;
+    this.owned.delete(owned.partition);
+    this.opened.delete(owned.partition);
+    (await owned.task).close();
+    await this.assign(owned.partition);
   }
 
   private fail(error: unknown): void {

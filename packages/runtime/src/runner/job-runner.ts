@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
 import { StreamTask } from '../task/stream-task';
 import { ConfigurationError } from '../util/errors';
+import { errorMessage } from '../util/error-message';
 import { defaultLogger, type Logger } from '../util/logger';
 import { OutputRouter } from './output-router';
 
@@ -110,9 +111,9 @@ export class JobRunner {
         }; ` +
         `${this.options.backend.describe()}; ${partitions} task(s); checkpoint every ${this.checkpointInterval} ms`,
     );
-    await this.router.open();
     const progress = this.startProgressLog();
     try {
+      await this.router.open();
       this.runs = await Promise.all(Array.from({ length: partitions }, (_, p) => this.openTask(p)));
       // One failed task stops the others; they finish their batch and checkpoint before
       // the sinks close, and the first error is what the run reports.
@@ -130,9 +131,13 @@ export class JobRunner {
       if (progress) clearInterval(progress);
       for (const run of this.runs) {
         run.task.close();
-        for (const reader of run.readers.values()) await reader.close();
+        for (const reader of run.readers.values()) await reader.close().catch(() => undefined);
       }
-      await this.router.close();
+      await this.router
+        .close()
+        .catch((error: unknown) =>
+          this.logger.warn(`closing sinks failed: ${errorMessage(error)}`),
+        );
       await this.options.onClose?.();
     }
     const summary: RunSummary = {

@@ -1,5 +1,6 @@
 import type { JobSpec } from '../job/job-spec';
 import { defaultLogger, type Logger } from '../util/logger';
+import { MemoryStateBackend } from '../state/memory-state.backend';
 import { resolveBackends } from './backends';
 import { embeddedBackends } from './embedded-backends';
 import { GroupJobRunner } from './group-job-runner';
@@ -59,10 +60,9 @@ export function launchJob(options: LaunchOptions): RunningJob {
     job: options.job,
     sources,
     sinks,
-    backend: backends.backend,
-    backendsDescription: fileRun
-      ? `files with ${backends.backend.describe()}`
-      : backends.description,
+    // A file run starts over every time, so its state must too: always in memory.
+    backend: fileRun ? new MemoryStateBackend() : backends.backend,
+    backendsDescription: fileRun ? 'JSON-lines files with in-memory state' : backends.description,
     logger,
     checkpointIntervalMs,
     onClose: () => backends.close(),

@@ -12,9 +12,10 @@ import type { TaskCheckpoint } from '../state/checkpoint';
 import { KeyedStateCache } from '../state/keyed-state-cache';
 import type { CheckpointStore, StateBackend } from '../state/state-backend';
 import type { Clock } from '../time/clock';
-import { firesBefore, TimerService, type TimeDomain, type Timer } from '../time/timer-service';
+import { TimerService, type TimeDomain, type Timer } from '../time/timer-service';
 import { WatermarkTracker } from '../time/watermark-tracker';
 import { errorMessage } from '../util/error-message';
+import { UsageError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
@@ -165,7 +166,11 @@ export class StreamTask {
     } else if (input === undefined || !this.operator) {
       for (const r of ready) {
         this.setOrigin(r.origin);
-        this.emitRecord(MAIN_STREAM, null, r.timestamp, r.value);
+        try {
+          this.emitRecord(MAIN_STREAM, null, r.timestamp, r.value);
+        } catch (error) {
+          this.deadLetter(r.origin, source, r.offset, errorMessage(error), String(r.value));
+        }
       }
     } else {
       await this.prefetch(ready.map((r) => r.key));
@@ -302,7 +307,11 @@ export class StreamTask {
       if (spec.eventTime && this.watermarks.isLate(timestamp)) {
         this.options.metrics.late++;
         this.setOrigin(origin);
-        this.emitRecord({ kind: 'side', tag: LATE_TAG }, key || null, timestamp, value);
+        try {
+          this.emitRecord({ kind: 'side', tag: LATE_TAG }, key || null, timestamp, value);
+        } catch (error) {
+          fail(`late element: ${errorMessage(error)}`, origin);
+        }
         return;
       }
       if (spec.eventTime) this.watermarks.observe(spec.name, timestamp, now);
@@ -322,18 +331,16 @@ export class StreamTask {
       ready.map((r) => r.value),
       (i, result) => {
         const r = ready[i];
+        let reason = result.ok ? undefined : `enrichment "${operator.name}" ${result.reason}`;
         if (result.ok) {
           this.setOrigin(r.origin);
-          this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
-        } else {
-          this.deadLetter(
-            r.origin,
-            source,
-            r.offset,
-            `enrichment "${operator.name}" ${result.reason}`,
-            r.value,
-          );
+          try {
+            this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
+          } catch (error) {
+            reason = `enrichment "${operator.name}" returned ${errorMessage(error)}`;
+          }
         }
+        if (reason !== undefined) this.deadLetter(r.origin, source, r.offset, reason, r.value);
       },
     );
   }
@@ -368,17 +375,14 @@ export class StreamTask {
    */
   private async fireTimers(domain: TimeDomain, time: number): Promise<void> {
     const queue = this.timers.queue(domain);
-    for (;;) {
-      const due = queue.drainDue(time);
-      if (due.length === 0) return;
-      await this.prefetch(due.map((t) => t.key));
-      let i = 0;
-      while (i < due.length) {
-        const early = queue.peekDue(time);
-        const timer =
-          early && firesBefore(early, due[i]) ? (queue.pollDue(time) as Timer) : due[i++];
-        await this.fireTimer(domain, timer);
-      }
+    const dueKeys = queue.dueKeys(time);
+    if (dueKeys.length === 0) return;
+    await this.prefetch(dueKeys);
+    // One at a time from the queue: a timer deleted or registered again while an
+    // earlier one fires is seen as it is now, so each (key, timestamp) fires once.
+    // A timer registered while firing belongs to a key being fired, so it is loaded.
+    for (let timer = queue.pollDue(time); timer; timer = queue.pollDue(time)) {
+      await this.fireTimer(domain, timer);
     }
   }
 
@@ -419,13 +423,22 @@ export class StreamTask {
     value: unknown,
     extraHeaders?: Record<string, string>,
   ): void {
+    // Encoded here, not in the sink: a value JSON cannot hold fails the call that
+    // emitted it (and becomes a dead letter) instead of failing the job at every replay.
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(value);
+    } catch (error) {
+      throw new UsageError(`output is not JSON: ${errorMessage(error)}`);
+    }
+    if (encoded === undefined) throw new UsageError(`output ${String(value)} is not JSON`);
     const metrics = this.options.metrics;
     if (stream.kind === 'main') metrics.mainOut++;
     else if (stream.kind === 'side') metrics.countSide(stream.tag);
     const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
     this.options.emit({
       stream,
-      record: { key, value, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
+      record: { key, value, encoded, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
     });
   }
 

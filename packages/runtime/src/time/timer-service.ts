@@ -1,4 +1,5 @@
 import { BinaryHeap } from '../util/binary-heap';
+import { BEGINNING_OF_TIME, END_OF_TIME } from './time-bounds';
 
 export type TimeDomain = 'event' | 'processing';
 
@@ -28,8 +29,11 @@ export class TimerQueue {
   private readonly live = new Set<string>();
 
   register(key: string, timestamp: number): void {
-    if (!Number.isFinite(timestamp))
-      throw new RangeError(`timer timestamp must be finite, got ${timestamp}`);
+    if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
+      throw new RangeError(`timer timestamp must be a number, got ${timestamp}`);
+    }
+    // Beyond the end of time a timer could never fire: it fires at the end instead.
+    timestamp = Math.min(END_OF_TIME, Math.max(BEGINNING_OF_TIME, timestamp));
     const id = timerId(key, timestamp);
     if (this.live.has(id)) return;
     this.live.add(id);
@@ -44,12 +48,6 @@ export class TimerQueue {
     return this.live.size;
   }
 
-  /** The earliest timer due at `time`, left in place. */
-  peekDue(time: number): Timer | undefined {
-    const next = this.nextTimestamp();
-    return next !== undefined && next <= time ? this.heap.peek() : undefined;
-  }
-
   /** Removes and returns the earliest timer due at `time` (timestamp <= time), if any. */
   pollDue(time: number): Timer | undefined {
     for (;;) {
@@ -60,8 +58,14 @@ export class TimerQueue {
     }
   }
 
-  /** Removes and returns every timer due at `time`, in firing order. */
-  drainDue(time: number): Timer[] {
+  /** Keys of the timers due at `time`, left in place (to load their state first). */
+  dueKeys(time: number): string[] {
+    const due = this.drain(time);
+    for (const t of due) this.register(t.key, t.timestamp);
+    return [...new Set(due.map((t) => t.key))];
+  }
+
+  private drain(time: number): Timer[] {
     const due: Timer[] = [];
     for (let t = this.pollDue(time); t; t = this.pollDue(time)) due.push(t);
     return due;

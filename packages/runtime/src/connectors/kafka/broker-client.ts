@@ -44,6 +44,8 @@ export interface BrokerConsumer {
    */
   run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>;
   seek(topic: string, partition: number, offset: number): void;
+  /** Stops fetching (the member stays in the group until `stop`). */
+  pause(topics: readonly string[]): void;
   /** Records the group's position (for lag tools; tasks restore from checkpoints). */
   commit(topic: string, partition: number, nextOffset: number): Promise<void>;
   stop(): Promise<void>;

@@ -25,7 +25,7 @@ export class KafkaSink implements SinkConnector {
       this.topic,
       records.map((r) => ({
         key: r.key,
-        value: encodeJson(r.value),
+        value: r.encoded ?? encodeJson(r.value),
         headers: r.headers,
         timestamp: r.timestamp,
       })),

@@ -137,6 +137,10 @@ class KafkajsConsumer implements BrokerConsumer {
     }
   }
 
+  pause(topics: readonly string[]): void {
+    this.consumer.pause(topics.map((topic) => ({ topic })));
+  }
+
   async commit(topic: string, partition: number, nextOffset: number): Promise<void> {
     await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
   }
