@@ -60,7 +60,12 @@ export {
   type TimeDomain,
 } from './time/timer-service';
 
-export { StreamTask, type InputElement, type StreamTaskOptions } from './task/stream-task';
+export {
+  StreamTask,
+  type InputElement,
+  type StreamTaskOptions,
+  type TaskStatus,
+} from './task/stream-task';
 export { JobMetrics } from './task/metrics';
 export type { OutputStream, Emission, DeadLetter } from './task/output-stream';
 

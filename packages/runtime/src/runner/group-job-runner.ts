@@ -11,7 +11,7 @@ import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
-import { StreamTask } from '../task/stream-task';
+import { StreamTask, type TaskStatus } from '../task/stream-task';
 import { errorMessage } from '../util/error-message';
 import { ConfigurationError, StreamGenError } from '../util/errors';
 import { CheckpointFencedError } from '../state/redis';
@@ -92,18 +92,8 @@ export class GroupJobRunner {
   }
 
   /** The tasks this process owns now, with their watermark, positions and last checkpoint. */
-  status(): Array<{
-    task: string;
-    watermark: number;
-    positions: Record<string, number>;
-    checkpoint: number;
-  }> {
-    return [...this.opened.values()].map((task) => ({
-      task: task.id,
-      watermark: task.watermark,
-      positions: { ...task.positions },
-      checkpoint: task.checkpointId,
-    }));
+  status(): TaskStatus[] {
+    return [...this.opened.values()].map((task) => task.status());
   }
 
   private async execute(): Promise<RunSummary> {

@@ -5,7 +5,7 @@ import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
-import { StreamTask } from '../task/stream-task';
+import { StreamTask, type TaskStatus } from '../task/stream-task';
 import { ConfigurationError } from '../util/errors';
 import { errorMessage } from '../util/error-message';
 import { defaultLogger, type Logger } from '../util/logger';
@@ -83,18 +83,8 @@ export class JobRunner {
   }
 
   /** Task watermarks and positions, for health endpoints and logs. */
-  status(): Array<{
-    task: string;
-    watermark: number;
-    positions: Record<string, number>;
-    checkpoint: number;
-  }> {
-    return this.runs.map(({ task }) => ({
-      task: task.id,
-      watermark: task.watermark,
-      positions: { ...task.positions },
-      checkpoint: task.checkpointId,
-    }));
+  status(): TaskStatus[] {
+    return this.runs.map(({ task }) => task.status());
   }
 
   private async execute(): Promise<RunSummary> {

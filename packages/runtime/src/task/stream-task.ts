@@ -30,6 +30,13 @@ import {
   type OutputStream,
 } from './output-stream';
 
+export interface TaskStatus {
+  readonly task: string;
+  readonly watermark: number;
+  readonly positions: Readonly<Record<string, number>>;
+  readonly checkpoint: number;
+}
+
 /** One decoded element of an input batch. */
 export interface InputElement {
   readonly value: unknown;
@@ -131,6 +138,16 @@ export class StreamTask {
 
   get checkpointId(): number {
     return this.lastCheckpointId;
+  }
+
+  /** Watermark, positions and last checkpoint, for status endpoints and logs. */
+  status(): TaskStatus {
+    return {
+      task: this.id,
+      watermark: this.watermarks.current,
+      positions: { ...this.positions },
+      checkpoint: this.lastCheckpointId,
+    };
   }
 
   /** Pending timers, in firing order. */
