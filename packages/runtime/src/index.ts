@@ -118,3 +118,4 @@ export type {
 export { KafkajsClient, type KafkajsClientOptions } from './connectors/kafka/kafkajs.client';
 export { KafkaSink } from './connectors/kafka/kafka.sink';
 export { coPartitionedAssigner } from './connectors/kafka/co-partitioned-assigner';
+export { startStatusServer, type StatusServer } from './runner/status-server';

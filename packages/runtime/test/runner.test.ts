@@ -11,6 +11,7 @@ import {
   MemoryStateBackend,
   resolveBackends,
   silentLogger,
+  startStatusServer,
   type JobSpec,
 } from '../src';
 import { clickJob, type Click } from './fixtures';
@@ -192,5 +193,34 @@ describe('JobRunner failures', () => {
       logger: silentLogger,
     });
     await expect(runner.run()).rejects.toThrow('disk full');
+  });
+});
+
+describe('status endpoints', () => {
+  it('serve /health and /metrics of a running job', async () => {
+    const log = new EmbeddedLog(2);
+    log.append('clicks', [{ key: 'a', value: JSON.stringify({ user: 'a', ts: 1 }) }]);
+    const runner = new JobRunner({
+      job: clickJob(),
+      sources: { clicks: new EmbeddedLogSource(log, 'clicks') },
+      sinks: { counts: new EmbeddedLogSink(log, 'counts'), late: new EmbeddedLogSink(log, 'late') },
+      backend: new MemoryStateBackend(),
+      logger: silentLogger,
+    });
+    const running = runner.run();
+    const server = await startStatusServer(0, 'Clicks', runner, silentLogger);
+    try {
+      await waitFor(() => runner.metrics.recordsIn === 1);
+      const health = await (await fetch(`http://127.0.0.1:${server.port}/health`)).json();
+      expect(health).toMatchObject({ status: 'ok', job: 'Clicks' });
+      expect(health.tasks.map((t: { task: string }) => t.task)).toEqual(['0', '1']);
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      expect(metrics).toContain('stream_gen_records_in_total{job="Clicks"} 1');
+      expect(metrics).toMatch(/stream_gen_watermark_ms\{job="Clicks",task="0"\} -?\d+/);
+    } finally {
+      await server.close();
+      await runner.stop();
+      await running;
+    }
   });
 });

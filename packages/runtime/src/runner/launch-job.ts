@@ -1,6 +1,8 @@
 import type { JobSpec } from '../job/job-spec';
 import { defaultLogger, type Logger } from '../util/logger';
 import { MemoryStateBackend } from '../state/memory-state.backend';
+import { ConfigurationError } from '../util/errors';
+import { startStatusServer } from './status-server';
 import { resolveBackends } from './backends';
 import { embeddedBackends } from './embedded-backends';
 import { GroupJobRunner } from './group-job-runner';
@@ -27,6 +29,16 @@ export interface LaunchOptions {
 export function launchJob(options: LaunchOptions): RunningJob {
   const env = options.env ?? process.env;
   const logger = options.logger ?? defaultLogger(options.job.name);
+  const runner = createRunner(options, env, logger);
+  const port = env.STREAM_GEN_HTTP_PORT;
+  return port ? withStatusServer(runner, Number(port), options.job.name, logger) : runner;
+}
+
+function createRunner(
+  options: LaunchOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): JobRunner | GroupJobRunner {
   const backends = resolveBackends(env, logger);
   const topics = options.topics ?? { sources: {}, sinks: {} };
   const bindings = options.bindings ?? { sourceFiles: {}, sinkFiles: {} };
@@ -73,4 +85,27 @@ export function launchJob(options: LaunchOptions): RunningJob {
 export interface RunningJob {
   run(): Promise<RunSummary>;
   stop(): Promise<void>;
+}
+
+/** STREAM_GEN_HTTP_PORT: /health and /metrics while the job runs (0 picks a free port). */
+function withStatusServer(
+  runner: JobRunner | GroupJobRunner,
+  port: number,
+  job: string,
+  logger: Logger,
+): RunningJob {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigurationError(`STREAM_GEN_HTTP_PORT must be a port number, got "${port}"`);
+  }
+  return {
+    async run() {
+      const server = await startStatusServer(port, job, runner, logger);
+      try {
+        return await runner.run();
+      } finally {
+        await server.close();
+      }
+    },
+    stop: () => runner.stop(),
+  };
 }

@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobMetrics } from '../task/metrics';
+import type { TaskStatus } from '../task/stream-task';
+import type { Logger } from '../util/logger';
+
+export interface Observable {
+  readonly metrics: JobMetrics;
+  status(): TaskStatus[];
+}
+
+export interface StatusServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /health` (JSON: the tasks this process runs, their watermarks and positions)
+ * and `GET /metrics` (Prometheus text: the job's counters and each task's watermark).
+ */
+export async function startStatusServer(
+  port: number,
+  job: string,
+  target: Observable,
+  logger: Logger,
+): Promise<StatusServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', job, tasks: target.status() }));
+    } else if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(prometheus(job, target));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('try /health or /metrics\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  logger.info(`status on http://localhost:${bound}/health and /metrics`);
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function prometheus(job: string, target: Observable): string {
+  const m = target.metrics;
+  const label = `job="${job}"`;
+  const counters: Array<[string, number, string]> = [
+    ['records_in_total', m.recordsIn, 'records read from sources'],
+    ['records_out_total', m.mainOut, 'records emitted to the main output'],
+    ['late_total', m.late, 'elements at or below the watermark on arrival'],
+    ['dead_letters_total', m.deadLetters, 'records sent to the dead letters'],
+    ['timers_fired_total', m.timersFired, 'timers fired'],
+    ['checkpoints_total', m.checkpoints, 'checkpoints committed'],
+    ['state_round_trips_total', m.stateRoundTrips, 'reads from the state backend'],
+  ];
+  const lines: string[] = [];
+  for (const [name, value, help] of counters) {
+    lines.push(
+      `# HELP stream_gen_${name} ${help}`,
+      `# TYPE stream_gen_${name} counter`,
+      `stream_gen_${name}{${label}} ${value}`,
+    );
+  }
+  lines.push(
+    '# HELP stream_gen_watermark_ms task watermark (event time, ms)',
+    '# TYPE stream_gen_watermark_ms gauge',
+  );
+  for (const t of target.status())
+    lines.push(`stream_gen_watermark_ms{${label},task="${t.task}"} ${t.watermark}`);
+  return lines.join('\n') + '\n';
+}
