@@ -43,7 +43,7 @@ class RunningCount {
 
 const unique = (p: string) => `${p}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 
-function job(name: string): JobSpec {
+function job(name: string, partitionedByKey = true): JobSpec {
   return {
     name,
     sources: [
@@ -51,6 +51,7 @@ function job(name: string): JobSpec {
         name: 'clicks',
         eventTime: { timestamp: (c: Click) => c.ts, maxOutOfOrdernessMs: 1e12 },
         key: (c: Click) => c.user,
+        partitionedByKey,
       },
     ],
     operator: { kind: 'process', name: 'count', input: 'clicks', create: () => new RunningCount() },
@@ -84,6 +85,7 @@ describe('a keyed job on Kafka and Redis', () => {
   function startRunner(
     name: string,
     topics: { sources: Record<string, string>; sinks: Record<string, string> },
+    partitionedByKey = true,
   ) {
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
@@ -99,7 +101,8 @@ describe('a keyed job on Kafka and Redis', () => {
     const redis = new Redis(services.redisUrl);
     redisClients.push(redis);
     const runner = new GroupJobRunner({
-      job: job(name),
+      job: job(name, partitionedByKey),
+      repartitionTopic: `${name}.repartition`,
       client,
       topics,
       sinks: { counts: new KafkaSink('counts', topics.sinks.counts, shared) },
@@ -116,12 +119,12 @@ describe('a keyed job on Kafka and Redis', () => {
     return { runner, done };
   }
 
-  async function produce(topic: string, clicks: Click[]) {
+  async function produce(topic: string, clicks: Click[], keyOf = (c: Click) => c.user) {
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
       topic,
-      messages: clicks.map((c) => ({ key: c.user, value: JSON.stringify(c) })),
+      messages: clicks.map((c) => ({ key: keyOf(c), value: JSON.stringify(c) })),
     });
     await producer.disconnect();
   }
@@ -130,6 +133,7 @@ describe('a keyed job on Kafka and Redis', () => {
   async function readCounts(
     topic: string,
     expected: Map<string, number>,
+    tasksOfUser = new Map<string, Set<string>>(),
   ): Promise<Map<string, number>> {
     const consumer = kafka.consumer({ groupId: unique('reader'), ...fastConsumerConfig });
     const highest = new Map<string, number>();
@@ -143,6 +147,10 @@ describe('a keyed job on Kafka and Redis', () => {
             count: number;
           };
           highest.set(user, Math.max(highest.get(user) ?? 0, count));
+          // stream-gen-id is <job>/<task>/...: which task produced the record
+          const task = String(message.headers?.['stream-gen-id']).split('/')[1];
+          if (!tasksOfUser.has(user)) tasksOfUser.set(user, new Set());
+          tasksOfUser.get(user)?.add(task);
           if ([...expected].every(([u, n]) => (highest.get(u) ?? 0) >= n)) resolve();
         },
       });
@@ -193,5 +201,18 @@ describe('a keyed job on Kafka and Redis', () => {
     expect(highest).toEqual(expectedCounts(400));
     expect(a.runner.metrics.recordsIn).toBeGreaterThan(0);
     expect(b.runner.metrics.recordsIn).toBeGreaterThan(0);
+  });
+
+  it('re-keys a source that is not partitioned by the key: each key is processed by exactly one task', async () => {
+    const { name, topics } = await setup();
+    await services.kafka.createTopic(`${name}.repartition`, 4);
+    // Keyed by the click number, not the user: a user's clicks are spread over all partitions.
+    await produce(topics.sources.clicks, clicks(0, 240), (c) => `n${c.n}`);
+    startRunner(name, topics, false);
+    const tasksOfUser = new Map<string, Set<string>>();
+    const highest = await readCounts(topics.sinks.counts, expectedCounts(240), tasksOfUser);
+    expect(highest).toEqual(expectedCounts(240));
+    for (const [user, tasks] of tasksOfUser) expect([user, tasks.size]).toEqual([user, 1]);
+    expect(new Set([...tasksOfUser.values()].flatMap((t) => [...t])).size).toBeGreaterThan(1);
   });
 });

@@ -211,7 +211,9 @@ describe('status endpoints', () => {
     const server = await startStatusServer(0, 'Clicks', runner, silentLogger);
     try {
       await waitFor(() => runner.metrics.recordsIn === 1);
-      const health = await (await fetch(`http://127.0.0.1:${server.port}/health`)).json();
+      const health = (await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as {
+        tasks: Array<{ task: string }>;
+      };
       expect(health).toMatchObject({ status: 'ok', job: 'Clicks' });
       expect(health.tasks.map((t: { task: string }) => t.task)).toEqual(['0', '1']);
       const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();

@@ -26,7 +26,12 @@ import type { Conversion, Impression, Play } from './model';
   maxOutOfOrderness: '10s',
   idleTimeout: '30s',
 })
-@Source<Play>('plays', { eventTime: 'ts', maxOutOfOrderness: '10s', idleTimeout: '30s' })
+@Source<Play>('plays', {
+  eventTime: 'ts',
+  maxOutOfOrderness: '10s',
+  idleTimeout: '30s',
+  partitionedByKey: true,
+})
 @Sink('conversions')
 @Sink('late')
 @Sink('dead-letters')

@@ -254,6 +254,7 @@ function writeSource(
       w.writeLine('},');
     }
     if (handler?.key) w.writeLine(`key: ${handler.key.text},`);
+    if (source.partitionedByKey) w.writeLine('partitionedByKey: true,');
   });
   w.writeLine('},');
 }

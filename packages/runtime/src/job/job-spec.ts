@@ -35,6 +35,12 @@ export interface SourceSpec<T = any> {
   readonly eventTime?: EventTimeSpec<T>;
   /** The key of an element, for the keyed operator. */
   readonly key?: (value: T) => string | number;
+  /**
+   * The source's partitions are already split by this key. When false (the default)
+   * and the job runs on Kafka, elements go through a repartition topic first so one
+   * key is only ever processed by one task.
+   */
+  readonly partitionedByKey?: boolean;
 }
 
 /** Calls an external service per element, under limits (pattern 3, the enricher). */

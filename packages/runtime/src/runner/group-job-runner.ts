@@ -6,12 +6,14 @@ import type {
   BrokerConsumer,
   BrokerRecord,
 } from '../connectors/kafka/broker-client';
-import { checkJob } from '../job/check-job';
-import type { JobSpec } from '../job/job-spec';
+import { checkJob, operatorInputs } from '../job/check-job';
+import type { JobSpec, SourceSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
-import { StreamTask, type TaskStatus } from '../task/stream-task';
+import { StreamTask, type InputElement, type TaskStatus } from '../task/stream-task';
+import { BEGINNING_OF_TIME } from '../time/time-bounds';
+import { RekeyStage, type Envelope } from './rekey-stage';
 import { errorMessage } from '../util/error-message';
 import { ConfigurationError, StreamGenError } from '../util/errors';
 import { CheckpointFencedError } from '../state/redis';
@@ -34,6 +36,8 @@ export interface GroupJobRunnerOptions {
   /** Called once the run ended, after the sinks closed (disconnect shared clients). */
   readonly onClose?: () => Promise<void>;
   readonly checkpointIntervalMs?: number;
+  /** Topic that re-keyed inputs go through (default `<job>.<operator>.repartition`). */
+  readonly repartitionTopic?: string;
   /** How often idle tasks are ticked (idleness, processing-time timers, due checkpoints). Default 200 ms. */
   readonly tickIntervalMs?: number;
 }
@@ -45,6 +49,8 @@ interface OwnedTask {
   queue: Promise<void>;
   lastCheckpointAt: number;
   revoked: boolean;
+  /** Latest event-time progress per re-keyed source and upstream partition. */
+  readonly marks: Map<string, Map<number, { maxEventTime: number; idle: boolean }>>;
 }
 
 /**
@@ -63,7 +69,13 @@ export class GroupJobRunner {
   private readonly owned = new Map<number, OwnedTask>();
   /** Owned tasks that finished opening (for status). */
   private readonly opened = new Map<number, StreamTask>();
+  /** Topic read by the tasks -> key of its position (the source name, or the repartition topic). */
   private readonly sourceOfTopic = new Map<string, string>();
+  /** Re-keyed sources: read by a {@link RekeyStage} and then through the repartition topic. */
+  private readonly rekeyed = new Map<string, SourceSpec>();
+  private readonly repartitionTopic: string | undefined;
+  private readonly upstreamPartitions = new Map<string, number>();
+  private rekeyStage: RekeyStage | undefined;
   private consumer: BrokerConsumer | undefined;
   private running: Promise<RunSummary> | undefined;
   private stopped: (() => void) | undefined;
@@ -75,8 +87,21 @@ export class GroupJobRunner {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.router = new OutputRouter(options.job, options.sinks, this.logger);
-    for (const s of options.job.sources)
-      this.sourceOfTopic.set(options.topics.sources[s.name] ?? s.name, s.name);
+    const op = options.job.operator;
+    const keyedInputs = op && op.kind !== 'async' ? operatorInputs(options.job) : [];
+    for (const s of options.job.sources) {
+      if (keyedInputs.includes(s.name) && !s.partitionedByKey) this.rekeyed.set(s.name, s);
+      else this.sourceOfTopic.set(this.topicOf(s.name), s.name);
+    }
+    if (this.rekeyed.size > 0) {
+      this.repartitionTopic =
+        options.repartitionTopic ?? `${options.job.name}.${op?.name}.repartition`;
+      this.sourceOfTopic.set(this.repartitionTopic, this.repartitionTopic);
+    }
+  }
+
+  private topicOf(source: string): string {
+    return this.options.topics.sources[source] ?? source;
   }
 
   /** Joins the group and processes until {@link stop} (or a fatal error). */
@@ -111,6 +136,7 @@ export class GroupJobRunner {
     const stopRequested = new Promise<void>((resolve) => (this.stopped = resolve));
     try {
       await this.checkCoPartitioning(topics);
+      await this.startRekeyStage(groupId);
       await this.router.open();
       const consumer = await this.options.client.consumer(groupId);
       this.consumer = consumer;
@@ -127,6 +153,7 @@ export class GroupJobRunner {
       await this.checkpointAll();
     } finally {
       clearInterval(this.ticker);
+      await this.quietly('stopping the re-key stage', () => this.rekeyStage?.stop());
       await this.quietly('leaving the group', () => this.consumer?.stop());
       for (const owned of this.owned.values()) {
         await this.quietly(`closing task ${owned.partition}`, async () =>
@@ -209,6 +236,7 @@ export class GroupJobRunner {
       logger: this.logger,
       metrics: this.metrics,
       emit: (emission) => this.router.route(taskId, emission),
+      externalWatermarks: new Set(this.rekeyed.keys()),
     });
     const owned: OwnedTask = {
       partition,
@@ -216,6 +244,7 @@ export class GroupJobRunner {
       queue: Promise.resolve(),
       lastCheckpointAt: this.clock.now(),
       revoked: false,
+      marks: new Map(),
     };
     this.owned.set(partition, owned);
     const opened = await task;
@@ -233,6 +262,7 @@ export class GroupJobRunner {
     const owned = this.owned.get(partition);
     const source = this.sourceOfTopic.get(topic);
     if (!owned || !source) return Promise.resolve();
+    if (topic === this.repartitionTopic) return this.onRepartitionBatch(owned, topic, records);
     return this.serialized(owned, async (task) => {
       const from = task.positions[source] ?? 0;
       const fresh = records.filter((r) => r.offset >= from);
@@ -242,6 +272,103 @@ export class GroupJobRunner {
       }
       await this.checkpointIfDue(owned, task);
     });
+  }
+
+  /**
+   * A batch of the repartition topic: elements of several upstream partitions, and
+   * their event-time marks. An element at or below the upstream offset the task's
+   * checkpoint holds is a resend from stage one and is skipped.
+   */
+  private onRepartitionBatch(
+    owned: OwnedTask,
+    topic: string,
+    records: readonly BrokerRecord[],
+  ): Promise<void> {
+    return this.serialized(owned, async (task) => {
+      const from = task.positions[topic] ?? 0;
+      const next = new Map<string, number>();
+      const groups: Array<{ source: string; key: string; elements: InputElement[] }> = [];
+      for (const record of records) {
+        if (record.offset < from) continue;
+        const envelope = parseEnvelope(record);
+        if (!envelope) {
+          this.logger.warn(
+            `${topic}/${owned.partition} offset ${record.offset} is not a stream-gen envelope; skipped`,
+          );
+          continue;
+        }
+        if ('mark' in envelope) {
+          if (!owned.marks.has(envelope.s)) owned.marks.set(envelope.s, new Map());
+          owned.marks
+            .get(envelope.s)
+            ?.set(envelope.up, { maxEventTime: envelope.mark, idle: envelope.idle });
+          continue;
+        }
+        const key = `${envelope.s}@${envelope.up}`;
+        const expected = next.get(key) ?? task.positions[key] ?? 0;
+        if (envelope.off < expected) continue;
+        next.set(key, envelope.off + 1);
+        const last = groups[groups.length - 1];
+        const element = decodeJson({ offset: envelope.off, value: envelope.v });
+        if (last && last.key === key) last.elements.push(element);
+        else groups.push({ source: envelope.s, key, elements: [element] });
+      }
+      for (const group of groups) await task.processBatch(group.source, group.elements, group.key);
+      if (records.length > 0) task.positions[topic] = records[records.length - 1].offset + 1;
+      for (const [source, spec] of this.rekeyed) {
+        const watermark = this.upstreamWatermark(owned, source, spec);
+        if (watermark !== undefined) await task.advanceInputWatermark(source, watermark);
+      }
+      await this.router.flush(task.id);
+      await this.checkpointIfDue(owned, task);
+    });
+  }
+
+  /** Min over the upstream partitions that are not idle; undefined while all are idle. */
+  private upstreamWatermark(
+    owned: OwnedTask,
+    source: string,
+    spec: SourceSpec,
+  ): number | undefined {
+    const marks = owned.marks.get(source);
+    const bound = spec.eventTime?.maxOutOfOrdernessMs ?? 0;
+    let min = Number.POSITIVE_INFINITY;
+    for (let up = 0; up < (this.upstreamPartitions.get(source) ?? 0); up++) {
+      const mark = marks?.get(up);
+      if (!mark) return BEGINNING_OF_TIME;
+      if (!mark.idle) min = Math.min(min, mark.maxEventTime - bound);
+    }
+    return Number.isFinite(min) ? Math.max(BEGINNING_OF_TIME, min) : undefined;
+  }
+
+  /** Starts stage one for the re-keyed sources (its own consumer group). */
+  private async startRekeyStage(groupId: string): Promise<void> {
+    const topic = this.repartitionTopic;
+    if (!topic) return;
+    const partitions = await this.options.client.partitionCount(topic);
+    if (partitions === 0) {
+      throw new ConfigurationError(
+        `job "${this.options.job.name}" re-keys ${[...this.rekeyed.keys()].join(', ')}, so it needs the topic "${topic}": ` +
+          'create it with as many partitions as tasks you want (or mark sources partitionedByKey when they already are)',
+      );
+    }
+    const sources = new Map<string, SourceSpec>();
+    for (const [name, spec] of this.rekeyed) {
+      sources.set(this.topicOf(name), spec);
+      this.upstreamPartitions.set(
+        name,
+        await this.options.client.partitionCount(this.topicOf(name)),
+      );
+    }
+    this.rekeyStage = new RekeyStage({
+      client: this.options.client,
+      sources,
+      repartitionTopic: topic,
+      repartitionPartitions: partitions,
+      groupId: `${groupId}.rekey`,
+      logger: this.logger,
+    });
+    await this.rekeyStage.start((error) => this.fail(error));
   }
 
   private tickAll(): void {
@@ -327,5 +454,14 @@ export class GroupJobRunner {
       `job ${this.options.job.name} failed${retriable ? ' (retriable)' : ''}: ${errorMessage(error)}`,
     );
     this.stopped?.();
+  }
+}
+
+function parseEnvelope(record: BrokerRecord): Envelope | undefined {
+  try {
+    const value = JSON.parse(record.value?.toString('utf8') ?? '') as Envelope;
+    return typeof value?.s === 'string' && typeof value.up === 'number' ? value : undefined;
+  } catch {
+    return undefined;
   }
 }

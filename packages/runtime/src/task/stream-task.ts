@@ -55,6 +55,11 @@ export interface StreamTaskOptions {
   readonly metrics: JobMetrics;
   /** Receives every output record, in order. The runner writes them to sinks before checkpointing. */
   readonly emit: (emission: Emission) => void;
+  /**
+   * Sources read through a repartition topic: their watermark comes only from the
+   * upstream watermarks the runner passes in, not from the elements seen here.
+   */
+  readonly externalWatermarks?: ReadonlySet<string>;
 }
 
 interface ReadyElement {
@@ -166,7 +171,12 @@ export class StreamTask {
    * elements off, reads the state of all the batch's keys in one round trip, runs the
    * operator, then moves the watermark and fires the timers it made due.
    */
-  async processBatch(source: string, elements: readonly InputElement[]): Promise<void> {
+  async processBatch(
+    source: string,
+    elements: readonly InputElement[],
+    /** Where the position is kept (default: the source name; per upstream partition after a repartition). */
+    positionKey = source,
+  ): Promise<void> {
     const spec = this.sourceSpec(source);
     const now = this.options.clock.now();
     const metrics = this.options.metrics;
@@ -174,7 +184,7 @@ export class StreamTask {
     const ready: ReadyElement[] = [];
     for (const element of elements) {
       metrics.recordsIn++;
-      this.positions[source] = element.offset + 1;
+      this.positions[positionKey] = element.offset + 1;
       this.prepare(spec, input, element, now, ready);
     }
     if (spec.eventTime) this.watermarks.touch(source, now);
@@ -331,7 +341,9 @@ export class StreamTask {
         }
         return;
       }
-      if (spec.eventTime) this.watermarks.observe(spec.name, timestamp, now);
+      if (spec.eventTime && !this.options.externalWatermarks?.has(spec.name)) {
+        this.watermarks.observe(spec.name, timestamp, now);
+      }
       ready.push({ value, timestamp, key, offset: element.offset, input: input ?? -1, origin });
     });
   }

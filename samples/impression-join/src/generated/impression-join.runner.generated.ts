@@ -35,6 +35,7 @@ export function impressionJoinSpec(create: () => ImpressionJoin | Promise<Impres
           idleTimeoutMs: 30000,
         },
         key: (p: Play) => `${p.profileId}_${p.titleId}`,
+        partitionedByKey: true,
       },
     ],
     operator: {

@@ -13,6 +13,8 @@ export interface BrokerRecord {
 }
 
 export interface OutgoingRecord {
+  /** Explicit partition; by default the client's partitioner picks one from the key. */
+  readonly partition?: number;
   readonly key: string | null;
   readonly value: string;
   readonly headers: Readonly<Record<string, string>>;

@@ -47,6 +47,7 @@ export class KafkajsClient implements BrokerClient {
           topic,
           acks: -1,
           messages: records.map((r) => ({
+            partition: r.partition,
             key: r.key,
             value: r.value,
             headers: r.headers as IHeaders,
