@@ -118,8 +118,8 @@ export class J {
       `  @State() cache!: ValueState<Map<string, number>>;\n  @State() fns!: ListState<() => void>;`;
     const found = diagnosticsOf(coJob(members));
     expect(found).toHaveLength(2);
-    expect(found[0]).toMatch(/^15:20 SG1401 state 'cache' cannot be stored: /);
-    expect(found[1]).toMatch(/^16:18 SG1401 state 'fns' cannot be stored: /);
+    expect(found[0]).toMatch(/^15:20 SG1401 state 'cache' cannot be stored as JSON /);
+    expect(found[1]).toMatch(/^16:18 SG1401 state 'fns' cannot be stored as JSON /);
   });
 
   it('SG1402: a @State property that is not a state type', () => {
@@ -195,8 +195,14 @@ export class J {
     expect(
       diagnosticsOf(coJob(handlers + `  @State() cache!: ValueState<Map<string, number>>;`)),
     ).toEqual([
-      `15:20 SG1401 state 'cache' cannot be stored: cache: Map is not representable in JSON`,
+      `15:20 SG1401 state 'cache' cannot be stored as JSON (cache: Map is not representable in JSON); use plain objects, arrays and primitives, e.g. MapState<V> or ValueState<Record<string, V>> for a map`,
     ]);
+  });
+
+  it('SG1402: a MapState written with a key type', () => {
+    expect(
+      diagnosticsOf(coJob(handlers + `  @State() counts!: MapState<string, number>;`)),
+    ).toEqual([`15:21 SG1402 MapState<V> has string keys: write MapState<number>`]);
   });
 
   it('SG1403: the same state name twice', () => {

@@ -225,6 +225,20 @@ function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
       continue;
     }
     const where = prop.getTypeNode() ?? prop.getNameNode();
+    const written = prop.getTypeNode();
+    if (
+      written &&
+      /^MapState\s*</.test(written.getText()) &&
+      Node.isTypeReference(written) &&
+      written.getTypeArguments().length === 2
+    ) {
+      sink.report(
+        'SG1402',
+        `MapState<V> has string keys: write MapState<${written.getTypeArguments()[1].getText()}>`,
+        written,
+      );
+      continue;
+    }
     if (!kind) {
       sink.report(
         'SG1402',
@@ -239,7 +253,11 @@ function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
       ? checkJsonType(valueType, where, prop.getName())
       : 'its type argument is missing';
     if (problem) {
-      sink.report('SG1401', `state '${prop.getName()}' cannot be stored: ${problem}`, where);
+      sink.report(
+        'SG1401',
+        `state '${prop.getName()}' cannot be stored as JSON (${problem}); use plain objects, arrays and primitives, e.g. MapState<V> or ValueState<Record<string, V>> for a map`,
+        where,
+      );
     }
     states.push({
       property: prop.getName(),

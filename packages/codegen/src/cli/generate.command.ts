@@ -13,6 +13,7 @@ Reads every @StreamJob class under <dir>/src, validates it, and writes per job
 src/generated/<job>.{validators,runner,main}.generated.ts.
   --check   write nothing; exit 1 when a generated file is missing, stale or orphaned
 
+  --project <dir>  the project (default: the current directory)
 Example:
   npx stream-gen generate --project samples/impression-join --check`,
   args: { booleans: ['check'], valued: ['project'] },

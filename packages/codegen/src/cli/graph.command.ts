@@ -10,8 +10,9 @@ const FORMATS: readonly GraphFormat[] = ['mermaid', 'dot', 'json'];
 export const graphCommand: Command = {
   name: 'graph',
   summary: 'print the topology of a job (mermaid, dot or json)',
-  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json]
+  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json (default mermaid)]
 
+  --project <dir>  the project (default: the current directory)
 Example:
   npx stream-gen graph ImpressionJoin --project samples/impression-join --format mermaid`,
   args: { valued: ['project', 'format'], positionals: 1 },

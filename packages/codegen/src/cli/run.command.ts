@@ -15,9 +15,12 @@ export const runCommand: Command = {
 Regenerates the project's runner modules, builds it with its tsconfig.json, and
 starts the job. With every source bound to a JSON-lines file the run is bounded: it
 ends when the files are read and every timer has fired, and exits 0. Sinks not
-bound to a file are logged. Without files the job reads and writes topics named
+bound to a file are logged (dead letters with their reason). The watermark moves at
+the end of each batch of 500 records, so in a small file an out-of-order record is
+not late unless it falls behind a whole batch. Without files the job reads and writes topics named
 after its sources and sinks, on the embedded log unless KAFKA_BROKERS is set.
 
+  --project <dir>  the project (default: the current directory)
 Example:
   npx stream-gen run ImpressionJoin --project samples/impression-join \\
     --source impressions=a.jsonl --source plays=b.jsonl \\

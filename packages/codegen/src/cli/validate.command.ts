@@ -11,6 +11,7 @@ export const validateCommand: Command = {
 Prints each misuse as path:line:col - error SGnnnn: message, with a code frame,
 all at once; exits 1 when there is any.
 
+  --project <dir>  the project (default: the current directory)
 Example:
   npx stream-gen validate --project samples/impression-join`,
   args: { valued: ['project'] },

@@ -61,6 +61,12 @@ function createRunner(
       onClose: () => backends.close(),
     });
   }
+  if (backends.mode === 'embedded' && !fileRun) {
+    logger.warn(
+      'nothing outside this process can write to the embedded log: pass --source <name>=<file.jsonl> ' +
+        'for a bounded run over files, or set KAFKA_BROKERS to read topics',
+    );
+  }
   const { sources, sinks } = connectorsFor(
     { sources: options.job.sources.map((s) => s.name), sinks: options.sinks },
     topics,
