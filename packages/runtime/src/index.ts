@@ -44,6 +44,7 @@ export type {
 export type { TaskCheckpoint, CheckpointInfo } from './state/checkpoint';
 export { KeyedStateCache } from './state/keyed-state-cache';
 export { MemoryStateBackend } from './state/memory-state.backend';
+export { CheckpointFencedError } from './state/checkpoint-fenced.error';
 
 export { type Clock, systemClock, ManualClock } from './time/clock';
 export { BEGINNING_OF_TIME, END_OF_TIME } from './time/time-bounds';
@@ -101,7 +102,6 @@ export { type LookupSpec } from './async/lookup-refresher';
 export type { AsyncEnrichFunction } from './job/job-spec';
 export {
   RedisStateBackend,
-  CheckpointFencedError,
   CheckpointNotRetainedError,
   type RedisStateBackendOptions,
 } from './state/redis';

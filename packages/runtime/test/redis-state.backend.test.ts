@@ -598,7 +598,7 @@ describe('RedisStateBackend (standalone Redis)', () => {
     const stale = checkpoints.commit(checkpointOf(1, { takenAt: 5 }), [put('s', 'k', 'stale')]);
     await expect(stale).rejects.toThrow(CheckpointFencedError);
     await expect(stale).rejects.toThrow(
-      /checkpoint 1 of task .*\/0 was refused: the latest checkpoint in Redis is 1, so the next must be 2/,
+      /checkpoint 1 of task .*\/0 was refused: the latest checkpoint is 1, so the next must be 2/,
     );
     await expect(checkpoints.commit(checkpointOf(3), [put('s', 'k', 'ahead')])).rejects.toThrow(
       CheckpointFencedError,

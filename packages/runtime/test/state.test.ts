@@ -199,3 +199,18 @@ describe('keyed state', () => {
     await expect(h.checkpoint()).rejects.toThrow(/BigInt/);
   });
 });
+
+describe('memory backend fencing', () => {
+  it('refuses a checkpoint from a task that restored an older one, like Redis', async () => {
+    const backend = new MemoryStateBackend();
+    const first = await JobHarness.create({ job, backend });
+    const second = await JobHarness.create({ job, backend }); // took the task over before any checkpoint
+    await first.push('ops', { k: 'a', ts: 1, op: 'set', v: 1 });
+    await first.checkpoint();
+    await second.push('ops', { k: 'a', ts: 1, op: 'set', v: 2 });
+    await expect(second.checkpoint()).rejects.toThrow(
+      'checkpoint 1 of task State/0 was refused: the latest checkpoint is 1, so the next must be 2',
+    );
+    expect(await (await second.restart()).state('value', 'a')).toBe(1);
+  });
+});

@@ -1,3 +1,4 @@
+import { CheckpointFencedError } from './checkpoint-fenced.error';
 import type { CheckpointInfo, TaskCheckpoint } from './checkpoint';
 import type {
   CheckpointStore,
@@ -21,11 +22,14 @@ interface RetainedCheckpoint {
 const refId = (ref: StateRef) => `${ref.state}\u0000${ref.key}`;
 
 class MemoryTask implements TaskStateStore, CheckpointStore {
+  constructor(
+    private readonly retain: number,
+    private readonly scope: TaskScope,
+  ) {}
+
   /** State as of the newest checkpoint. */
   private committed: Table = new Map();
   private retained: RetainedCheckpoint[] = [];
-
-  constructor(private readonly retain: number) {}
 
   async read(refs: readonly StateRef[]): Promise<Array<StoredEntry | undefined>> {
     return refs.map((ref) => {
@@ -39,6 +43,10 @@ class MemoryTask implements TaskStateStore, CheckpointStore {
   }
 
   async commit(checkpoint: TaskCheckpoint, writes: readonly StateWrite[]): Promise<void> {
+    // The same fence as the Redis backend: ids follow each other, so a stale owner loses.
+    const latest = this.retained[0]?.checkpoint.id ?? 0;
+    if (checkpoint.id !== latest + 1)
+      throw new CheckpointFencedError(this.scope, checkpoint.id, latest);
     // Serialize everything before touching the table, so a value that is not JSON
     // fails the commit as a whole instead of half-applying it.
     const encoded = writes.map((w) => [refId(w), w.entry && JSON.stringify(w.entry)] as const);
@@ -80,7 +88,7 @@ export class MemoryStateBackend implements StateBackend {
     const id = `${scope.job}:${scope.task}`;
     let task = this.tasks.get(id);
     if (!task) {
-      task = new MemoryTask(this.options.retainCheckpoints ?? 10);
+      task = new MemoryTask(this.options.retainCheckpoints ?? 10, scope);
       this.tasks.set(id, task);
     }
     return { state: task, checkpoints: task };

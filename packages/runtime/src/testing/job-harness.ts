@@ -4,6 +4,7 @@ import { checkJob } from '../job/check-job';
 import type { OutRecord } from '../records';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import { MemoryStateBackend } from '../state/memory-state.backend';
+import type { StateBackend } from '../state/state-backend';
 import { ManualClock } from '../time/clock';
 import type { Timer } from '../time/timer-service';
 import { JobMetrics } from '../task/metrics';
@@ -16,7 +17,7 @@ export interface JobHarnessOptions {
   /** Processing time at start (epoch ms), default 0. */
   readonly processingTime?: number;
   /** Share a backend between harnesses to simulate a restart. */
-  readonly backend?: MemoryStateBackend;
+  readonly backend?: StateBackend;
   readonly taskId?: string;
   readonly logger?: Logger;
 }
@@ -31,7 +32,7 @@ export class JobHarness {
   private constructor(
     private readonly options: JobHarnessOptions,
     readonly clock: ManualClock,
-    readonly backend: MemoryStateBackend,
+    readonly backend: StateBackend,
     private readonly task: StreamTask,
     readonly metrics: JobMetrics,
     private readonly emissions: Emission[],

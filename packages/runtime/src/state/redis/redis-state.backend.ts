@@ -46,6 +46,7 @@
  *   commit is rejected and the task restarts from what Redis really has.
  */
 import { randomUUID } from 'node:crypto';
+import { CheckpointFencedError } from '../checkpoint-fenced.error';
 import type { CheckpointInfo, TaskCheckpoint } from '../checkpoint';
 import type {
   CheckpointStore,
@@ -75,23 +76,9 @@ export interface RedisStateBackendOptions {
   readonly keyPrefix?: string;
 }
 
-/** A commit was refused because its id does not follow the latest checkpoint. */
-export class CheckpointFencedError extends StreamGenError {
-  constructor(
-    readonly scope: TaskScope,
-    readonly attempted: number,
-    readonly latest: number,
-  ) {
-    super(
-      `checkpoint ${attempted} of task ${scope.job}/${scope.task} was refused: the latest ` +
-        `checkpoint in Redis is ${latest}, so the next must be ${latest + 1}. Another process ` +
-        `took over this task (or it was rewound, or a failover lost checkpoints); restart the ` +
-        `task from the latest checkpoint.`,
-    );
-  }
-}
-
 /** `rewind` to a checkpoint that is not (or no longer) retained. */
+export { CheckpointFencedError };
+
 export class CheckpointNotRetainedError extends StreamGenError {
   constructor(
     readonly scope: TaskScope,
