@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { single, UsageFailure } from './args';
 import type { Command } from './command';
 
@@ -38,9 +38,7 @@ Example:
     }
     const values = placeholders(basename(dir));
     const written = copyTree(join(templatesRoot(), template), dir, values);
-    io.out(
-      `created ${relative(process.cwd(), dir) || '.'} from template "${template}" (${written} files)`,
-    );
+    io.out(`created ${target} from template "${template}" (${written} files)`);
     io.out(`next: cd ${target} && npm install && npx stream-gen generate && npm test`);
     return 0;
   },
