@@ -1,7 +1,7 @@
 import type { OutRecord } from '../records';
 import type { PartitionReader, ReadResult, SinkConnector, SourceConnector } from './connector';
 import type { EmbeddedLog } from './embedded-log';
-import { encodeJson } from './json-codec';
+import { toWire } from './json-codec';
 
 /** Reads a topic of the embedded log; bounded once the topic is sealed. */
 export class EmbeddedLogSource implements SourceConnector {
@@ -63,15 +63,7 @@ export class EmbeddedLogSink implements SinkConnector {
   }
 
   async write(records: readonly OutRecord[]): Promise<void> {
-    this.log.append(
-      this.topic,
-      records.map((r) => ({
-        key: r.key,
-        value: r.encoded ?? encodeJson(r.value),
-        headers: r.headers,
-        timestamp: r.timestamp,
-      })),
-    );
+    this.log.append(this.topic, records.map(toWire));
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,4 @@
-import type { RawRecord } from '../records';
+import type { OutRecord, RawRecord } from '../records';
 import { errorMessage } from '../util/error-message';
 import type { InputElement } from '../task/stream-task';
 
@@ -20,4 +20,19 @@ export function encodeJson(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError(`cannot encode ${String(value)} as JSON`);
   return text;
+}
+
+/** An output record as a log stores it: the value as JSON text, key, headers and time kept. */
+export function toWire(record: OutRecord): {
+  key: string | null;
+  value: string;
+  headers: Readonly<Record<string, string>>;
+  timestamp: number;
+} {
+  return {
+    key: record.key,
+    value: record.encoded ?? encodeJson(record.value),
+    headers: record.headers,
+    timestamp: record.timestamp,
+  };
 }

@@ -1,6 +1,6 @@
 import type { OutRecord } from '../../records';
 import type { SinkConnector } from '../connector';
-import { encodeJson } from '../json-codec';
+import { toWire } from '../json-codec';
 import type { BrokerProducer } from './broker-client';
 
 /** A topic as a sink: batched sends, values as JSON, keys and the stable id header kept. */
@@ -21,15 +21,7 @@ export class KafkaSink implements SinkConnector {
 
   async write(records: readonly OutRecord[]): Promise<void> {
     const producer = await this.producer();
-    await producer.send(
-      this.topic,
-      records.map((r) => ({
-        key: r.key,
-        value: r.encoded ?? encodeJson(r.value),
-        headers: r.headers,
-        timestamp: r.timestamp,
-      })),
-    );
+    await producer.send(this.topic, records.map(toWire));
   }
 
   /** The producer is shared by the job's sinks; the runner disconnects it. */
