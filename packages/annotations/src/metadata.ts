@@ -8,6 +8,20 @@ export interface StreamJobMetadata {
   /** Sink for records that fail decoding, validation or a user function. */
   readonly deadLetters?: string;
   readonly checkpointInterval?: Duration;
+  /** What happens when a handler, a timer or an enrichment throws. Default: no retry, dead letter. */
+  readonly onError?: ErrorPolicyOptions;
+}
+
+/** The error policy of a job's user functions, e.g. `{ retries: 2, then: 'fail' }`. */
+export interface ErrorPolicyOptions {
+  /**
+   * Calls a handler or timer that threw again, up to this many times (default 0); what
+   * a failed attempt did to state, timers and outputs is undone first. An @AsyncEnrich
+   * job retries per its own `retries` instead.
+   */
+  readonly retries?: number;
+  /** After the last attempt: send the record to the dead letters (default), or fail the job. */
+  readonly then?: 'dead-letter' | 'fail';
 }
 
 export interface SourceOptions<T = unknown> {
@@ -19,6 +33,13 @@ export interface SourceOptions<T = unknown> {
   readonly idleTimeout?: Duration;
   /** The topic is already partitioned by the key the job uses: no repartition needed. */
   readonly partitionedByKey?: boolean;
+  /** Records larger than this many bytes go to the dead letters, not decoded (default 1 MiB). */
+  readonly maxRecordBytes?: number;
+  /**
+   * Event times further ahead of processing time than this go to the dead letters
+   * (default `'1d'`): they would move the watermark and make on-time records late.
+   */
+  readonly maxFuture?: Duration;
 }
 
 export interface SourceMetadata extends SourceOptions {

@@ -18,9 +18,9 @@ interface Click {
   ts: number;
 }
 
-@StreamJob({ deadLetters: 'dlq' })
-@Source<Click>('a', { eventTime: 'ts', maxOutOfOrderness: '5s' })
-@Source<Click>('b', { eventTime: (c) => c.ts })
+@StreamJob({ deadLetters: 'dlq', onError: { retries: 2, then: 'fail' } })
+@Source<Click>('a', { eventTime: 'ts', maxOutOfOrderness: '5s', maxFuture: '2h' })
+@Source<Click>('b', { eventTime: (c) => c.ts, maxRecordBytes: 4096 })
 @Sink('out')
 @Sink('dlq')
 @CoProcess({ inputs: ['a', 'b'], output: 'out' })
@@ -52,8 +52,13 @@ class Enricher {
 describe('decorators', () => {
   it('only record metadata, on the class, in declaration order', () => {
     const meta = readJobMetadata(Joined);
-    expect(meta.job).toEqual({ deadLetters: 'dlq', name: 'Joined' });
+    expect(meta.job).toEqual({
+      deadLetters: 'dlq',
+      onError: { retries: 2, then: 'fail' },
+      name: 'Joined',
+    });
     expect(meta.sources.map((s) => s.name)).toEqual(['b', 'a']);
+    expect(meta.sources.map((s) => s.maxRecordBytes ?? s.maxFuture)).toEqual([4096, '2h']);
     expect(meta.sinks.map((s) => s.name)).toEqual(['dlq', 'out']);
     expect(meta.operator).toEqual({ kind: 'coProcess', inputs: ['a', 'b'], output: 'out' });
     expect(meta.handlers.map((h) => [h.method, h.source, typeof h.key])).toEqual([

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
-import { main } from '../src/cli/main';
+import { cli, type Ran } from './run-cli';
 
 const FIXTURE = join(__dirname, 'fixtures/golden-project');
 const TMP = join(__dirname, '.tmp');
@@ -30,19 +30,6 @@ const GENERATED_NAMES = [
   'session-tracker.runner.generated.ts',
   'session-tracker.main.generated.ts',
 ];
-
-interface Ran {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function cli(...argv: string[]): Promise<Ran> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Paths as the CLI prints them: relative to the working directory. */
 const rel = (path: string) => relative(process.cwd(), path);
@@ -74,17 +61,25 @@ afterAll(() => {
 });
 
 describe('help', () => {
-  it.each(['new', 'generate', 'validate', 'graph', 'run'])(
-    '%s --help prints its usage with an example and exits 0',
-    async (command) => {
-      for (const flag of ['--help', '-h']) {
-        const r = await cli(command, flag);
-        expect(r).toEqual({ code: 0, out: expect.stringContaining('Example:'), err: '' });
-        expect(r.out).toMatch(new RegExp(`^stream-gen ${command}\\b`));
-        expect(r.out).toContain(`npx stream-gen ${command}`);
-      }
-    },
-  );
+  const COMMANDS = [
+    'new',
+    'generate',
+    'validate',
+    'graph',
+    'run',
+    'checkpoints',
+    'savepoint',
+    'rewind',
+  ];
+
+  it.each(COMMANDS)('%s --help prints its usage with an example and exits 0', async (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await cli(command, flag);
+      expect(r).toEqual({ code: 0, out: expect.stringContaining('Example:'), err: '' });
+      expect(r.out).toMatch(new RegExp(`^stream-gen ${command}\\b`));
+      expect(r.out).toContain(`npx stream-gen ${command}`);
+    }
+  });
 
   it('--help lists every command, with an example, and exits 0', async () => {
     const r = await cli('--help');
@@ -92,8 +87,7 @@ describe('help', () => {
     expect(r.err).toBe('');
     expect(r.out).toContain('Usage: stream-gen <command> [options]');
     expect(r.out).toContain('Example:');
-    for (const command of ['new', 'generate', 'validate', 'graph', 'run'])
-      expect(r.out).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    for (const command of COMMANDS) expect(r.out).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
   });
 
   it('no command prints the usage and exits 2', async () => {

@@ -228,6 +228,53 @@ export class J {
     ]);
   });
 
+  it('SG1901: onError values the runtime cannot follow, each pointed at', () => {
+    const job = (onError: string) =>
+      coJob(handlers).replace(
+        `@StreamJob({ name: 'J' })`,
+        `@StreamJob({ name: 'J', deadLetters: 'out', onError: ${onError} })`,
+      );
+    expect(diagnosticsOf(job(`{ retries: -1, then: 'ignore', backoff: 5 }`))).toEqual([
+      `2:65 SG1901 @StreamJob onError.retries must be a whole number >= 0, got -1`,
+      `2:75 SG1901 @StreamJob onError.then must be 'dead-letter' or 'fail', got "ignore"`,
+      `2:85 SG1901 @StreamJob onError has no option "backoff"; it takes retries and then`,
+    ]);
+    expect(diagnosticsOf(job(`'fail'`))).toEqual([
+      `2:54 SG1901 @StreamJob onError must be an object like { retries: 2, then: 'dead-letter' }`,
+    ]);
+    expect(diagnosticsOf(job(`{ retries: 2, then: 'fail' }`))).toEqual([]);
+  });
+
+  it('SG1901: onError retries in an @AsyncEnrich job; dead letters without a deadLetters sink', () => {
+    const body = `import { AsyncEnrich } from '@stream-gen/annotations';
+@StreamJob({ name: 'E', onError: { retries: 1 } })
+@Source('a')
+@Sink('out')
+export class E {
+  @AsyncEnrich({ source: 'a', output: 'out', concurrency: 2 })
+  async enrich(c: Click): Promise<Click> { return c; }
+}
+`;
+    expect(diagnosticsOf(body)).toEqual([
+      `2:34 SG1901 onError.retries does not apply to an @AsyncEnrich job: set retries in @AsyncEnrich({ retries }) instead`,
+      `2:34 SG1901 onError sends records that still fail to the dead letters, but @StreamJob declares no deadLetters sink: add deadLetters: '<sink>', or then: 'fail'`,
+    ]);
+  });
+
+  it('SG1002: a maxRecordBytes that is not a byte count; maxFuture without eventTime', () => {
+    const body = coJob(handlers)
+      .replace(
+        `@Source('a', { eventTime: 'ts' })`,
+        `@Source('a', { eventTime: 'ts', maxRecordBytes: 0.5 })`,
+      )
+      .replace(`@Sink('out')`, `@Sink('out')\n@Source('c', { maxFuture: '1d' })`);
+    expect(diagnosticsOf(body)).toEqual([
+      `3:49 SG1002 @Source('a') maxRecordBytes must be a whole number of bytes >= 1, got 0.5`,
+      `6:1 SG1103 source "c" is not an input of @CoProcess; read it or remove it`,
+      `6:14 SG1002 @Source('c') maxFuture only applies to a source with an eventTime`,
+    ]);
+  });
+
   it('SG1103: a source no handler reads; SG1002: names the runtime would refuse', () => {
     const body = coJob(handlers + `  @State({ name: 'my state' }) s!: ValueState<number>;`)
       .replace(`@StreamJob({ name: 'J' })`, `@StreamJob({ name: 'My Job' })`)

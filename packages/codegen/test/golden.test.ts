@@ -4,8 +4,9 @@
  * `generate()` runs on the fixture project `fixtures/golden-project` (two jobs: a
  * @CoProcess and a @KeyedProcess, with value, list and map state (two with a ttl),
  * both timer domains, keys as field paths (one nested) and as an arrow, event time as
- * a field path and as an arrow, an injected provider, and element types with optional
- * fields, a union of string literals, nested objects and arrays). Each generated file
+ * a field path and as an arrow, an injected provider, an error policy, input limits
+ * (maxFuture, maxRecordBytes), and element types with optional fields, a union of
+ * string literals, nested objects and arrays). Each generated file
  * is compared, in memory, with `fixtures/golden-project/expected/<file name>.txt`;
  * nothing is written into the fixture's `src` (it has no `src/generated`, on purpose).
  *

@@ -16,7 +16,14 @@ export type {
   Step,
   Validator,
 } from './job/job-spec';
-export { LATE_TAG } from './job/job-spec';
+export {
+  LATE_TAG,
+  DEFAULT_MAX_RECORD_BYTES,
+  DEFAULT_MAX_FUTURE_MS,
+  type ErrorPolicy,
+} from './job/job-spec';
+export { UserFunctionError } from './task/user-function.error';
+export type { DecodedElement, EncodedElement } from './task/input-element';
 export { checkJob, operatorInputs } from './job/check-job';
 export type {
   RuntimeContext,
@@ -103,8 +110,27 @@ export type { AsyncEnrichFunction } from './job/job-spec';
 export {
   RedisStateBackend,
   CheckpointNotRetainedError,
+  CheckpointRewoundError,
   type RedisStateBackendOptions,
+  CheckpointAdmin,
+  CheckpointAdminRefusedError,
+  NoCheckpointsError,
+  defaultSavepointName,
+  parseRewindTarget,
+  describeTarget,
+  checkSavepointName,
+  type CheckpointAdminOptions,
+  type JobCheckpoints,
+  type RewindResult,
+  type SavepointResult,
+  type TaskRewind,
+  type RewindTarget,
+  type CheckpointSummary,
+  type SavepointSummary,
+  type StateSize,
+  type TaskCheckpoints,
 } from './state/redis';
+export { withCheckpointAdmin } from './admin/with-checkpoint-admin';
 export { GroupJobRunner, type GroupJobRunnerOptions } from './runner/group-job-runner';
 export type {
   BrokerClient,

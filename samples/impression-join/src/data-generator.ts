@@ -1,3 +1,4 @@
+import { seededRandom } from '@stream-gen/runtime/testing';
 import type { Impression, Play } from './model';
 
 export interface GeneratorOptions {
@@ -23,17 +24,8 @@ export interface GeneratedEvent {
   readonly arrival: number;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same data everywhere. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the same seed gives the same data everywhere. */
+export const random = seededRandom;
 
 /**
  * Impressions and plays in arrival order: shuffled by delays below `maxDelayMs`, with

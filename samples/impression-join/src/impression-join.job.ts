@@ -25,6 +25,7 @@ import type { Conversion, Impression, Play } from './model';
   eventTime: 'ts',
   maxOutOfOrderness: '10s',
   idleTimeout: '30s',
+  partitionedByKey: true,
 })
 @Source<Play>('plays', {
   eventTime: 'ts',

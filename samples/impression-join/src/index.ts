@@ -10,4 +10,4 @@ export {
   type GeneratedEvent,
 } from './data-generator';
 export { referenceJoin } from './reference-join';
-export { runEmbeddedDemo, type DemoResult } from './embedded-demo';
+export { compare, runEmbeddedDemo, type DemoResult } from './embedded-demo';

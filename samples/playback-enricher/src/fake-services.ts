@@ -26,7 +26,8 @@ export class FakeServices {
 
   constructor(private readonly options: FakeServiceOptions = {}) {}
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1:`port` (0: a free port) and resolves to the base URL. */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const url = req.url ?? '';
       if (url === '/titles') return this.answer(res, 200, this.options.titles ?? defaultTitles());
@@ -52,9 +53,12 @@ export class FakeServices {
         this.answer(res, 200, history);
       }, this.options.latencyMs ?? 5);
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, '127.0.0.1', resolve);
+    });
+    const bound = (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${bound}`;
   }
 
   /** Most history calls started within any 1000 ms window. */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { JobHarness } from '@stream-gen/runtime/testing';
 import { FakeServices, playbackEnricherJob, type EnrichedPlay, type Play } from '../src';
+import { MOST_CALLS_IN_A_SECOND } from './limits';
 
 const play = (n: number, profileId = `p${n % 17}`): Play => ({
   playId: `v${n}`,
@@ -66,8 +67,8 @@ describe('PlaybackEnricher', () => {
     expect(new Set(enriched).size).toBe(enriched.length);
     expect(services.maxInFlight).toBeLessThanOrEqual(8);
     expect(services.maxInFlight).toBeGreaterThan(1);
-    // 500/s with a burst of 20; retries count too.
-    expect(services.maxCallsPerSecond()).toBeLessThanOrEqual(520);
+    // retries count too
+    expect(services.maxCallsPerSecond()).toBeLessThanOrEqual(MOST_CALLS_IN_A_SECOND);
     h.close();
   });
 });

@@ -1,13 +1,14 @@
-import type { ClassDeclaration, Decorator, Type } from 'ts-morph';
+import type { ClassDeclaration, Decorator, Node, Type } from 'ts-morph';
 import type { HandlerNode, JobGraph, SinkNode, SourceNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { locationOf } from './location';
 import { readMembers, type MemberAnalysis } from './members';
 import { constructorProviders, type ProviderRef } from './providers';
-import { asObject, durationOption, stringOption } from './options';
+import { readErrorPolicy } from './error-policy';
+import { asObject, durationOption, optionNode, stringOption, type StaticObject } from './options';
 import { readSelector, selectorText } from './selector';
 import { selectorTypeProblem } from './selector-type';
-import type { StaticValue } from './static-value';
+import { describeStatic, type StaticValue } from './static-value';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
 export interface JobAnalysis {
@@ -26,9 +27,8 @@ const decoratorsNamed = (cls: ClassDeclaration, name: string) =>
 export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): JobAnalysis {
   const jobDecorator = decoratorsNamed(cls, 'StreamJob')[0];
   const className = cls.getName() ?? 'AnonymousJob';
-  const jobOptions = asObject(
-    sink.value(jobDecorator.getArguments()[0], '@StreamJob options') ?? {},
-  );
+  const jobArgument = jobDecorator.getArguments()[0];
+  const jobOptions = asObject(sink.value(jobArgument, '@StreamJob options') ?? {});
   const members = readMembers(cls, sink);
   const sources = decoratorsNamed(cls, 'Source').map((d) => readSource(d, sink, members));
   const sinks = decoratorsNamed(cls, 'Sink').map((d) => readSink(d, sink));
@@ -45,6 +45,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
       '@StreamJob checkpointInterval',
       jobDecorator,
     ),
+    onError: readErrorPolicy(jobOptions.onError, jobArgument, jobDecorator, sink),
     sources: sources.filter((s): s is SourceNode => s !== undefined),
     sinks: sinks.filter((s): s is SinkNode => s !== undefined),
     operator,
@@ -108,9 +109,37 @@ function readSource(
       where,
     ),
     partitionedByKey: options.partitionedByKey === true,
+    ...readInputLimits(name, options, eventTime !== undefined, where, sink),
     elementType: members.elementTypeRefs.get(name),
     location: locationOf(decorator),
   };
+}
+
+/** `maxRecordBytes` and `maxFuture` of a source (SG1002 when invalid). */
+function readInputLimits(
+  name: string,
+  options: StaticObject,
+  hasEventTime: boolean,
+  where: Node,
+  sink: DiagnosticsSink,
+): Pick<SourceNode, 'maxRecordBytes' | 'maxFutureMs'> {
+  const what = `@Source('${name}')`;
+  const bytes = options.maxRecordBytes;
+  let maxRecordBytes: number | undefined;
+  if (typeof bytes === 'number' && Number.isInteger(bytes) && bytes >= 1) maxRecordBytes = bytes;
+  else if (bytes !== undefined) {
+    sink.report(
+      'SG1002',
+      `${what} maxRecordBytes must be a whole number of bytes >= 1, got ${describeStatic(bytes)}`,
+      optionNode(where, 'maxRecordBytes') ?? where,
+    );
+  }
+  const maxFutureMs = durationOption(sink, options.maxFuture, `${what} maxFuture`, where);
+  if (maxFutureMs !== undefined && !hasEventTime) {
+    sink.report('SG1002', `${what} maxFuture only applies to a source with an eventTime`, where);
+    return { maxRecordBytes };
+  }
+  return { maxRecordBytes, maxFutureMs };
 }
 
 function readSink(decorator: Decorator, sink: DiagnosticsSink): SinkNode | undefined {

@@ -1,5 +1,5 @@
 import { toMillis, type Duration } from '@stream-gen/annotations';
-import type { Node } from 'ts-morph';
+import { Node } from 'ts-morph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import type { StaticValue } from './static-value';
 
@@ -37,4 +37,11 @@ export function stringOption(
   if (typeof value === 'string' && value.length > 0) return value;
   sink.report('SG1002', `${what} must be a non-empty string`, node);
   return undefined;
+}
+
+/** The value of property `name` when `options` is an object literal: where to point a diagnostic. */
+export function optionNode(options: Node | undefined, name: string): Node | undefined {
+  if (!options || !Node.isObjectLiteralExpression(options)) return undefined;
+  const property = options.getProperty(name);
+  return property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
 }

@@ -15,6 +15,11 @@ export type StaticValue =
   | StaticValue[]
   | { [key: string]: StaticValue };
 
+/** A static value as a diagnostic quotes it. */
+export function describeStatic(value: StaticValue): string {
+  return value instanceof FunctionValue ? 'a function' : String(JSON.stringify(value));
+}
+
 /** Thrown (and turned into SG1001) where a decorator argument cannot be read without running code. */
 export class NotStatic extends Error {
   constructor(readonly node: Node) {

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs, UsageFailure } from './args';
+import { checkpointsCommand } from './checkpoints.command';
 import type { Command, Output } from './command';
 import { generateCommand } from './generate.command';
 import { graphCommand } from './graph.command';
 import { newCommand } from './new.command';
+import { rewindCommand } from './rewind.command';
 import { runCommand } from './run.command';
+import { savepointCommand } from './savepoint.command';
 import { validateCommand } from './validate.command';
 
 const COMMANDS: readonly Command[] = [
@@ -13,6 +16,9 @@ const COMMANDS: readonly Command[] = [
   validateCommand,
   graphCommand,
   runCommand,
+  checkpointsCommand,
+  savepointCommand,
+  rewindCommand,
 ];
 
 const HELP = `stream-gen: stateful stream processing for TypeScript
@@ -20,7 +26,7 @@ const HELP = `stream-gen: stateful stream processing for TypeScript
 Usage: stream-gen <command> [options]   (stream-gen <command> --help for details)
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(11)} ${c.summary}`).join('\n')}
 
 Example:
   npx stream-gen new my-jobs --template joiner`;

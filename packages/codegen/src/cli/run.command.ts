@@ -90,9 +90,17 @@ function resolveBinding(binding: string): string {
 }
 
 /** Runs the job in a child process; SIGINT/SIGTERM go to it, so it stops with a final checkpoint. */
+/**
+ * A young generation of 64 MB: a stream job allocates a little per record and keeps
+ * most of it briefly, and with V8's default (16 MB) the garbage collector took about
+ * a third of the embedded join's time (see bench/README.md). NODE_OPTIONS wins.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=64'];
+
 function runChild(entry: string, args: string[]): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+    const flags = /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '') ? [] : NODE_FLAGS;
+    const child = spawn(process.execPath, [...flags, entry, ...args], { stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -229,6 +229,10 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     if (graph.deadLetters) outputs.push(`deadLetters: ${q(graph.deadLetters)}`);
     w.indent(() => outputs.forEach((o) => w.writeLine(`${o},`)));
     w.writeLine('},');
+    if (graph.onError) {
+      const { retries, then } = graph.onError;
+      w.writeLine(`onError: { retries: ${retries}, then: ${q(then)} },`);
+    }
   });
   w.writeLine('};');
 }
@@ -250,11 +254,14 @@ function writeSource(
         w.writeLine(`maxOutOfOrdernessMs: ${source.maxOutOfOrdernessMs},`);
         if (source.idleTimeoutMs !== undefined)
           w.writeLine(`idleTimeoutMs: ${source.idleTimeoutMs},`);
+        if (source.maxFutureMs !== undefined) w.writeLine(`maxFutureMs: ${source.maxFutureMs},`);
       });
       w.writeLine('},');
     }
     if (handler?.key) w.writeLine(`key: ${handler.key.text},`);
     if (source.partitionedByKey) w.writeLine('partitionedByKey: true,');
+    if (source.maxRecordBytes !== undefined)
+      w.writeLine(`maxRecordBytes: ${source.maxRecordBytes},`);
   });
   w.writeLine('},');
 }

@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
   SG1602: 'unknown sink',
   SG1701: 'duplicate job name',
   SG1801: 'element type cannot be validated',
+  SG1901: 'onError policy is invalid',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -27,6 +27,9 @@ export interface SourceNode {
   readonly maxOutOfOrdernessMs: number;
   readonly idleTimeoutMs?: number;
   readonly partitionedByKey: boolean;
+  readonly maxRecordBytes?: number;
+  /** How far ahead of processing time an event time may be (with eventTime only). */
+  readonly maxFutureMs?: number;
   /** Element type, from the first parameter of the handler that reads this source. */
   readonly elementType?: TypeRef;
   /** Name of the generated validator of the element type. */
@@ -95,6 +98,13 @@ export interface OperatorNode {
   readonly location: SourceLocation;
 }
 
+/** `@StreamJob({ onError })`: retries of a user function that threw, then what happens. */
+export interface ErrorPolicyNode {
+  readonly retries: number;
+  readonly then: 'dead-letter' | 'fail';
+  readonly location: SourceLocation;
+}
+
 /** One @StreamJob class, read from source: what the validator checks and the emitter writes. */
 export interface JobGraph {
   readonly name: string;
@@ -103,6 +113,7 @@ export interface JobGraph {
   readonly classModule: string;
   readonly deadLetters?: string;
   readonly checkpointIntervalMs?: number;
+  readonly onError?: ErrorPolicyNode;
   readonly sources: readonly SourceNode[];
   readonly sinks: readonly SinkNode[];
   readonly operator?: OperatorNode;

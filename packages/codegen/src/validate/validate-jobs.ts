@@ -1,6 +1,7 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { kebabCase } from '../emit/naming';
 import type { JobGraph } from '../model/job-graph';
+import { validateErrorPolicy } from './validate-error-policy';
 import { validateOperator } from './validate-operator';
 
 /** Checks across the decorators of each job, and across jobs. */
@@ -63,6 +64,7 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
     }
   }
   validateOperator(job, sources, sink);
+  validateErrorPolicy(job, sink);
 }
 
 export function list(names: Iterable<string>): string {

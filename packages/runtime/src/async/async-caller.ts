@@ -43,9 +43,11 @@ export class AsyncCaller {
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep((this.limits.backoffMs ?? 100) * 2 ** (attempt - 2));
-      await this.bucket?.take();
+      // The slot first: a token taken while waiting for a slot would let calls
+      // bunch up when slots free, and the service would see more than the rate.
       await this.slots.acquire();
       try {
+        await this.bucket?.take();
         return { ok: true, value: await this.attempt(fn) };
       } catch (error) {
         reason = errorMessage(error);

@@ -2,6 +2,8 @@ import { ConfigurationError } from '../util/errors';
 import { stableHash } from '../util/stable-hash';
 
 export interface LogRecord {
+  /** Position in its partition, from 0. */
+  readonly offset: number;
   readonly key: string | null;
   readonly value: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -82,6 +84,7 @@ export class EmbeddedLog {
       }
       const log = topic.partitions[partition];
       log.push({
+        offset: log.length,
         key: r.key ?? null,
         value: r.value,
         headers: r.headers ?? {},

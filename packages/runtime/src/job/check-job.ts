@@ -27,6 +27,12 @@ export function checkJob(job: JobSpec): void {
     if (source.eventTime && !(source.eventTime.maxOutOfOrdernessMs >= 0)) {
       problems.push(`source "${source.name}": maxOutOfOrdernessMs must be a number >= 0`);
     }
+    if (source.eventTime?.maxFutureMs !== undefined && !(source.eventTime.maxFutureMs >= 0)) {
+      problems.push(`source "${source.name}": maxFutureMs must be a number >= 0`);
+    }
+    if (source.maxRecordBytes !== undefined && !isCount(source.maxRecordBytes, 1)) {
+      problems.push(`source "${source.name}": maxRecordBytes must be a whole number >= 1`);
+    }
   }
   if (job.sources.length === 0) problems.push('a job needs at least one source');
   const inputs = operatorInputs(job);
@@ -61,6 +67,7 @@ export function checkJob(job: JobSpec): void {
       }
     }
   }
+  problems.push(...errorPolicyProblems(job));
   const side = job.outputs.sideOutputs ?? {};
   for (const [tag, sink] of Object.entries(side)) {
     if (!sink) problems.push(`side output "${tag}" is routed to an empty sink name`);
@@ -69,3 +76,23 @@ export function checkJob(job: JobSpec): void {
     throw new ConfigurationError(`job "${job.name}" is not valid:\n  - ${problems.join('\n  - ')}`);
   }
 }
+
+function errorPolicyProblems(job: JobSpec): string[] {
+  const { retries, then } = job.onError ?? {};
+  const problems: string[] = [];
+  if (retries !== undefined && !isCount(retries, 0)) {
+    problems.push(`onError.retries must be a whole number >= 0, got ${String(retries)}`);
+  }
+  if (then !== undefined && then !== 'dead-letter' && then !== 'fail') {
+    problems.push(`onError.then must be 'dead-letter' or 'fail', got ${JSON.stringify(then)}`);
+  }
+  if (job.operator?.kind === 'async' && retries) {
+    problems.push(
+      `onError.retries does not apply to enrichment "${job.operator.name}": set the retries of its limits`,
+    );
+  }
+  return problems;
+}
+
+const isCount = (n: unknown, min: number) =>
+  typeof n === 'number' && Number.isInteger(n) && n >= min;

@@ -23,6 +23,12 @@ export interface EventTimeSpec<T = any> {
   readonly maxOutOfOrdernessMs: number;
   /** Processing-time ms without elements after which the input stops holding the watermark. */
   readonly idleTimeoutMs?: number;
+  /**
+   * How far an event time may be ahead of processing time, ms (default
+   * {@link DEFAULT_MAX_FUTURE_MS}). A record further ahead goes to the dead letters: it
+   * would drag the watermark forward and make every on-time record after it late.
+   */
+  readonly maxFutureMs?: number;
 }
 
 export interface SourceSpec<T = any> {
@@ -41,6 +47,11 @@ export interface SourceSpec<T = any> {
    * key is only ever processed by one task.
    */
   readonly partitionedByKey?: boolean;
+  /**
+   * Records whose value is larger than this, in bytes as read, go to the dead letters
+   * without being decoded (default {@link DEFAULT_MAX_RECORD_BYTES}).
+   */
+  readonly maxRecordBytes?: number;
 }
 
 /** Calls an external service per element, under limits (pattern 3, the enricher). */
@@ -84,6 +95,24 @@ export interface OutputSpec {
   readonly deadLetters?: string;
 }
 
+/**
+ * What happens when a user function throws: a step, a process or co-process handler,
+ * a timer handler, or (after its own retries) an enrichment.
+ */
+export interface ErrorPolicy {
+  /**
+   * Calls the function again this many times (default 0). The state changes, timers and
+   * outputs of a failed attempt are undone first. An enrichment retries per its limits
+   * instead, so this must stay 0 with an async operator.
+   */
+  readonly retries?: number;
+  /**
+   * After the last failed attempt: `'dead-letter'` (default) sends the record to the
+   * dead letters and goes on; `'fail'` fails the job with a `UserFunctionError`.
+   */
+  readonly then?: 'dead-letter' | 'fail';
+}
+
 /** A job as the runtime runs it: what generated code (or a hand-written main) builds. */
 export interface JobSpec {
   readonly name: string;
@@ -91,7 +120,15 @@ export interface JobSpec {
   /** Without an operator the job is stateless: every source's elements go to the main output. */
   readonly operator?: OperatorSpec;
   readonly outputs: OutputSpec;
+  /** Default: no retry, then dead-letter. */
+  readonly onError?: ErrorPolicy;
 }
 
 /** Side-output tag of elements that arrived at or below the watermark. */
 export const LATE_TAG = 'late';
+
+/** Default {@link SourceSpec.maxRecordBytes}: 1 MiB, Kafka's default largest message. */
+export const DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+
+/** Default {@link EventTimeSpec.maxFutureMs}: one day. */
+export const DEFAULT_MAX_FUTURE_MS = 86_400_000;

@@ -33,6 +33,7 @@ export function resolveBackends(
   env: NodeJS.ProcessEnv,
   logger: Logger,
   log?: EmbeddedLog,
+  redisKeyPrefix?: string,
 ): Backends {
   const brokers = parseBrokers(env.KAFKA_BROKERS);
   if (!brokers) {
@@ -46,13 +47,19 @@ export function resolveBackends(
     return embeddedBackends(log);
   }
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
-  const state: StateBackend = redis ? new RedisStateBackend(redis) : new MemoryStateBackend();
+  const state: StateBackend = redis
+    ? new RedisStateBackend(redis, { keyPrefix: redisKeyPrefix })
+    : new MemoryStateBackend();
   if (!redis) {
     logger.warn(
       'KAFKA_BROKERS is set but REDIS_URL is not: state is in this process only and does not move with partitions',
     );
   }
-  const client = new KafkajsClient({ brokers, logger });
+  const client = new KafkajsClient({
+    brokers,
+    logger,
+    sessionTimeoutMs: sessionTimeout(env),
+  });
   let producer: Promise<BrokerProducer> | undefined;
   const sharedProducer = () => (producer ??= client.producer());
   return {
@@ -66,6 +73,23 @@ export function resolveBackends(
       await redis?.quit();
     },
   };
+}
+
+/**
+ * STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: whole ms, at least 6000 (a broker's default
+ * group.min.session.timeout.ms; heartbeats go every second).
+ */
+function sessionTimeout(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS;
+  if (!raw) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 6000) {
+    throw new ConfigurationError(
+      `STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS must be whole milliseconds, at least 6000 ` +
+        `(brokers refuse less by default), got "${raw}"`,
+    );
+  }
+  return ms;
 }
 
 function parseBrokers(value: string | undefined): string[] | undefined {

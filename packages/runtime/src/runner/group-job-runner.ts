@@ -16,7 +16,7 @@ import { BEGINNING_OF_TIME } from '../time/time-bounds';
 import { RekeyStage, type Envelope } from './rekey-stage';
 import { errorMessage } from '../util/error-message';
 import { ConfigurationError, StreamGenError } from '../util/errors';
-import { CheckpointFencedError } from '../state/redis';
+import { CheckpointFencedError, CheckpointRewoundError } from '../state/redis';
 import { defaultLogger, type Logger } from '../util/logger';
 import type { RunSummary } from './job-runner';
 import { OutputRouter } from './output-router';
@@ -38,9 +38,13 @@ export interface GroupJobRunnerOptions {
   readonly checkpointIntervalMs?: number;
   /** Topic that re-keyed inputs go through (default `<job>.<operator>.repartition`). */
   readonly repartitionTopic?: string;
+  /** How long a failing sink write is retried (the task waits) before the job fails. Default 10 min. */
+  readonly sinkRetryMs?: number;
   /** How often idle tasks are ticked (idleness, processing-time timers, due checkpoints). Default 200 ms. */
   readonly tickIntervalMs?: number;
 }
+
+const CLEANUP_STEP_MS = 15_000;
 
 interface OwnedTask {
   readonly partition: number;
@@ -86,7 +90,10 @@ export class GroupJobRunner {
     checkJob(options.job);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger(options.job.name);
-    this.router = new OutputRouter(options.job, options.sinks, this.logger);
+    this.router = new OutputRouter(options.job, options.sinks, this.logger, {
+      budgetMs: options.sinkRetryMs ?? 10 * 60_000,
+      givenUp: () => this.failure !== undefined,
+    });
     const op = options.job.operator;
     const keyedInputs = op && op.kind !== 'async' ? operatorInputs(options.job) : [];
     for (const s of options.job.sources) {
@@ -149,8 +156,13 @@ export class GroupJobRunner {
       await stopRequested;
       // Graceful stop: no new batches, the ones in flight finish, a final checkpoint,
       // and only then leave the group (so no one takes a partition mid-checkpoint).
-      consumer.pause(topics);
+      await this.quietly('pausing the consumer', async () => consumer.pause(topics));
       await this.checkpointAll();
+      if (!this.failure) {
+        this.logger.info(
+          `final checkpoint taken for tasks ${[...this.owned.keys()].sort((a, b) => a - b).join(', ') || 'none'}`,
+        );
+      }
     } finally {
       clearInterval(this.ticker);
       await this.quietly('stopping the re-key stage', () => this.rekeyStage?.stop());
@@ -174,12 +186,21 @@ export class GroupJobRunner {
     return summary;
   }
 
-  /** Clean-up that must go on even when one step fails; failures are logged. */
+  /**
+   * Clean-up that must go on even when one step fails or hangs (a broker that is
+   * gone): failures are logged, and a step is given up on after 15 s.
+   */
   private async quietly(what: string, step: () => Promise<unknown> | undefined): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('gave up after 15 s')), CLEANUP_STEP_MS);
+    });
     try {
-      await step();
+      await Promise.race([step(), giveUp]);
     } catch (error) {
       this.logger.warn(`${what} failed: ${errorMessage(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -388,7 +409,8 @@ export class GroupJobRunner {
       try {
         await work(await owned.task);
       } catch (error) {
-        if (error instanceof CheckpointFencedError) await this.reopen(owned, error);
+        if (error instanceof CheckpointRewoundError) this.fail(rewoundWhileRunning(error));
+        else if (error instanceof CheckpointFencedError) await this.reopen(owned, error);
         else this.fail(error);
       }
     });
@@ -464,4 +486,15 @@ function parseEnvelope(record: BrokerRecord): Envelope | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `stream-gen rewind` ran while this process was running: restarting the task here
+ * would run this (possibly buggy) version over the restated input, so the job stops.
+ */
+function rewoundWhileRunning(error: CheckpointRewoundError): Error {
+  return new ConfigurationError(
+    `${error.message} This process was running when the job was rewound; it stops so that ` +
+      'the version you deploy next reprocesses the input. Stop every instance before a rewind.',
+  );
 }

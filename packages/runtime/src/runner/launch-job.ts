@@ -8,6 +8,7 @@ import { embeddedBackends } from './embedded-backends';
 import { GroupJobRunner } from './group-job-runner';
 import type { RunSummary } from './job-runner';
 import { JobRunner } from './job-runner';
+import { namespaceFrom, namespacedTopics, withBoundOverrides } from './env-overrides';
 import { connectorsFor, type NamedTopics, type RunBindings } from './run-bindings';
 
 export interface LaunchOptions {
@@ -39,8 +40,16 @@ function createRunner(
   env: NodeJS.ProcessEnv,
   logger: Logger,
 ): JobRunner | GroupJobRunner {
-  const backends = resolveBackends(env, logger);
-  const topics = options.topics ?? { sources: {}, sinks: {} };
+  const ns = namespaceFrom(env);
+  const job = withBoundOverrides(options.job, env);
+  const backends = resolveBackends(env, logger, undefined, ns.redisKeyPrefix);
+  const topics = namespacedTopics(
+    options.topics ?? {
+      sources: Object.fromEntries(job.sources.map((s) => [s.name, s.name])),
+      sinks: Object.fromEntries(options.sinks.map((n) => [n, n])),
+    },
+    ns,
+  );
   const bindings = options.bindings ?? { sourceFiles: {}, sinkFiles: {} };
   const fileRun =
     Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
@@ -48,14 +57,16 @@ function createRunner(
   const checkpointIntervalMs =
     Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : options.checkpointIntervalMs;
   if (backends.mode === 'kafka' && !fileRun) {
+    const operator = job.operator?.name;
     return new GroupJobRunner({
-      job: options.job,
+      job,
       client: backends.client,
       topics,
       sinks: Object.fromEntries(options.sinks.map((n) => [n, backends.sink(n, topics.sinks[n])])),
       backend: backends.backend,
       backendsDescription: backends.description,
-      groupId: env.STREAM_GEN_GROUP_ID || undefined,
+      groupId: env.STREAM_GEN_GROUP_ID || ns.groupId(job.name),
+      repartitionTopic: operator ? ns.topic(`${job.name}.${operator}.repartition`) : undefined,
       logger,
       checkpointIntervalMs,
       onClose: () => backends.close(),
@@ -68,14 +79,14 @@ function createRunner(
     );
   }
   const { sources, sinks } = connectorsFor(
-    { sources: options.job.sources.map((s) => s.name), sinks: options.sinks },
+    { sources: job.sources.map((s) => s.name), sinks: options.sinks },
     topics,
     bindings,
     backends.mode === 'embedded' ? backends : embeddedBackends(),
     logger,
   );
   return new JobRunner({
-    job: options.job,
+    job,
     sources,
     sinks,
     // A file run starts over every time, so its state must too: always in memory.

@@ -7,9 +7,20 @@ import {
   type Emission,
   type OutputStream,
 } from '../task/output-stream';
+import { errorMessage } from '../util/error-message';
 import type { Logger } from '../util/logger';
 
 const MAX_LOGGED_DEAD_LETTERS = 20;
+const FIRST_RETRY_MS = 250;
+const LONGEST_RETRY_MS = 10_000;
+
+/** How long a failing sink write is retried before the job fails (0: not retried). */
+export interface SinkRetry {
+  readonly budgetMs: number;
+  /** True once retrying is pointless (the job failed): the write fails now. */
+  readonly givenUp?: () => boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
 
 /**
  * Buffers each task's outputs and writes them to the sinks they are routed to.
@@ -26,6 +37,7 @@ export class OutputRouter {
     private readonly job: JobSpec,
     private readonly sinks: Readonly<Record<string, SinkConnector>>,
     private readonly logger: Logger,
+    private readonly retry: SinkRetry = { budgetMs: 0 },
   ) {}
 
   async open(): Promise<void> {
@@ -58,7 +70,41 @@ export class OutputRouter {
       if (!records) bySink.set(sink, (records = []));
       records.push(record);
     }
-    await Promise.all([...bySink].map(([sink, records]) => this.sinks[sink].write(records)));
+    await Promise.all([...bySink].map(([sink, records]) => this.write(sink, records)));
+  }
+
+  /**
+   * Writes to one sink; while the broker is away the write is retried with backoff
+   * (the task, and so its source, waits) until the retry budget is spent. Records a
+   * failed attempt did write are written again: sinks are at-least-once, and the
+   * records keep their ids.
+   */
+  private async write(sink: string, records: readonly OutRecord[]): Promise<void> {
+    const started = Date.now();
+    const sleep = this.retry.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sinks[sink].write(records);
+        if (attempt > 1) this.logger.info(`sink "${sink}" is writing again`);
+        return;
+      } catch (error) {
+        const waitMs = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1));
+        // kafkajs marks errors that cannot go away (a record over the size limit)
+        const permanent = (error as { retriable?: unknown } | null)?.retriable === false;
+        if (
+          permanent ||
+          this.retry.givenUp?.() ||
+          Date.now() - started + waitMs > this.retry.budgetMs
+        ) {
+          throw new SinkWriteError(sink, records.length, attempt, Date.now() - started, error);
+        }
+        this.logger.warn(
+          `writing ${records.length} record(s) to sink "${sink}" failed (attempt ${attempt}): ` +
+            `${errorMessage(error)}; retrying in ${waitMs} ms`,
+        );
+        await sleep(waitMs);
+      }
+    }
   }
 
   /** Logs what had no sink, once at the end of a run. */
@@ -91,5 +137,17 @@ export class OutputRouter {
         `the ${name} has no sink: its records are counted, not written (route it to a sink)`,
       );
     }
+  }
+}
+
+/** A sink write that still failed when its retry budget ran out. */
+export class SinkWriteError extends Error {
+  constructor(sink: string, records: number, attempts: number, triedMs: number, cause: unknown) {
+    super(
+      `writing ${records} record(s) to sink "${sink}" failed` +
+        (attempts > 1 ? ` ${attempts} times in ${Math.round(triedMs / 1000)} s` : '') +
+        `: ${errorMessage(cause)}`,
+    );
+    this.name = 'SinkWriteError';
   }
 }

@@ -8,6 +8,7 @@ import type {
 import type { SourceSpec } from '../job/job-spec';
 import { applySteps } from '../task/steps';
 import { BEGINNING_OF_TIME } from '../time/time-bounds';
+import { eventTimeOf } from '../task/event-time';
 import { errorMessage } from '../util/error-message';
 import type { Logger } from '../util/logger';
 import { stableHash } from '../util/stable-hash';
@@ -111,9 +112,9 @@ export class RekeyStage {
     try {
       const [value] = applySteps(spec.steps ?? [], JSON.parse(text));
       if (value === undefined || !spec.key) return undefined;
-      const ts = spec.eventTime?.timestamp(value);
-      if (typeof ts === 'number' && Number.isFinite(ts))
-        up.maxEventTime = Math.max(up.maxEventTime, ts);
+      // a time the task would refuse (not a number, far in the future) moves no mark
+      const ts = spec.eventTime ? eventTimeOf(spec.eventTime, value, Date.now()) : undefined;
+      if (typeof ts === 'number') up.maxEventTime = Math.max(up.maxEventTime, ts);
       const key = spec.key(value);
       return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
     } catch {

@@ -9,9 +9,6 @@ interface CachedEntry {
   dirty: boolean;
 }
 
-const SEP = '\u0000';
-const refId = (state: string, key: string) => state + SEP + key;
-
 /**
  * The per-task cache in front of a {@link TaskStateStore}.
  *
@@ -21,7 +18,10 @@ const refId = (state: string, key: string) => state + SEP + key;
  * Writes: stay here, marked dirty, until the next checkpoint drains them.
  */
 export class KeyedStateCache {
-  private readonly entries = new Map<string, CachedEntry>();
+  /** State name -> key -> entry: no string is built per access. */
+  private readonly entries = new Map<string, Map<string, CachedEntry>>();
+  private size = 0;
+  private readonly reads = new Set<Promise<void>>();
   private readonly descriptors = new Map<string, StateDescriptor>();
   private storeReads = 0;
 
@@ -39,6 +39,7 @@ export class KeyedStateCache {
       );
     }
     this.descriptors.set(descriptor.name, descriptor);
+    if (!this.entries.has(descriptor.name)) this.entries.set(descriptor.name, new Map());
   }
 
   descriptor(name: string): StateDescriptor | undefined {
@@ -50,26 +51,61 @@ export class KeyedStateCache {
     return this.storeReads;
   }
 
-  async prefetch(keys: Iterable<string>): Promise<void> {
+  async prefetch(keyList: Iterable<string>): Promise<void> {
+    const keys = [...keyList]; // walked once per state
     const refs: StateRef[] = [];
-    for (const key of new Set(keys)) {
-      for (const state of this.descriptors.keys()) {
-        if (!this.entries.has(refId(state, key))) refs.push({ state, key });
+    let waitForOthers = false;
+    for (const state of this.descriptors.keys()) {
+      const entries = this.stateEntries(state);
+      for (const key of keys) {
+        const entry = entries.get(key);
+        if (entry === PENDING) waitForOthers = true;
+        if (entry) continue;
+        // a key listed twice is read once: its first miss marks it as in flight
+        entries.set(key, PENDING);
+        refs.push({ state, key });
       }
     }
-    if (refs.length === 0) return;
+    if (refs.length > 0) {
+      const read = this.read(refs);
+      this.reads.add(read);
+      try {
+        await read;
+      } finally {
+        this.reads.delete(read);
+      }
+    }
+    // keys another prefetch is reading are usable once that read is in
+    if (waitForOthers) await Promise.all([...this.reads]);
+  }
+
+  private async read(refs: readonly StateRef[]): Promise<void> {
     this.storeReads++;
-    const found = await this.store.read(refs);
+    let found: Array<StoredEntry | undefined>;
+    try {
+      found = await this.store.read(refs);
+    } catch (error) {
+      for (const ref of refs) this.forgetPending(ref);
+      throw error;
+    }
     refs.forEach((ref, i) => {
-      const id = refId(ref.state, ref.key);
-      // A write that raced the read (same key prefetched twice) must win.
-      if (!this.entries.has(id)) this.entries.set(id, fromStored(found[i]));
+      const entries = this.stateEntries(ref.state);
+      // A write that raced the read must win.
+      if (entries.get(ref.key) === PENDING) {
+        entries.set(ref.key, fromStored(found[i]));
+        this.size++;
+      }
     });
   }
 
+  private forgetPending(ref: StateRef): void {
+    const entries = this.entries.get(ref.state)!;
+    if (entries.get(ref.key) === PENDING) entries.delete(ref.key);
+  }
+
   get(state: string, key: string): unknown {
-    const entry = this.entries.get(refId(state, key));
-    if (!entry) {
+    const entry = this.entries.get(state)?.get(key);
+    if (!entry || entry === PENDING) {
       throw new UsageError(
         `state "${state}" of key "${key}" was not loaded: state is only readable for the key being processed`,
       );
@@ -87,28 +123,59 @@ export class KeyedStateCache {
 
   set(state: string, key: string, value: unknown): void {
     const ttl = this.descriptors.get(state)?.ttlMs;
-    this.entries.set(refId(state, key), {
-      value,
-      expiresAt: value !== undefined && ttl !== undefined ? this.clock.now() + ttl : undefined,
-      dirty: true,
-    });
+    const expiresAt = value !== undefined && ttl !== undefined ? this.clock.now() + ttl : undefined;
+    const entries = this.stateEntries(state);
+    const entry = entries.get(key);
+    if (entry && entry !== PENDING) {
+      entry.value = value;
+      entry.expiresAt = expiresAt;
+      entry.dirty = true;
+    } else {
+      entries.set(key, { value, expiresAt, dirty: true });
+      this.size++;
+    }
+  }
+
+  private stateEntries(state: string): Map<string, CachedEntry> {
+    let entries = this.entries.get(state);
+    if (!entries) this.entries.set(state, (entries = new Map()));
+    return entries;
+  }
+
+  /** When an entry expires (undefined: never, or not cached). */
+  protected expiryOf(state: string, key: string): number | undefined {
+    const entry = this.entries.get(state)?.get(key);
+    return entry && entry !== PENDING ? entry.expiresAt : undefined;
+  }
+
+  /** Puts an entry back as it was, expiry included (the undo of a failed call). */
+  protected restoreEntry(
+    state: string,
+    key: string,
+    value: unknown,
+    expiresAt: number | undefined,
+  ): void {
+    this.set(state, key, value);
+    const entry = this.entries.get(state)!.get(key)!;
+    entry.expiresAt = value === undefined ? undefined : expiresAt;
   }
 
   /** Takes the writes made since the last call; the entries stay cached, now clean. */
   drainWrites(): StateWrite[] {
     const writes: StateWrite[] = [];
-    for (const [id, entry] of this.entries) {
-      if (!entry.dirty) continue;
-      entry.dirty = false;
-      const sep = id.indexOf(SEP);
-      writes.push({
-        state: id.slice(0, sep),
-        key: id.slice(sep + 1),
-        entry:
-          entry.value === undefined
-            ? undefined
-            : { value: entry.value, expiresAt: entry.expiresAt },
-      });
+    for (const [state, entries] of this.entries) {
+      for (const [key, entry] of entries) {
+        if (!entry.dirty) continue;
+        entry.dirty = false;
+        writes.push({
+          state,
+          key,
+          entry:
+            entry.value === undefined
+              ? undefined
+              : { value: entry.value, expiresAt: entry.expiresAt },
+        });
+      }
     }
     return writes;
   }
@@ -116,30 +183,38 @@ export class KeyedStateCache {
   /** Puts back writes whose commit failed, unless the entry changed again since. */
   markDirty(writes: readonly StateWrite[]): void {
     for (const w of writes) {
-      const entry = this.entries.get(refId(w.state, w.key));
-      if (entry) entry.dirty = true;
-      else
-        this.entries.set(refId(w.state, w.key), {
-          value: w.entry?.value,
-          expiresAt: w.entry?.expiresAt,
-          dirty: true,
-        });
+      const entries = this.stateEntries(w.state);
+      const entry = entries.get(w.key);
+      if (entry && entry !== PENDING) entry.dirty = true;
+      else {
+        entries.set(w.key, { value: w.entry?.value, expiresAt: w.entry?.expiresAt, dirty: true });
+        this.size++;
+      }
     }
   }
 
   /** Forgets clean entries once there are too many. Dirty ones stay until checkpointed. */
   trim(): void {
-    if (this.entries.size <= this.maxCleanEntries) return;
-    for (const [id, entry] of this.entries) {
-      if (!entry.dirty) this.entries.delete(id);
+    if (this.size <= this.maxCleanEntries) return;
+    for (const entries of this.entries.values()) {
+      for (const [key, entry] of entries) {
+        if (!entry.dirty && entry !== PENDING) {
+          entries.delete(key);
+          this.size--;
+        }
+      }
     }
   }
 
   /** Drops everything, dirty writes included (used when a task is revoked or restored). */
   clear(): void {
-    this.entries.clear();
+    for (const entries of this.entries.values()) entries.clear();
+    this.size = 0;
   }
 }
+
+/** Marks a key whose read is in flight (never handed out). */
+const PENDING: CachedEntry = { value: undefined, expiresAt: undefined, dirty: false };
 
 function fromStored(stored: StoredEntry | undefined): CachedEntry {
   return { value: stored?.value, expiresAt: stored?.expiresAt, dirty: false };

@@ -1,5 +1,6 @@
 import type { ElementContext, TimerContext, TimerRegistry } from '../job/process-function';
-import type { TimeDomain, TimerService } from '../time/timer-service';
+import { BEGINNING_OF_TIME, END_OF_TIME } from '../time/time-bounds';
+import type { TimeDomain, TimerQueue, TimerService } from '../time/timer-service';
 import type { OutputStream } from './output-stream';
 import { MAIN_STREAM } from './output-stream';
 
@@ -8,6 +9,8 @@ export interface KeyedContextHost {
   currentWatermark(): number;
   currentProcessingTime(): number;
   emitKeyed(stream: OutputStream, key: string, timestamp: number, value: unknown): void;
+  /** Receives how to reverse each timer change, so a failed call can be undone. */
+  onTimerChange(undo: () => void): void;
 }
 
 /**
@@ -29,16 +32,16 @@ export class KeyedContextImpl
   }
 
   registerEventTimeTimer(timestamp: number): void {
-    this.host.timers.event.register(this.key, timestamp);
+    this.addTimer(this.host.timers.event, timestamp);
   }
   registerProcessingTimeTimer(timestamp: number): void {
-    this.host.timers.processing.register(this.key, timestamp);
+    this.addTimer(this.host.timers.processing, timestamp);
   }
   deleteEventTimeTimer(timestamp: number): void {
-    this.host.timers.event.delete(this.key, timestamp);
+    this.removeTimer(this.host.timers.event, timestamp);
   }
   deleteProcessingTimeTimer(timestamp: number): void {
-    this.host.timers.processing.delete(this.key, timestamp);
+    this.removeTimer(this.host.timers.processing, timestamp);
   }
   currentWatermark(): number {
     return this.host.currentWatermark();
@@ -53,5 +56,24 @@ export class KeyedContextImpl
     if (typeof tag !== 'string' || tag.length === 0)
       throw new TypeError('side output tag must be a non-empty string');
     this.host.emitKeyed({ kind: 'side', tag }, this.key, this.timestamp, value);
+  }
+
+  /** A timer that was not there before is deleted again when the call is undone. */
+  private addTimer(queue: TimerQueue, timestamp: number): void {
+    const { key } = this;
+    const before = queue.size;
+    queue.register(key, timestamp);
+    if (queue.size === before) return;
+    // The queue keeps timestamps within the bounds of time; so must the undo.
+    const kept = Math.min(END_OF_TIME, Math.max(BEGINNING_OF_TIME, timestamp));
+    this.host.onTimerChange(() => queue.delete(key, kept));
+  }
+
+  /** A timer that was there is registered again when the call is undone. */
+  private removeTimer(queue: TimerQueue, timestamp: number): void {
+    const { key } = this;
+    const before = queue.size;
+    queue.delete(key, timestamp);
+    if (queue.size !== before) this.host.onTimerChange(() => queue.register(key, timestamp));
   }
 }

@@ -1,5 +1,16 @@
 import type { Step } from '../job/job-spec';
 import { errorMessage } from '../util/error-message';
+import type { CallFailure } from './call-failure';
+
+/** A step that threw, naming it: `map step "scale" threw: ...`. */
+export class StepError extends Error {
+  constructor(
+    readonly label: string,
+    cause: unknown,
+  ) {
+    super(`${label} threw: ${errorMessage(cause)}`, { cause });
+  }
+}
 
 /** Runs the stateless steps of a source over one element; returns what comes out (0..n values). */
 export function applySteps(steps: readonly Step[], value: unknown): unknown[] {
@@ -16,15 +27,31 @@ export function applySteps(steps: readonly Step[], value: unknown): unknown[] {
           for (const out of step.fn(v)) next.push(out);
         }
       } catch (error) {
-        throw new Error(
-          `${step.kind} step "${step.name ?? `#${index + 1}`}" threw: ${errorMessage(error)}`,
-          {
-            cause: error,
-          },
-        );
+        throw new StepError(`${step.kind} step "${step.name ?? `#${index + 1}`}"`, error);
       }
     }
     values = next;
   });
   return values;
+}
+
+/**
+ * {@link applySteps}, run again up to `retries` times while a step throws. Steps keep
+ * no state, so an attempt leaves nothing to undo.
+ */
+export function applyStepsWithRetries(
+  steps: readonly Step[],
+  value: unknown,
+  retries: number,
+): unknown[] | CallFailure {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return applySteps(steps, value);
+    } catch (error) {
+      if (attempt > retries) {
+        const step = error as StepError;
+        return { label: step.label, error: step.cause, attempts: attempt };
+      }
+    }
+  }
 }

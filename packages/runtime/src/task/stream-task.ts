@@ -1,6 +1,7 @@
 import type { JobSpec, SourceSpec } from '../job/job-spec';
-import { LATE_TAG } from '../job/job-spec';
+import { DEFAULT_MAX_RECORD_BYTES, LATE_TAG } from '../job/job-spec';
 import { operatorInputs } from '../job/check-job';
+import { decodeWithin } from '../connectors/json-codec';
 import {
   HEADER_ID,
   HEADER_OFFSET,
@@ -9,7 +10,6 @@ import {
   HEADER_SOURCE,
 } from '../records';
 import type { TaskCheckpoint } from '../state/checkpoint';
-import { KeyedStateCache } from '../state/keyed-state-cache';
 import type { CheckpointStore, StateBackend } from '../state/state-backend';
 import type { Clock } from '../time/clock';
 import { TimerService, type TimeDomain, type Timer } from '../time/timer-service';
@@ -21,7 +21,14 @@ import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
 import { openAsyncOperator, type AsyncOperator } from './async-operator';
-import { applySteps } from './steps';
+import { applyStepsWithRetries } from './steps';
+import { CallJournal, isPromise, type FailedCall } from './call-journal';
+import { failureReason, type CallFailure } from './call-failure';
+import { describeValue } from './describe-value';
+import { eventTimeOf } from './event-time';
+import type { InputElement } from './input-element';
+import { JournaledStateCache } from './journaled-state-cache';
+import { UserFunctionError } from './user-function.error';
 import {
   DEAD_LETTER_STREAM,
   MAIN_STREAM,
@@ -30,19 +37,13 @@ import {
   type OutputStream,
 } from './output-stream';
 
+export type { InputElement } from './input-element';
+
 export interface TaskStatus {
   readonly task: string;
   readonly watermark: number;
   readonly positions: Readonly<Record<string, number>>;
   readonly checkpoint: number;
-}
-
-/** One decoded element of an input batch. */
-export interface InputElement {
-  readonly value: unknown;
-  readonly offset: number;
-  /** Set when the record could not be decoded: it goes to the dead letters with this reason. */
-  readonly error?: string;
 }
 
 export interface StreamTaskOptions {
@@ -60,6 +61,11 @@ export interface StreamTaskOptions {
    * upstream watermarks the runner passes in, not from the elements seen here.
    */
   readonly externalWatermarks?: ReadonlySet<string>;
+  /**
+   * False: event times are not checked against processing time (`maxFutureMs`). For the
+   * test harness, whose clock has no real "now" unless the test sets one.
+   */
+  readonly checkFutureEventTimes?: boolean;
 }
 
 interface ReadyElement {
@@ -84,39 +90,47 @@ export class StreamTask {
   private readonly inputIndex = new Map<string, number>();
   private readonly timers = new TimerService();
   private readonly watermarks: WatermarkTracker;
-  private readonly cache: KeyedStateCache;
+  private readonly cache: JournaledStateCache;
+  private readonly journal: CallJournal;
+  /** Attempts per user call: 1 + the error policy's retries. */
+  private readonly attempts: number;
   private operator: KeyedOperator | undefined;
   private asyncOperator: AsyncOperator | undefined;
   private lastCheckpointId = 0;
   private currentKey = '';
   private outputSeq = 0;
-  private outputIdPrefix = '';
+  /** What outputs are named after now; the id prefix is built at the first output. */
+  private origin: string | (() => string) = '';
+  private outputIdPrefix: string | undefined;
   private readonly ctx: KeyedContextImpl;
 
   private constructor(
     private readonly options: StreamTaskOptions,
     private readonly checkpoints: CheckpointStore,
-    cache: KeyedStateCache,
+    cache: JournaledStateCache,
   ) {
     const { job, clock } = options;
+    this.attempts = 1 + (job.onError?.retries ?? 0);
     for (const s of job.sources) this.sources.set(s.name, s);
     operatorInputs(job).forEach((name, i) => this.inputIndex.set(name, i));
     const policies: Record<string, { maxOutOfOrdernessMs: number; idleTimeoutMs?: number }> = {};
     for (const s of job.sources) if (s.eventTime) policies[s.name] = s.eventTime;
     this.watermarks = new WatermarkTracker(policies, clock.now());
     this.cache = cache;
+    this.journal = new CallJournal(cache, (emission) => this.deliver(emission));
     this.ctx = new KeyedContextImpl({
       timers: this.timers,
       currentWatermark: () => this.watermarks.current,
       currentProcessingTime: () => clock.now(),
       emitKeyed: (stream, key, timestamp, value) => this.emitRecord(stream, key, timestamp, value),
+      onTimerChange: (undo) => this.journal.onTimerChange(undo),
     });
   }
 
   /** Opens the task and restores its newest checkpoint, if any. */
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
-    const cache = new KeyedStateCache(stores.state, options.clock);
+    const cache = new JournaledStateCache(stores.state, options.clock);
     const task = new StreamTask(options, stores.checkpoints, cache);
     await task.restore();
     const spec = options.job.operator;
@@ -201,7 +215,10 @@ export class StreamTask {
       }
     } else {
       await this.prefetch(ready.map((r) => r.key));
-      for (const r of ready) await this.runElement(source, r);
+      for (const r of ready) {
+        const pending = this.runElement(source, r);
+        if (pending) await pending;
+      }
     }
     await this.advance(now);
   }
@@ -282,7 +299,7 @@ export class StreamTask {
     return spec;
   }
 
-  /** Validation, steps, event time, key and lateness of one element. */
+  /** Size, decoding, validation, steps, event time, key and lateness of one element. */
   private prepare(
     spec: SourceSpec,
     input: number | undefined,
@@ -290,62 +307,71 @@ export class StreamTask {
     now: number,
     ready: ReadyElement[],
   ): void {
-    const base = `${spec.name}@${element.offset}`;
-    const fail = (reason: string, origin = base) =>
-      this.deadLetter(origin, spec.name, element.offset, reason, element.value);
-    if (element.error !== undefined) return fail(element.error);
-    const invalid = spec.validate?.(element.value);
-    if (invalid !== undefined) return fail(`invalid record: ${invalid}`);
-    let values: unknown[];
-    try {
-      values = applySteps(spec.steps ?? [], element.value);
-    } catch (error) {
-      return fail(errorMessage(error));
+    const { offset, value, error } = decodeWithin(
+      element,
+      spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    );
+    const base = `${spec.name}@${offset}`;
+    const reject = (reason: string) => this.deadLetter(base, spec.name, offset, reason, value);
+    if (error !== undefined) return reject(error);
+    if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
+    const invalid = spec.validate?.(value);
+    if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
+    if (!spec.steps || spec.steps.length === 0) {
+      return this.prepareValue(spec, input, value, `${base}.0`, offset, value, now, ready);
     }
-    values.forEach((value, index) => {
-      const origin = `${base}.${index}`;
-      let timestamp = now;
-      let key = '';
-      if (spec.eventTime) {
-        try {
-          timestamp = spec.eventTime.timestamp(value);
-        } catch (error) {
-          return fail(`event time function threw: ${errorMessage(error)}`, origin);
-        }
-        if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-          return fail(
-            `event time must be a finite number (epoch ms), got ${JSON.stringify(timestamp)}`,
-            origin,
-          );
-        }
+    const values = applyStepsWithRetries(spec.steps, value, this.attempts - 1);
+    if (!Array.isArray(values)) {
+      return this.failed(values, base, { source: spec.name, offset, value });
+    }
+    for (let i = 0; i < values.length; i++) {
+      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready);
+    }
+  }
+
+  /** Event time, key and lateness of one value a record became (`record`: for dead letters). */
+  private prepareValue(
+    spec: SourceSpec,
+    input: number | undefined,
+    value: unknown,
+    origin: string,
+    offset: number,
+    record: unknown,
+    now: number,
+    ready: ReadyElement[],
+  ): void {
+    let timestamp = now;
+    let key = '';
+    if (spec.eventTime) {
+      const time = eventTimeOf(spec.eventTime, value, this.futureCheckedAgainst(now));
+      if (typeof time === 'string') return this.deadLetter(origin, spec.name, offset, time, record);
+      timestamp = time;
+    }
+    if (input !== undefined && spec.key) {
+      const selected = selectKey(spec.key, value);
+      if (typeof selected !== 'string') {
+        return this.deadLetter(origin, spec.name, offset, selected.reason, record);
       }
-      if (input !== undefined && spec.key) {
-        let selected: unknown;
-        try {
-          selected = spec.key(value);
-        } catch (error) {
-          return fail(`key selector threw: ${errorMessage(error)}`, origin);
-        }
-        if (typeof selected !== 'string' && typeof selected !== 'number') {
-          return fail(`key must be a string or a number, got ${JSON.stringify(selected)}`, origin);
-        }
-        key = String(selected);
+      key = selected;
+    }
+    if (spec.eventTime && this.watermarks.isLate(timestamp)) {
+      this.options.metrics.late++;
+      this.setOrigin(origin);
+      try {
+        this.emitRecord({ kind: 'side', tag: LATE_TAG }, key || null, timestamp, value);
+      } catch (error) {
+        this.deadLetter(origin, spec.name, offset, `late element: ${errorMessage(error)}`, record);
       }
-      if (spec.eventTime && this.watermarks.isLate(timestamp)) {
-        this.options.metrics.late++;
-        this.setOrigin(origin);
-        try {
-          this.emitRecord({ kind: 'side', tag: LATE_TAG }, key || null, timestamp, value);
-        } catch (error) {
-          fail(`late element: ${errorMessage(error)}`, origin);
-        }
-        return;
-      }
-      if (spec.eventTime && !this.options.externalWatermarks?.has(spec.name)) {
-        this.watermarks.observe(spec.name, timestamp, now);
-      }
-      ready.push({ value, timestamp, key, offset: element.offset, input: input ?? -1, origin });
-    });
+      return;
+    }
+    if (spec.eventTime && !this.options.externalWatermarks?.has(spec.name)) {
+      this.watermarks.observe(spec.name, timestamp, now);
+    }
+    ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
+  }
+
+  private futureCheckedAgainst(now: number): number | undefined {
+    return this.options.checkFutureEventTimes === false ? undefined : now;
   }
 
   private async prefetch(keys: Iterable<string>): Promise<void> {
@@ -360,35 +386,56 @@ export class StreamTask {
       ready.map((r) => r.value),
       (i, result) => {
         const r = ready[i];
-        let reason = result.ok ? undefined : `enrichment "${operator.name}" ${result.reason}`;
+        let reason: string;
         if (result.ok) {
           this.setOrigin(r.origin);
           try {
             this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
+            return;
           } catch (error) {
             reason = `enrichment "${operator.name}" returned ${errorMessage(error)}`;
           }
+        } else {
+          reason = `enrichment "${operator.name}" ${result.reason}`;
+          const position = this.recordPosition(source, r.offset);
+          this.failJobIfDeclared(reason, position, new Error(result.reason));
         }
-        if (reason !== undefined) this.deadLetter(r.origin, source, r.offset, reason, r.value);
+        this.deadLetter(r.origin, source, r.offset, reason, r.value);
       },
     );
   }
 
-  private async runElement(source: string, r: ReadyElement): Promise<void> {
+  /** Synchronous unless the operator returned a promise. */
+  private runElement(source: string, r: ReadyElement): void | Promise<void> {
     const operator = this.operator as KeyedOperator;
     this.currentKey = r.key;
-    this.setOrigin(r.origin);
     const ctx = this.ctx;
     ctx.key = r.key;
     ctx.timestamp = r.timestamp;
     ctx.input = source;
-    try {
-      const done = operator.processElement(r.input, r.value, ctx);
-      if (done) await done;
-    } catch (error) {
-      const reason = `operator "${operator.name}" threw: ${errorMessage(error)}`;
-      this.deadLetter(r.origin, source, r.offset, reason, r.value);
+    const failed = this.journal.run(
+      this.attempts,
+      () => this.setOrigin(r.origin),
+      () => operator.processElement(r.input, r.value, ctx),
+    );
+    if (isPromise<FailedCall | undefined>(failed)) {
+      return failed.then((f) => this.elementFailed(operator, source, r, f));
     }
+    this.elementFailed(operator, source, r, failed);
+  }
+
+  private elementFailed(
+    operator: KeyedOperator,
+    source: string,
+    r: ReadyElement,
+    failed: FailedCall | undefined,
+  ): void {
+    if (!failed) return;
+    this.failed({ label: `operator "${operator.name}"`, ...failed }, r.origin, {
+      source,
+      offset: r.offset,
+      value: r.value,
+    });
   }
 
   /** Moves the watermark, then fires due event-time and processing-time timers. */
@@ -404,44 +451,107 @@ export class StreamTask {
    */
   private async fireTimers(domain: TimeDomain, time: number): Promise<void> {
     const queue = this.timers.queue(domain);
-    const dueKeys = queue.dueKeys(time);
-    if (dueKeys.length === 0) return;
-    await this.prefetch(dueKeys);
-    // One at a time from the queue: a timer deleted or registered again while an
-    // earlier one fires is seen as it is now, so each (key, timestamp) fires once.
-    // A timer registered while firing belongs to a key being fired, so it is loaded.
-    for (let timer = queue.pollDue(time); timer; timer = queue.pollDue(time)) {
-      await this.fireTimer(domain, timer);
+    const due = queue.takeDue(time);
+    if (due.length === 0) return;
+    try {
+      await this.prefetch(due.map((t) => t.key));
+    } catch (error) {
+      queue.putBack(due);
+      throw error;
+    }
+    // In firing order, merged with timers registered while firing that are due before
+    // the next taken one (they belong to a key being fired, so their state is loaded);
+    // a taken timer deleted meanwhile does not fire, so each (key, timestamp) fires once.
+    let i = 0;
+    try {
+      for (;;) {
+        const early = queue.pollDue(time, due[i]);
+        let timer: Timer | undefined = early;
+        if (!timer) {
+          if (i >= due.length) break;
+          timer = due[i++];
+          if (!queue.claim(timer)) continue;
+        }
+        const pending = this.fireTimer(domain, timer);
+        if (pending) await pending;
+      }
+    } finally {
+      // a call that failed the task leaves the rest pending, to fire after a restart
+      if (i < due.length) queue.putBack(due.slice(i));
     }
   }
 
-  private async fireTimer(domain: TimeDomain, timer: Timer): Promise<void> {
+  /** Synchronous unless the operator returned a promise. */
+  private fireTimer(domain: TimeDomain, timer: Timer): void | Promise<void> {
     const operator = this.operator;
     if (!operator) return;
     this.options.metrics.timersFired++;
     this.currentKey = timer.key;
-    // Timer outputs are named after the timer, so their ids do not depend on batching.
-    const origin = `${domain}-timer@${timer.timestamp}:${timer.key}`;
-    this.setOrigin(origin);
     const ctx = this.ctx;
     ctx.key = timer.key;
     ctx.timestamp = timer.timestamp;
     ctx.input = '';
     ctx.timeDomain = domain;
-    try {
-      const done = operator.onTimer(timer.timestamp, ctx);
-      if (done) await done;
-    } catch (error) {
-      const reason = `operator "${operator.name}" threw in onTimer: ${errorMessage(error)}`;
-      this.deadLetter(origin, `${domain}-timer`, -1, reason, {
-        key: timer.key,
-        timestamp: timer.timestamp,
+    // Timer outputs are named after the timer, so their ids do not depend on batching.
+    // (built only when the timer emits or fails: most timers of a join only clean up)
+    const origin = () => `${domain}-timer@${timer.timestamp}:${timer.key}`;
+    const failed = this.journal.run(
+      this.attempts,
+      () => this.setOrigin(origin),
+      () => operator.onTimer(timer.timestamp, ctx),
+    );
+    if (isPromise<FailedCall | undefined>(failed)) {
+      return failed.then((f) => this.timerFailed(operator, domain, timer, origin, f));
+    }
+    this.timerFailed(operator, domain, timer, origin, failed);
+  }
+
+  private timerFailed(
+    operator: KeyedOperator,
+    domain: TimeDomain,
+    timer: Timer,
+    origin: () => string,
+    failed: FailedCall | undefined,
+  ): void {
+    if (failed) {
+      const failure = { label: `operator "${operator.name}"`, where: ' in onTimer', ...failed };
+      this.failed(failure, origin(), {
+        source: `${domain}-timer`,
+        offset: -1,
+        value: { key: timer.key, timestamp: timer.timestamp },
+        position: `${domain}-time timer ${timer.timestamp} of key ${JSON.stringify(timer.key)} in task ${this.id}`,
       });
     }
   }
 
-  private setOrigin(origin: string): void {
-    this.outputIdPrefix = `${this.options.job.name}/${this.id}/${origin}`;
+  /**
+   * A user function threw on every attempt: the record goes to the dead letters, or
+   * the job fails when its error policy says so.
+   */
+  private failed(
+    failure: CallFailure,
+    origin: string,
+    record: { source: string; offset: number; value: unknown; position?: string },
+  ): void {
+    const reason = failureReason(failure);
+    const position = record.position ?? this.recordPosition(record.source, record.offset);
+    this.failJobIfDeclared(reason, position, failure.error);
+    this.deadLetter(origin, record.source, record.offset, reason, record.value);
+  }
+
+  private failJobIfDeclared(reason: string, position: string, cause: unknown): void {
+    if (this.options.job.onError?.then === 'fail') {
+      throw new UserFunctionError(this.options.job.name, reason, position, cause);
+    }
+  }
+
+  private recordPosition(source: string, offset: number): string {
+    return `source "${source}" partition ${this.id} offset ${offset}`;
+  }
+
+  private setOrigin(origin: string | (() => string)): void {
+    this.origin = origin;
+    this.outputIdPrefix = undefined;
     this.outputSeq = 0;
   }
 
@@ -461,14 +571,23 @@ export class StreamTask {
       throw new UsageError(`output is not JSON: ${errorMessage(error)}`);
     }
     if (encoded === undefined) throw new UsageError(`output ${String(value)} is not JSON`);
+    const origin = typeof this.origin === 'string' ? this.origin : this.origin();
+    this.outputIdPrefix ??= `${this.options.job.name}/${this.id}/${origin}`;
+    const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
+    const emission: Emission = {
+      stream,
+      record: { key, value, encoded, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
+    };
+    if (!this.journal.hold(emission)) this.deliver(emission);
+  }
+
+  /** Counts an output and hands it to the runner. */
+  private deliver(emission: Emission): void {
+    const { stream } = emission;
     const metrics = this.options.metrics;
     if (stream.kind === 'main') metrics.mainOut++;
     else if (stream.kind === 'side') metrics.countSide(stream.tag);
-    const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
-    this.options.emit({
-      stream,
-      record: { key, value, encoded, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
-    });
+    this.options.emit(emission);
   }
 
   private deadLetter(
@@ -480,7 +599,7 @@ export class StreamTask {
   ): void {
     this.options.metrics.deadLetters++;
     const letter: DeadLetter = { reason, source, partition: this.id, offset, value };
-    const [prefix, seq] = [this.outputIdPrefix, this.outputSeq];
+    const [before, prefix, seq] = [this.origin, this.outputIdPrefix, this.outputSeq];
     this.setOrigin(`${origin}/dead-letter`);
     this.emitRecord(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {
       [HEADER_REASON]: reason,
@@ -488,6 +607,26 @@ export class StreamTask {
       [HEADER_PARTITION]: this.id,
       [HEADER_OFFSET]: String(offset),
     });
-    [this.outputIdPrefix, this.outputSeq] = [prefix, seq];
+    [this.origin, this.outputIdPrefix, this.outputSeq] = [before, prefix, seq];
   }
+}
+
+/** The element's key as a string, or why it has none. */
+function selectKey(
+  selector: (value: unknown) => unknown,
+  value: unknown,
+): string | { reason: string } {
+  let selected: unknown;
+  try {
+    selected = selector(value);
+  } catch (error) {
+    return { reason: `key selector threw: ${errorMessage(error)}` };
+  }
+  if (selected === null || selected === undefined) {
+    return { reason: `record has no key: the key selector returned ${selected}` };
+  }
+  if (typeof selected !== 'string' && !Number.isFinite(selected)) {
+    return { reason: `key must be a string or a finite number, got ${describeValue(selected)}` };
+  }
+  return String(selected);
 }

@@ -14,7 +14,12 @@ import { silentLogger, type Logger } from '../util/logger';
 
 export interface JobHarnessOptions {
   readonly job: JobSpec;
-  /** Processing time at start (epoch ms), default 0. */
+  /**
+   * Processing time at start (epoch ms). Given, event times more than a source's
+   * `maxFutureMs` (default one day) ahead of processing time go to the dead letters, as
+   * in a running job. Not given, the clock starts at 0 and event times are not checked
+   * against it (test data is rarely from 1970).
+   */
   readonly processingTime?: number;
   /** Share a backend between harnesses to simulate a restart. */
   readonly backend?: StateBackend;
@@ -36,9 +41,17 @@ export class JobHarness {
     private readonly task: StreamTask,
     readonly metrics: JobMetrics,
     private readonly emissions: Emission[],
+    private readonly checkFutureEventTimes: boolean,
   ) {}
 
-  static async create(options: JobHarnessOptions): Promise<JobHarness> {
+  static create(options: JobHarnessOptions): Promise<JobHarness> {
+    return JobHarness.open(options, options.processingTime !== undefined);
+  }
+
+  private static async open(
+    options: JobHarnessOptions,
+    checkFutureEventTimes: boolean,
+  ): Promise<JobHarness> {
     checkJob(options.job);
     const clock = new ManualClock(options.processingTime ?? 0);
     const backend = options.backend ?? new MemoryStateBackend();
@@ -52,8 +65,9 @@ export class JobHarness {
       logger: options.logger ?? silentLogger,
       metrics,
       emit: (e) => emissions.push(e),
+      checkFutureEventTimes,
     });
-    return new JobHarness(options, clock, backend, task, metrics, emissions);
+    return new JobHarness(options, clock, backend, task, metrics, emissions, checkFutureEventTimes);
   }
 
   /** Pushes the values to `source` as one input batch. */
@@ -65,12 +79,16 @@ export class JobHarness {
     );
   }
 
-  /** Pushes raw text, decoded as JSON the way connectors do (bad JSON becomes a dead letter). */
-  async pushRaw(source: string, ...lines: string[]): Promise<void> {
+  /**
+   * Pushes records as a connector reads them (text, bytes, or null for a tombstone),
+   * decoded as JSON the way connectors do: bad JSON, oversize and null records become
+   * dead letters.
+   */
+  async pushRaw(source: string, ...records: Array<string | Buffer | null>): Promise<void> {
     let offset = this.task.positions[source] ?? 0;
     await this.task.processBatch(
       source,
-      lines.map((value) => decodeJson({ offset: offset++, value })),
+      records.map((value) => decodeJson({ offset: offset++, value })),
     );
   }
 
@@ -146,10 +164,9 @@ export class JobHarness {
    * from the newest checkpoint. Work after that checkpoint is lost, as in a real crash.
    */
   async restart(): Promise<JobHarness> {
-    return JobHarness.create({
-      ...this.options,
-      backend: this.backend,
-      processingTime: this.clock.now(),
-    });
+    return JobHarness.open(
+      { ...this.options, backend: this.backend, processingTime: this.clock.now() },
+      this.checkFutureEventTimes,
+    );
   }
 }

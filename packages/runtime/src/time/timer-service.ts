@@ -25,8 +25,9 @@ export const firesBefore = (a: Timer, b: Timer) =>
  */
 export class TimerQueue {
   private readonly heap = new BinaryHeap<Timer>(firesBefore);
-  /** The live timers; the heap may still hold deleted ones, skipped when popped. */
-  private readonly live = new Set<string>();
+  /** Key -> timestamps of its live timers; the heap may still hold deleted ones, skipped when popped. */
+  private readonly live = new Map<string, Set<number>>();
+  private count = 0;
 
   register(key: string, timestamp: number): void {
     if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
@@ -34,41 +35,59 @@ export class TimerQueue {
     }
     // Beyond the end of time a timer could never fire: it fires at the end instead.
     timestamp = Math.min(END_OF_TIME, Math.max(BEGINNING_OF_TIME, timestamp));
-    const id = timerId(key, timestamp);
-    if (this.live.has(id)) return;
-    this.live.add(id);
-    this.heap.push({ key, timestamp });
+    if (this.addLive(key, timestamp)) this.heap.push({ key, timestamp });
   }
 
   delete(key: string, timestamp: number): void {
-    this.live.delete(timerId(key, timestamp));
+    this.removeLive(key, timestamp);
   }
 
   get size(): number {
-    return this.live.size;
+    return this.count;
   }
 
-  /** Removes and returns the earliest timer due at `time` (timestamp <= time), if any. */
-  pollDue(time: number): Timer | undefined {
+  /**
+   * Removes and returns the earliest timer due at `time` (timestamp <= time), if any;
+   * with `before`, only one that fires before it.
+   */
+  pollDue(time: number, before?: Timer): Timer | undefined {
     for (;;) {
       const head = this.heap.peek();
       if (!head || head.timestamp > time) return undefined;
+      if (!this.live.get(head.key)?.has(head.timestamp)) {
+        this.heap.pop(); // deleted
+        continue;
+      }
+      if (before && !firesBefore(head, before)) return undefined;
       this.heap.pop();
-      if (this.live.delete(timerId(head.key, head.timestamp))) return head;
+      this.removeLive(head.key, head.timestamp);
+      return head;
     }
   }
 
-  /** Keys of the timers due at `time`, left in place (to load their state first). */
-  dueKeys(time: number): string[] {
-    const due = this.drain(time);
-    for (const t of due) this.register(t.key, t.timestamp);
-    return [...new Set(due.map((t) => t.key))];
+  /**
+   * Takes the timers due at `time` out of the heap, in firing order, still live: each
+   * is fired after {@link claim} says it was not deleted meanwhile (its state can be
+   * loaded for all of them first). Registering one of them again is a no-op.
+   */
+  takeDue(time: number): Timer[] {
+    const due: Timer[] = [];
+    for (;;) {
+      const head = this.heap.peek();
+      if (!head || head.timestamp > time) return due;
+      this.heap.pop();
+      if (this.live.get(head.key)?.has(head.timestamp)) due.push(head);
+    }
   }
 
-  private drain(time: number): Timer[] {
-    const due: Timer[] = [];
-    for (let t = this.pollDue(time); t; t = this.pollDue(time)) due.push(t);
-    return due;
+  /** Marks a taken timer fired; false when it was deleted (or fired) meanwhile. */
+  claim(timer: Timer): boolean {
+    return this.removeLive(timer.key, timer.timestamp);
+  }
+
+  /** Returns taken timers that will not be fired now. */
+  putBack(timers: readonly Timer[]): void {
+    for (const t of timers) this.heap.push(t);
   }
 
   /** Earliest live timestamp, or undefined. */
@@ -76,27 +95,39 @@ export class TimerQueue {
     for (;;) {
       const head = this.heap.peek();
       if (!head) return undefined;
-      if (this.live.has(timerId(head.key, head.timestamp))) return head.timestamp;
+      if (this.live.get(head.key)?.has(head.timestamp)) return head.timestamp;
       this.heap.pop();
     }
   }
 
   snapshot(): Timer[] {
-    return [...this.live]
-      .map(parseTimerId)
-      .sort((a, b) => (firesBefore(a, b) ? -1 : firesBefore(b, a) ? 1 : 0));
+    const timers: Timer[] = [];
+    for (const [key, stamps] of this.live) {
+      for (const timestamp of stamps) timers.push({ key, timestamp });
+    }
+    return timers.sort((a, b) => (firesBefore(a, b) ? -1 : firesBefore(b, a) ? 1 : 0));
   }
 
   restore(timers: readonly Timer[]): void {
     for (const t of timers) this.register(t.key, t.timestamp);
   }
-}
 
-const timerId = (key: string, timestamp: number) => `${timestamp}\u0000${key}`;
+  private addLive(key: string, timestamp: number): boolean {
+    let stamps = this.live.get(key);
+    if (!stamps) this.live.set(key, (stamps = new Set()));
+    if (stamps.has(timestamp)) return false;
+    stamps.add(timestamp);
+    this.count++;
+    return true;
+  }
 
-function parseTimerId(id: string): Timer {
-  const sep = id.indexOf('\u0000');
-  return { timestamp: Number(id.slice(0, sep)), key: id.slice(sep + 1) };
+  private removeLive(key: string, timestamp: number): boolean {
+    const stamps = this.live.get(key);
+    if (!stamps?.delete(timestamp)) return false;
+    if (stamps.size === 0) this.live.delete(key);
+    this.count--;
+    return true;
+  }
 }
 
 /** Event-time and processing-time timers of one task. */

@@ -25,6 +25,7 @@ export function impressionJoinSpec(create: () => ImpressionJoin | Promise<Impres
           idleTimeoutMs: 30000,
         },
         key: (i: Impression) => `${i.profileId}_${i.titleId}`,
+        partitionedByKey: true,
       },
       {
         name: 'plays',

@@ -65,6 +65,19 @@ export class KafkajsClient implements BrokerClient {
       partitionAssigners: [coPartitionedAssigner],
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      // kafkajs stops a consumer for good after an error it does not know to be
+      // retriable (a broker answering a rebalance oddly): the job would sit idle
+      // holding no partitions. Rejoining is always safe: tasks restore from checkpoints.
+      retry: {
+        retries: 8,
+        initialRetryTime: 200,
+        restartOnFailure: async (error: Error) => {
+          this.options.logger.warn(
+            `Kafka consumer stopped (${error.message}); rejoining the group`,
+          );
+          return true;
+        },
+      },
       allowAutoTopicCreation: true,
     });
     await consumer.connect();

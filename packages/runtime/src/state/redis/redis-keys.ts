@@ -18,6 +18,12 @@ export interface TaskKeys {
   readonly states: string;
   /** Hash of one state: field = key, value = JSON `{ value, expiresAt? }`. */
   state(name: string): string;
+  /** Set of the names of the task's savepoints. */
+  readonly savepoints: string;
+  /** Hash of one savepoint: `id`, `savedAt`, `states` (JSON array), `keys`, `checkpoint` (JSON). */
+  savepoint(name: string): string;
+  /** The copy of one state hash that a savepoint keeps. */
+  savepointState(savepoint: string, state: string): string;
 }
 
 /** Characters that would cut the hash tag short or move it. */
@@ -45,5 +51,8 @@ export function taskKeys(prefix: string, scope: TaskScope): TaskKeys {
     undo: `${base}:undo`,
     states: `${base}:states`,
     state: (name) => `${base}:state:${name}`,
+    savepoints: `${base}:savepoints`,
+    savepoint: (name) => `${base}:savepoint:${name}`,
+    savepointState: (savepoint, state) => `${base}:savepoint:${savepoint}:state:${state}`,
   };
 }

@@ -16,12 +16,20 @@ import type { Cluster, Redis } from 'ioredis';
  * ids are compared as numbers but always written from the caller's ARGV strings.
  */
 
-/** Shared by the scripts that write: fail (in phase 1) on a key of the wrong type. */
-const CHECK_TYPES = `
+/** Shared by the scripts that write: fail (in phase 1) on a key of the wrong type or a bad epoch. */
+export const CHECK_TYPES = `
 local function wrong_type(key, want)
   local t = redis.call('TYPE', key)['ok']
   if t ~= 'none' and t ~= want then
     return redis.error_reply('SGTYPE key ' .. key .. ' holds a ' .. t .. ', not a ' .. want)
+  end
+  return nil
+end
+-- the head's epoch must be an integer, so HINCRBY cannot fail in phase 2
+local function check_epoch()
+  local e = redis.call('HGET', KEYS[1], 'epoch')
+  if e and not string.match(e, '^%d+$') then
+    return redis.error_reply('SGTYPE the epoch of ' .. KEYS[1] .. ' is not an integer: ' .. e)
   end
   return nil
 end
@@ -63,13 +71,16 @@ return out
 `;
 
 /**
- * The latest checkpoint. KEYS: head, checkpoints. Returns {id, checkpoint JSON or nil},
- * or nil when the task never checkpointed.
+ * The latest checkpoint. KEYS: head, checkpoints. Returns {epoch, id or nil, checkpoint
+ * JSON or nil}; the id is nil when the task never checkpointed. The epoch counts the
+ * rewinds of the task ('0' before the first): a commit passes the epoch its task
+ * restored, so a process that restored before a rewind cannot commit after it.
  */
 export const LATEST_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch') or '0'
 local id = redis.call('HGET', KEYS[1], 'id')
-if not id then return nil end
-return { id, redis.call('HGET', KEYS[2], id) }
+if not id then return { epoch } end
+return { epoch, id, redis.call('HGET', KEYS[2], id) }
 `;
 
 /**
@@ -78,23 +89,25 @@ return { id, redis.call('HGET', KEYS[2], id) }
  * KEYS[1] head, KEYS[2] checkpoints, KEYS[3] undo, KEYS[4] states,
  * KEYS[4 + i] the hash of state i (i = 1..S).
  * ARGV[1] checkpoint id, ARGV[2] commit token (random per commit call), ARGV[3] the
- * checkpoint JSON, ARGV[4] checkpoints to retain, ARGV[5] S, ARGV[6 .. 5 + S] the
+ * checkpoint JSON, ARGV[4] checkpoints to retain, ARGV[5] the epoch the task restored
+ * ('' when it did not read the head: not checked), ARGV[6] S, ARGV[7 .. 6 + S] the
  * state names, then one triple per write: state index (1..S), field (the key), stored
  * JSON or '' to delete (a stored entry is a JSON object, never '').
  *
  * Returns 'OK', or 'DUPLICATE' when this very call was already applied (ioredis
- * resends unanswered commands after a reconnect). Errors: SGFENCED <latest> when the
- * id is not latest + 1, SGTYPE, SGARGS; all raised before the first write.
+ * resends unanswered commands after a reconnect). Errors: SGREWOUND <latest> when the
+ * task was rewound since it restored, SGFENCED <latest> when the id is not latest + 1,
+ * SGTYPE, SGARGS; all raised before the first write.
  */
 export const COMMIT_SCRIPT = `${CHECK_TYPES}
 -- phase 1: checks and reads only
 local id = tonumber(ARGV[1])
 local retain = tonumber(ARGV[4])
-local s = tonumber(ARGV[5])
+local s = tonumber(ARGV[6])
 if not id or not retain or retain < 1 or not s or #KEYS ~= 4 + s then
   return redis.error_reply('SGARGS bad arguments to the commit script')
 end
-local first = 6 + s
+local first = 7 + s
 local n_writes = (#ARGV - first + 1) / 3
 if n_writes ~= math.floor(n_writes) then
   return redis.error_reply('SGARGS the writes are not triples')
@@ -105,6 +118,9 @@ if err then return err end
 local head = redis.call('HGET', KEYS[1], 'id')
 if head == ARGV[1] and redis.call('HGET', KEYS[1], 'token') == ARGV[2] then
   return 'DUPLICATE'
+end
+if ARGV[5] ~= '' and (redis.call('HGET', KEYS[1], 'epoch') or '0') ~= ARGV[5] then
+  return redis.error_reply('SGREWOUND ' .. (head or '0'))
 end
 local latest = 0
 if head then latest = tonumber(head) end
@@ -120,7 +136,7 @@ for w = 0, n_writes - 1 do
   if not si or si < 1 or si > s or si ~= math.floor(si) then
     return redis.error_reply('SGARGS bad state index ' .. ARGV[at])
   end
-  undo[3 * w + 1] = ARGV[5 + si]
+  undo[3 * w + 1] = ARGV[6 + si]
   undo[3 * w + 2] = ARGV[at + 1]
   undo[3 * w + 3] = redis.call('HGET', KEYS[4 + si], ARGV[at + 1])
 end
@@ -148,7 +164,7 @@ for w = 0, n_writes - 1 do
     redis.call('HSET', key, ARGV[at + 1], ARGV[at + 2])
   end
 end
-for i = 1, s do redis.call('SADD', KEYS[4], ARGV[5 + i]) end
+for i = 1, s do redis.call('SADD', KEYS[4], ARGV[6 + i]) end
 if undo_blob then redis.call('HSET', KEYS[3], ARGV[1], undo_blob) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[1], 'id', ARGV[1])
@@ -162,8 +178,9 @@ return 'OK'
 
 /**
  * Rewinds a task to a retained checkpoint: applies the undo logs newest first down to
- * the one after the target, drops the newer checkpoints and undo logs, and makes the
- * target the latest.
+ * the one after the target, drops the newer checkpoints and undo logs, makes the
+ * target the latest and counts one more epoch (fencing every process that restored
+ * before, even one whose next id would follow the target).
  *
  * KEYS[1] head, KEYS[2] checkpoints, KEYS[3] undo, KEYS[4] states, KEYS[4 + i] the
  * hash of state i. ARGV[1] target id, ARGV[2] token, ARGV[2 + i] the name of state i.
@@ -189,6 +206,8 @@ table.sort(retained, function(a, b) return a > b end)
 local head = redis.call('HGET', KEYS[1], 'id')
 local latest = 0
 if head then latest = tonumber(head) end
+err = check_epoch()
+if err then return err end
 if target > latest or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   for i = 1, #retained do retained[i] = string.format('%d', retained[i]) end
   return redis.error_reply('SGNOTRETAINED ' .. table.concat(retained, ','))
@@ -233,6 +252,7 @@ for _, log in ipairs(logs) do redis.call('HDEL', KEYS[3], log.field) end
 for _, f in ipairs(newer_checkpoints) do redis.call('HDEL', KEYS[2], f) end
 redis.call('HSET', KEYS[1], 'id', ARGV[1])
 redis.call('HSET', KEYS[1], 'token', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 return redis.call('HGET', KEYS[2], ARGV[1])
 `;
 

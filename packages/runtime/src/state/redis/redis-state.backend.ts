@@ -6,13 +6,19 @@
  *
  *   sg:{Job:3}:state:<name>   hash   field = state key, value = JSON {"value":…,"expiresAt":…}
  *                                    (the state as of the latest checkpoint)
- *   sg:{Job:3}:head           hash   id = latest checkpoint id, token = the commit call that wrote it
+ *   sg:{Job:3}:head           hash   id = latest checkpoint id, token = the commit call that wrote it,
+ *                                    epoch = rewinds so far (a commit must carry the epoch its
+ *                                    task restored: the fence against a process that restored
+ *                                    before a rewind)
  *   sg:{Job:3}:checkpoints    hash   field = checkpoint id, value = checkpoint JSON
  *                                    (id, takenAt, positions, watermarks, timers), the last N
  *   sg:{Job:3}:undo           hash   field = checkpoint id i, value = undo log of i: for every
  *                                    field checkpoint i wrote, its value before (or "absent"),
  *                                    MessagePack; kept while checkpoint i - 1 is retained
  *   sg:{Job:3}:states         set    names of the states the task ever wrote (for rewind)
+ *   sg:{Job:3}:savepoints, sg:{Job:3}:savepoint:<name>[:state:<state>]
+ *                                    named savepoints: copies that retention never drops
+ *                                    (see savepoints.ts)
  *
  * Round trips: `read` is one command (HMGET for one state, else one Lua script);
  * `commit` is one EVALSHA; `latest` one EVALSHA; `list` one HGETALL; `rewind` is
@@ -68,6 +74,8 @@ import {
   REWIND_SCRIPT,
   type RedisClient,
 } from './redis-scripts';
+import { scriptError, scriptFailure } from './script-errors';
+import { withStateNames } from './state-names';
 
 export interface RedisStateBackendOptions {
   /** Checkpoints kept per task, the latest included (rewind reaches any of them). Default 10. */
@@ -76,9 +84,25 @@ export interface RedisStateBackendOptions {
   readonly keyPrefix?: string;
 }
 
-/** `rewind` to a checkpoint that is not (or no longer) retained. */
 export { CheckpointFencedError };
 
+/**
+ * A commit of a task that was rewound (`stream-gen rewind`) after this process restored
+ * it: its state in memory belongs to the timeline the rewind discarded. Like any fenced
+ * commit, nothing of it is applied, and the runner restarts the task from the rewound
+ * checkpoint.
+ */
+export class CheckpointRewoundError extends CheckpointFencedError {
+  constructor(scope: TaskScope, attempted: number, latest: number) {
+    super(scope, attempted, latest);
+    this.message =
+      `checkpoint ${attempted} of task ${scope.job}/${scope.task} was refused: the task was ` +
+      `rewound after this process restored it (its latest checkpoint is now ${latest}); ` +
+      `restart the task from the latest checkpoint.`;
+  }
+}
+
+/** `rewind` to a checkpoint that is not (or no longer) retained. */
 export class CheckpointNotRetainedError extends StreamGenError {
   constructor(
     readonly scope: TaskScope,
@@ -96,9 +120,6 @@ const readScript = new LuaScript(READ_SCRIPT);
 const latestScript = new LuaScript(LATEST_SCRIPT);
 const commitScript = new LuaScript(COMMIT_SCRIPT);
 const rewindScript = new LuaScript(REWIND_SCRIPT);
-
-/** How often rewind re-reads the state names when a commit added one meanwhile. */
-const REWIND_ATTEMPTS = 3;
 
 /**
  * A {@link StateBackend} on Redis. The caller creates, connects and closes the ioredis
@@ -132,43 +153,44 @@ export class RedisStateBackend implements StateBackend {
 
   /**
    * Restores a task's state to a retained checkpoint and makes it the latest, in one
-   * atomic script; the checkpoints after it and their undo logs are dropped. Stop the
-   * task first: a running one would be fenced at its next checkpoint anyway.
+   * atomic script; the checkpoints after it and their undo logs are dropped, and the
+   * task's epoch moves on. Stop the task first: a running one is fenced at its next
+   * checkpoint (and its runner restarts it from the rewound checkpoint).
    */
   async rewind(scope: TaskScope, checkpointId: number): Promise<TaskCheckpoint> {
     if (!Number.isSafeInteger(checkpointId) || checkpointId < 1) {
       throw new RangeError(`a checkpoint id is an integer >= 1, got ${checkpointId}`);
     }
     const keys = taskKeys(this.prefix, scope);
-    for (let attempt = 1; ; attempt++) {
-      const names = (await this.client.smembers(keys.states)).sort();
-      try {
-        const json = (await rewindScript.run(
-          this.client,
-          [keys.head, keys.checkpoints, keys.undo, keys.states, ...names.map(keys.state)],
-          [String(checkpointId), `rewind:${randomUUID()}`, ...names],
-        )) as string;
-        return JSON.parse(json) as TaskCheckpoint;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : '';
-        if (message.startsWith('SGNOTRETAINED')) {
-          const retained = message
-            .slice('SGNOTRETAINED'.length)
-            .split(',')
-            .map((s) => s.trim())
-            .filter((s) => s !== '')
-            .map(Number);
-          throw new CheckpointNotRetainedError(scope, checkpointId, retained);
-        }
-        if (message.startsWith('SGSTATES')) {
-          if (attempt < REWIND_ATTEMPTS) continue; // a commit added a state since SMEMBERS
-          throw new StreamGenError(
-            `rewind of task ${scope.job}/${scope.task} failed: its undo logs write state ` +
-              `"${message.slice('SGSTATES '.length)}", which ${keys.states} does not list`,
-          );
-        }
-        throw scriptError(scope, 'rewind', error);
+    try {
+      const json = await withStateNames(
+        this.client,
+        keys,
+        (names) =>
+          rewindScript.run(
+            this.client,
+            [keys.head, keys.checkpoints, keys.undo, keys.states, ...names.map(keys.state)],
+            [String(checkpointId), `rewind:${randomUUID()}`, ...names],
+          ) as Promise<string>,
+      );
+      return JSON.parse(json) as TaskCheckpoint;
+    } catch (error) {
+      const failure = scriptFailure(error);
+      if (failure?.code === 'SGNOTRETAINED') {
+        const retained = failure.detail
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+          .map(Number);
+        throw new CheckpointNotRetainedError(scope, checkpointId, retained);
       }
+      if (failure?.code === 'SGSTATES') {
+        throw new StreamGenError(
+          `rewind of task ${scope.job}/${scope.task} failed: its undo logs write state ` +
+            `"${failure.detail}", which ${keys.states} does not list`,
+        );
+      }
+      throw scriptError(scope, 'rewind', error);
     }
   }
 
@@ -177,6 +199,9 @@ export class RedisStateBackend implements StateBackend {
 }
 
 class RedisTask implements TaskStateStore, CheckpointStore {
+  /** The epoch of the head when the task restored ('' until then: not checked). */
+  private epoch = '';
+
   constructor(
     private readonly client: RedisClient,
     private readonly scope: TaskScope,
@@ -223,14 +248,14 @@ class RedisTask implements TaskStateStore, CheckpointStore {
   }
 
   async latest(): Promise<TaskCheckpoint | undefined> {
-    const found = (await latestScript.run(
+    const [epoch, id, json] = (await latestScript.run(
       this.client,
       [this.keys.head, this.keys.checkpoints],
       [],
-    )) as [string, string | null] | null;
-    if (!found) return undefined;
-    const [id, json] = found;
-    if (json === null) {
+    )) as [string, string?, (string | null)?];
+    this.epoch = epoch;
+    if (id === undefined) return undefined;
+    if (json === null || json === undefined) {
       throw new StreamGenError(
         `task ${this.scope.job}/${this.scope.task}: ${this.keys.head} names checkpoint ${id}, ` +
           `but ${this.keys.checkpoints} has no record of it`,
@@ -255,6 +280,7 @@ class RedisTask implements TaskStateStore, CheckpointStore {
       randomUUID(),
       checkpointJson,
       String(this.retain),
+      this.epoch,
       String(names.length),
       ...names,
     ];
@@ -271,10 +297,12 @@ class RedisTask implements TaskStateStore, CheckpointStore {
         args,
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : '';
-      if (message.startsWith('SGFENCED')) {
-        const latest = Number(message.slice('SGFENCED'.length).trim());
-        throw new CheckpointFencedError(this.scope, checkpoint.id, latest);
+      const failure = scriptFailure(error);
+      if (failure?.code === 'SGFENCED') {
+        throw new CheckpointFencedError(this.scope, checkpoint.id, Number(failure.detail));
+      }
+      if (failure?.code === 'SGREWOUND') {
+        throw new CheckpointRewoundError(this.scope, checkpoint.id, Number(failure.detail));
       }
       throw scriptError(this.scope, 'commit', error);
     }
@@ -324,11 +352,4 @@ function checkCheckpoint(checkpoint: TaskCheckpoint): void {
     }
   };
   visit(checkpoint, 'checkpoint');
-}
-
-function scriptError(scope: TaskScope, what: string, error: unknown): Error {
-  if (!(error instanceof Error)) return new StreamGenError(`${what} failed: ${String(error)}`);
-  const message = error.message.replace(/^SG[A-Z]+ /, '');
-  if (message === error.message) return error; // not one of ours: connection, OOM, ...
-  return new StreamGenError(`${what} of task ${scope.job}/${scope.task} failed: ${message}`);
 }

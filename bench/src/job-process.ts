@@ -1,0 +1,50 @@
+/**
+ * A job process of the bench: `node job-process.js '<JobRequest JSON>'`, forked by the
+ * bench with an IPC channel. Runs one workload's job, then sends its measurements and
+ * peak memory, and exits.
+ */
+import type { JobChannel } from './jobs/job-channel';
+import type { JobMessage, JobRequest, Measured, StopMessage } from './protocol';
+
+type JobFunction = (params: never, channel: JobChannel) => Promise<Measured>;
+
+/** Loaded on demand, so a job process holds only the modules its workload needs. */
+const jobs: Record<string, () => Promise<JobFunction>> = {
+  'raw-consume': async () => (await import('./jobs/raw-consume.job')).rawConsume,
+  'raw-consume-latency': async () => (await import('./jobs/raw-consume.job')).rawConsumeLatency,
+  'raw-redis-pipeline': async () =>
+    (await import('./jobs/raw-redis-pipeline.job')).rawRedisPipeline,
+  'stateless-kafka': async () => (await import('./jobs/stateless-kafka.job')).statelessKafka,
+  enricher: async () => (await import('./jobs/enricher.job')).enricher,
+  'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
+  'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,
+};
+
+function send(message: JobMessage): Promise<void> {
+  return new Promise((resolve) => process.send?.(message, () => resolve()) ?? resolve());
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '{}') as JobRequest;
+  const load = jobs[request.workload];
+  if (!load) throw new Error(`unknown workload "${request.workload}"`);
+  const stopRequested = new Promise<void>((resolve) =>
+    process.on('message', (m: StopMessage) => m.type === 'stop' && resolve()),
+  );
+  const channel: JobChannel = { stopRequested, ready: () => void send({ type: 'ready' }) };
+  const run = await load();
+  const measured = await run(request.params as never, channel);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  await send({ type: 'report', report: { ...measured, peakRssMb } });
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    await send({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    process.exit(1);
+  },
+);

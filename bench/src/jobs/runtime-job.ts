@@ -1,0 +1,73 @@
+import {
+  GroupJobRunner,
+  consoleLogger,
+  launchJob,
+  type JobMetrics,
+  type JobSpec,
+  type NamedTopics,
+} from '@stream-gen/runtime';
+import type { RunningJob } from '../measure-window';
+
+/** Where a job of the bench runs: the bench's Kafka and Redis, its own group and topics. */
+export interface KafkaJobParams {
+  readonly brokers: readonly string[];
+  readonly redisUrl: string;
+  readonly groupId: string;
+  readonly topics: NamedTopics;
+  /** Tasks the job must own before it counts as ready. */
+  readonly partitions: number;
+  readonly sessionTimeoutMs: number;
+  /** Overrides the job's checkpoint interval (STREAM_GEN_CHECKPOINT_INTERVAL_MS). */
+  readonly checkpointIntervalMs?: number;
+}
+
+/**
+ * Starts a job the way its generated runner does (launchJob, backends from the
+ * environment: KafkajsClient, KafkaSink, RedisStateBackend), on the bench's services.
+ */
+export function launchOnKafka(options: {
+  readonly job: JobSpec;
+  readonly sinks: readonly string[];
+  readonly params: KafkaJobParams;
+  /** The job's default checkpoint interval, as its generated runner passes it. */
+  readonly checkpointIntervalMs?: number;
+  /** Events done so far, from the runner's metrics. */
+  readonly progress: (metrics: JobMetrics) => number;
+}): RunningJob {
+  const { params } = options;
+  const env: NodeJS.ProcessEnv = {
+    KAFKA_BROKERS: params.brokers.join(','),
+    REDIS_URL: params.redisUrl,
+    STREAM_GEN_GROUP_ID: params.groupId,
+    STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: String(params.sessionTimeoutMs),
+  };
+  if (params.checkpointIntervalMs !== undefined) {
+    env.STREAM_GEN_CHECKPOINT_INTERVAL_MS = String(params.checkpointIntervalMs);
+  }
+  const runner = launchJob({
+    job: options.job,
+    sinks: options.sinks,
+    topics: params.topics,
+    env,
+    logger: consoleLogger(`bench ${options.job.name}`, 'warn'),
+    checkpointIntervalMs: options.checkpointIntervalMs,
+  });
+  if (!(runner instanceof GroupJobRunner)) {
+    throw new Error('launchJob did not run the job on Kafka: KAFKA_BROKERS was not taken');
+  }
+  const run = runner.run();
+  const failed = run.then(() => {
+    throw new Error('the job ended by itself');
+  });
+  failed.catch(() => undefined);
+  return {
+    progress: () => options.progress(runner.metrics),
+    ready: () => runner.status().length >= params.partitions,
+    failed,
+    async stop() {
+      await runner.stop();
+      await run;
+    },
+    details: () => runner.metrics.snapshot(),
+  };
+}

@@ -1,0 +1,18 @@
+/** One record of an input batch: already decoded, or as read (the task decodes it). */
+export type InputElement = DecodedElement | EncodedElement;
+
+export interface DecodedElement {
+  readonly value: unknown;
+  readonly offset: number;
+  /** Set when the record could not be decoded: it goes to the dead letters with this reason. */
+  readonly error?: string;
+}
+
+/**
+ * A record as a connector read it. The task decodes it only once its size is known to
+ * be within the source's `maxRecordBytes`, so an oversize record is never parsed.
+ */
+export interface EncodedElement {
+  readonly offset: number;
+  readonly encoded: string | Buffer | null;
+}

@@ -1,0 +1,106 @@
+/**
+ * A Redis Cluster of `masters` redis-server processes on free loopback ports, for tests
+ * of what must work on a Cluster too. The slots are assigned and the nodes introduced
+ * with CLUSTER ADDSLOTSRANGE / CLUSTER MEET (no redis-cli needed). No test-framework
+ * dependency.
+ *
+ *   const cluster = await startRedisCluster(3);   // { client: ioredis Cluster, ports, stop() }
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
+import { freePort } from './services';
+
+export interface RedisCluster {
+  readonly client: Cluster;
+  readonly ports: readonly number[];
+  stop(): Promise<void>;
+}
+
+const SLOTS = 16384;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await pause(50)) {
+    if (await ok().catch(() => false)) return;
+  }
+  throw new Error(`Redis Cluster: ${what} within ${ms} ms`);
+}
+
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'stream-gen-cluster-'));
+  const children: ChildProcess[] = [];
+  const nodes: Redis[] = [];
+  let client: Cluster | undefined;
+  const stop = async () => {
+    client?.disconnect();
+    nodes.forEach((n) => n.disconnect());
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort();
+      // prettier-ignore
+      const child = spawn('redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir,
+      ], { stdio: 'ignore' });
+      children.push(child);
+      ports.push(port);
+      const node = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => 50,
+      });
+      node.on('error', () => undefined);
+      nodes.push(node);
+    }
+    await Promise.all(
+      nodes.map((n, i) =>
+        until(`node ${ports[i]} answers`, async () => (await n.ping()) === 'PONG'),
+      ),
+    );
+    const per = Math.ceil(SLOTS / masters);
+    await Promise.all(
+      nodes.map((n, i) =>
+        n.call('CLUSTER', [
+          'ADDSLOTSRANGE',
+          String(i * per),
+          String(Math.min(SLOTS, (i + 1) * per) - 1),
+        ]),
+      ),
+    );
+    for (const port of ports.slice(1))
+      await nodes[0].call('CLUSTER', ['MEET', '127.0.0.1', String(port)]);
+    await Promise.all(
+      nodes.map((n, i) =>
+        until(`node ${ports[i]} reaches cluster_state:ok`, async () =>
+          String(await n.call('CLUSTER', ['INFO'])).includes('cluster_state:ok'),
+        ),
+      ),
+    );
+    client = new Cluster([{ host: '127.0.0.1', port: ports[0] }]);
+    await until('the client sees every master', async () => {
+      await client?.ping();
+      return client?.nodes('master').length === masters;
+    });
+    return { client, ports, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+import { namespaceFrom, namespacedTopics, withBoundOverrides } from '../src/runner/env-overrides';
+import type { JobSpec } from '../src';
+
+const job: JobSpec = {
+  name: 'J',
+  sources: [
+    { name: 'a', eventTime: { timestamp: () => 0, maxOutOfOrdernessMs: 10 } },
+    { name: 'b', eventTime: { timestamp: () => 0, maxOutOfOrdernessMs: 20 } },
+  ],
+  outputs: { main: 'out' },
+};
+const bounds = (j: JobSpec) => j.sources.map((s) => s.eventTime?.maxOutOfOrdernessMs);
+
+describe('STREAM_GEN_NAMESPACE', () => {
+  it('prefixes topics, the group and the Redis keys', () => {
+    const ns = namespaceFrom({ STREAM_GEN_NAMESPACE: 'staging' });
+    expect(namespacedTopics({ sources: { a: 'a' }, sinks: { out: 'x' } }, ns)).toEqual({
+      sources: { a: 'staging.a' },
+      sinks: { out: 'staging.x' },
+    });
+    expect(ns.groupId('J')).toBe('staging.stream-gen.J');
+    expect(ns.redisKeyPrefix).toBe('sg:staging');
+  });
+
+  it('changes nothing when unset', () => {
+    const ns = namespaceFrom({});
+    expect([ns.topic('a'), ns.groupId('J'), ns.redisKeyPrefix]).toEqual([
+      'a',
+      'stream-gen.J',
+      'sg',
+    ]);
+  });
+
+  it('rejects names that cannot be part of a topic', () => {
+    expect(() => namespaceFrom({ STREAM_GEN_NAMESPACE: 'a b' })).toThrow(
+      'STREAM_GEN_NAMESPACE may hold letters, digits, ".", "_" and "-" only, got "a b"',
+    );
+  });
+});
+
+describe('STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS', () => {
+  it('sets the bound of every source, or of the named ones', () => {
+    expect(bounds(withBoundOverrides(job, {}))).toEqual([10, 20]);
+    expect(bounds(withBoundOverrides(job, { STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS: '5' }))).toEqual([
+      5, 5,
+    ]);
+    expect(
+      bounds(withBoundOverrides(job, { STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS: 'b=30000' })),
+    ).toEqual([10, 30000]);
+  });
+
+  it('names what is wrong', () => {
+    expect(() => withBoundOverrides(job, { STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS: '10s' })).toThrow(
+      'STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS needs milliseconds, or <source>=<ms>,..., got "10s"',
+    );
+    expect(() => withBoundOverrides(job, { STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS: 'c=1' })).toThrow(
+      'STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS names "c", but J has the sources a, b',
+    );
+  });
+});

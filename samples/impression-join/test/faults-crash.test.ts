@@ -1,0 +1,87 @@
+/**
+ * kill -9 of the running job at seeded random moments, restarted each time: the
+ * keyed state, timers and positions at the end equal a failure-free run's, every
+ * expected conversion is there, and a conversion written twice is the same record
+ * with the same id. The same when a second instance joins and leaves again. And
+ * SIGTERM takes a final checkpoint, so a restart re-reads nothing.
+ */
+import { seededRandom } from '@stream-gen/runtime/testing';
+import { JoinOnKafka } from './support/join-on-kafka';
+
+jest.setTimeout(240_000);
+const DATA = { impressions: 2000, seed: 40 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ImpressionJoin killed and restarted', () => {
+  const runs: JoinOnKafka[] = [];
+  let clean: { state: Record<string, string>; progress: Record<string, unknown> };
+
+  afterAll(() => Promise.all(runs.map((r) => r.close())));
+
+  beforeAll(async () => {
+    const run = await JoinOnKafka.create('clean', DATA);
+    runs.push(run);
+    const job = run.start();
+    await run.feed(8, 200);
+    await run.outputsComplete(60_000, () => job.output());
+    expect(await job.stop()).toBe('SIGTERM');
+    expect(run.mismatches()).toEqual([]);
+    clean = { state: await run.keyedState(), progress: await run.checkpointedProgress() };
+    // enough live state for the comparison to mean something
+    expect(Object.keys(clean.state).length).toBeGreaterThan(100);
+  });
+
+  it.each([1, 2])(
+    'ends in the failure-free state after kill -9 at random moments (seed %i)',
+    async (seed) => {
+      const rnd = seededRandom(seed);
+      const run = await JoinOnKafka.create(`crash${seed}`, DATA);
+      runs.push(run);
+      let job = run.start();
+      const feeding = run.feed(10, 1200);
+      for (let kill = 0; kill < 2; kill++) {
+        await job.waitForLog(/owning tasks 0, 1, 2, 3/, 60_000);
+        await sleep(200 + rnd() * 1500);
+        await job.kill();
+        job = run.start();
+      }
+      await feeding;
+      await run.outputsComplete(90_000, () => job.output());
+      expect(await job.stop()).toBe('SIGTERM');
+      expect(run.mismatches()).toEqual([]);
+      expect(run.inconsistentDuplicates()).toEqual([]);
+      expect(await run.keyedState()).toEqual(clean.state);
+      expect(await run.checkpointedProgress()).toEqual(clean.progress);
+    },
+  );
+
+  it('ends in the failure-free state when a second instance joins and then leaves', async () => {
+    const run = await JoinOnKafka.create('rebalance', DATA);
+    runs.push(run);
+    const first = run.start();
+    const feeding = run.feed(10, 1200);
+    await first.waitForLog(/owning tasks 0, 1, 2, 3/, 60_000);
+    const second = run.start();
+    await second.waitForLog(/owning tasks \d, \d\n/, 60_000);
+    await first.waitForLog(/task \d revoked/, 30_000);
+    await sleep(1000);
+    expect(await second.stop()).toBe('SIGTERM');
+    await feeding;
+    await run.outputsComplete(90_000, () => first.output());
+    expect(first.output()).toMatch(/owning tasks 0, 1, 2, 3[^]*revoked[^]*owning tasks 0, 1, 2, 3/);
+    expect(await first.stop()).toBe('SIGTERM');
+    expect(run.mismatches()).toEqual([]);
+    expect(run.inconsistentDuplicates()).toEqual([]);
+    expect(await run.keyedState()).toEqual(clean.state);
+    expect(await run.checkpointedProgress()).toEqual(clean.progress);
+  });
+
+  it('restarted after SIGTERM, re-reads nothing', async () => {
+    const run = runs[0]; // the clean run, stopped with SIGTERM after all its input
+    const job = run.start();
+    await job.waitForLog(/owning tasks 0, 1, 2, 3/, 60_000);
+    await sleep(1500);
+    expect(await job.stop()).toBe('SIGTERM');
+    expect(job.output()).toMatch(/job ImpressionJoin stopped: \{"recordsIn":0,/);
+  });
+});
