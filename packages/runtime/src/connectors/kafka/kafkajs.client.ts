@@ -65,9 +65,9 @@ export class KafkajsClient implements BrokerClient {
       partitionAssigners: [coPartitionedAssigner],
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
-      // kafkajs stops a consumer for good after an error it does not know to be
-      // retriable (a broker answering a rebalance oddly): the job would sit idle
-      // holding no partitions. Rejoining is always safe: tasks restore from checkpoints.
+      // Rejoining after a crash is always safe: tasks restore from checkpoints. kafkajs
+      // asks here only for errors it knows to be retriable; KafkajsConsumer rejoins
+      // after the others (a broker answering a rebalance oddly).
       retry: {
         retries: 8,
         initialRetryTime: 200,
@@ -81,7 +81,7 @@ export class KafkajsClient implements BrokerClient {
       allowAutoTopicCreation: true,
     });
     await consumer.connect();
-    return new KafkajsConsumer(consumer);
+    return new KafkajsConsumer(consumer, this.options.logger);
   }
 
   async partitionCount(topic: string): Promise<number> {
@@ -96,20 +96,57 @@ export class KafkajsClient implements BrokerClient {
   }
 }
 
+const FIRST_REJOIN_DELAY_MS = 1_000;
+const LAST_REJOIN_DELAY_MS = 30_000;
+
 class KafkajsConsumer implements BrokerConsumer {
   /** Assignment changes are handled one after another, before any batch of the new generation. */
   private assignments: Promise<void> = Promise.resolve();
   private readonly pendingSeeks = new Map<string, number>();
+  private stopped = false;
+  private rejoinDelayMs = FIRST_REJOIN_DELAY_MS;
+  private rejoinTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly consumer: Consumer) {}
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly logger: Logger,
+  ) {}
 
   async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.rejoinDelayMs = FIRST_REJOIN_DELAY_MS;
       const assignment = payload.memberAssignment as Assignment;
       this.assignments = this.assignments
         .then(() => handlers.onAssignment(assignment))
         .catch((error: unknown) => handlers.onError(error));
     });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.rejoinLater(topics, handlers, payload.error);
+    });
+    await this.join(topics, handlers);
+  }
+
+  /**
+   * kafkajs leaves a consumer stopped after an error it does not know to be retriable;
+   * the job would sit idle. Rejoin with backoff (1 s doubling to 30 s) until a join works.
+   */
+  private rejoinLater(topics: readonly string[], handlers: ConsumerHandlers, error: Error): void {
+    if (this.stopped) return;
+    const delayMs = this.rejoinDelayMs;
+    this.rejoinDelayMs = Math.min(delayMs * 2, LAST_REJOIN_DELAY_MS);
+    this.logger.warn(
+      `Kafka consumer stopped (${error.message}); rejoining the group in ${delayMs} ms`,
+    );
+    this.rejoinTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.consumer
+        .connect()
+        .then(() => this.join(topics, handlers))
+        .catch((cause: Error) => this.rejoinLater(topics, handlers, cause));
+    }, delayMs);
+  }
+
+  private async join(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
     await this.consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -160,6 +197,8 @@ class KafkajsConsumer implements BrokerConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.rejoinTimer);
     await this.consumer.disconnect();
   }
 }
