@@ -789,6 +789,49 @@ describe('RedisStateBackend (standalone Redis)', () => {
     expect(await client.keys(`sg:{${name}:0}:*`)).toEqual([]);
     task.close();
   });
+
+  it('snapshots a checkpoint when asked: input processed during its commit goes into the next', async () => {
+    const job = probeJob(uniqueJob('Overlap'));
+    const backend = new RedisStateBackend(client);
+    const task = await StreamTask.open({
+      job,
+      taskId: '0',
+      backend,
+      clock: new ManualClock(0),
+      logger: silentLogger,
+      metrics: new JobMetrics(),
+      emit: () => undefined,
+    });
+    const batch = (from: number, to: number) =>
+      INPUT.slice(from, to).map((value, i) => ({ value, offset: from + i }));
+    await task.processBatch('ops', batch(0, 10));
+    const first = task.checkpoint(); // in flight while the next batch runs
+    await task.processBatch('ops', batch(10, 20));
+    const second = task.checkpoint(); // waits for the first, then snapshots
+    await task.processBatch('ops', batch(20, 30));
+    expect((await first).positions).toEqual({ ops: 10 });
+    expect((await second).positions).toEqual({ ops: 30 });
+    await task.processBatch('ops', batch(30, 40)); // not checkpointed
+    task.close();
+
+    // A process restored from the second checkpoint sees exactly the first 30 elements.
+    const restored = await StreamTask.open({
+      job,
+      taskId: '0',
+      backend: new RedisStateBackend(connect()),
+      clock: new ManualClock(0),
+      logger: silentLogger,
+      metrics: new JobMetrics(),
+      emit: () => undefined,
+    });
+    expect(restored.positions).toEqual({ ops: 30 });
+    const counts: Record<string, unknown> = {};
+    for (let k = 0; k < 7; k++) counts[`key-${k}`] = await restored.readState('count', `key-${k}`);
+    const expected: Record<string, number> = {};
+    for (const e of INPUT.slice(0, 30)) expected[e.k] = (expected[e.k] ?? 0) + 1;
+    expect(counts).toEqual(expected);
+    restored.close();
+  });
 });
 
 // ---------------------------------------------------------------- cluster

@@ -147,6 +147,15 @@ describe('JobRunner', () => {
     const kafka = resolveBackends({ KAFKA_BROKERS: 'a:9092, b:9092' }, silentLogger);
     expect(kafka.mode).toBe('kafka');
     expect(kafka.description).toBe('Kafka at a:9092,b:9092 with in-memory state');
+    const broker = { KAFKA_BROKERS: 'a:9092' };
+    expect(() =>
+      resolveBackends({ ...broker, STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '5000' }, silentLogger),
+    ).toThrow(
+      'STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS must be whole milliseconds, at least 6000 (brokers refuse less by default), got "5000"',
+    );
+    expect(() =>
+      resolveBackends({ ...broker, STREAM_GEN_KAFKA_MAX_WAIT_MS: '0.5' }, silentLogger),
+    ).toThrow('STREAM_GEN_KAFKA_MAX_WAIT_MS must be whole milliseconds, at least 1, got "0.5"');
   });
 });
 

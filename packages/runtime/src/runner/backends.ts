@@ -58,7 +58,14 @@ export function resolveBackends(
   const client = new KafkajsClient({
     brokers,
     logger,
-    sessionTimeoutMs: sessionTimeout(env),
+    // at least a broker's default group.min.session.timeout.ms; heartbeats go every second
+    sessionTimeoutMs: wholeMs(
+      env,
+      'STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS',
+      6000,
+      ' (brokers refuse less by default)',
+    ),
+    maxWaitTimeMs: wholeMs(env, 'STREAM_GEN_KAFKA_MAX_WAIT_MS', 1, ''),
   });
   let producer: Promise<BrokerProducer> | undefined;
   const sharedProducer = () => (producer ??= client.producer());
@@ -76,17 +83,21 @@ export function resolveBackends(
 }
 
 /**
- * STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: whole ms, at least 6000 (a broker's default
- * group.min.session.timeout.ms; heartbeats go every second).
+ * A whole number of milliseconds from the environment, at least `min`; `why` says
+ * where the minimum comes from.
  */
-function sessionTimeout(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS;
+function wholeMs(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  min: number,
+  why: string,
+): number | undefined {
+  const raw = env[name];
   if (!raw) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 6000) {
+  if (!Number.isInteger(ms) || ms < min) {
     throw new ConfigurationError(
-      `STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS must be whole milliseconds, at least 6000 ` +
-        `(brokers refuse less by default), got "${raw}"`,
+      `${name} must be whole milliseconds, at least ${min}${why}, got "${raw}"`,
     );
   }
   return ms;

@@ -52,6 +52,10 @@ interface OwnedTask {
   /** Calls into the task run one at a time, in order. */
   queue: Promise<void>;
   lastCheckpointAt: number;
+  /** The checkpoint being committed while the task goes on processing. */
+  committing: Promise<void> | undefined;
+  /** Why the last background commit failed; handled by the task's next call. */
+  commitError: unknown;
   revoked: boolean;
   /** Latest event-time progress per re-keyed source and upstream partition. */
   readonly marks: Map<string, Map<number, { maxEventTime: number; idle: boolean }>>;
@@ -168,9 +172,10 @@ export class GroupJobRunner {
       await this.quietly('stopping the re-key stage', () => this.rekeyStage?.stop());
       await this.quietly('leaving the group', () => this.consumer?.stop());
       for (const owned of this.owned.values()) {
-        await this.quietly(`closing task ${owned.partition}`, async () =>
-          (await owned.task).close(),
-        );
+        await this.quietly(`closing task ${owned.partition}`, async () => {
+          await owned.committing;
+          (await owned.task).close();
+        });
       }
       await this.quietly('closing sinks', () => this.router.close());
       await this.quietly('closing clients', () => this.options.onClose?.());
@@ -236,6 +241,7 @@ export class GroupJobRunner {
       this.owned.delete(partition);
       this.opened.delete(partition);
       await owned.queue;
+      await owned.committing;
       (await owned.task).close();
       this.logger.info(`task ${partition} revoked`);
     }
@@ -264,6 +270,8 @@ export class GroupJobRunner {
       task,
       queue: Promise.resolve(),
       lastCheckpointAt: this.clock.now(),
+      committing: undefined,
+      commitError: undefined,
       revoked: false,
       marks: new Map(),
     };
@@ -289,9 +297,8 @@ export class GroupJobRunner {
       const fresh = records.filter((r) => r.offset >= from);
       if (fresh.length > 0) {
         await task.processBatch(source, fresh.map(decodeJson));
-        await this.router.flush(task.id);
       }
-      await this.checkpointIfDue(owned, task);
+      await this.afterWork(owned, task);
     });
   }
 
@@ -340,8 +347,7 @@ export class GroupJobRunner {
         const watermark = this.upstreamWatermark(owned, source, spec);
         if (watermark !== undefined) await task.advanceInputWatermark(source, watermark);
       }
-      await this.router.flush(task.id);
-      await this.checkpointIfDue(owned, task);
+      await this.afterWork(owned, task);
     });
   }
 
@@ -396,8 +402,7 @@ export class GroupJobRunner {
     for (const owned of this.owned.values()) {
       void this.serialized(owned, async (task) => {
         await task.tick();
-        await this.router.flush(task.id);
-        await this.checkpointIfDue(owned, task);
+        await this.afterWork(owned, task);
       });
     }
   }
@@ -407,6 +412,7 @@ export class GroupJobRunner {
     const next = owned.queue.then(async () => {
       if (owned.revoked || this.failure) return;
       try {
+        throwCommitError(owned);
         await work(await owned.task);
       } catch (error) {
         if (error instanceof CheckpointRewoundError) this.fail(rewoundWhileRunning(error));
@@ -418,34 +424,57 @@ export class GroupJobRunner {
     return next;
   }
 
-  private async checkpointIfDue(owned: OwnedTask, task: StreamTask): Promise<void> {
-    if (this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval) return;
-    await this.checkpoint(owned, task);
-  }
-
-  /** Outputs are in the sinks (flushed after every batch); then the atomic commit; then Kafka offsets. */
-  private async checkpoint(owned: OwnedTask, task: StreamTask): Promise<void> {
-    if (owned.revoked) return;
+  /**
+   * The end of every call into a task: its outputs go to the sinks, then, when one is
+   * due, a checkpoint is snapshotted and committed in the background. The task goes on
+   * processing meanwhile; the next checkpoint waits for this one.
+   */
+  private async afterWork(owned: OwnedTask, task: StreamTask): Promise<void> {
     await this.router.flush(task.id);
-    const checkpoint = await task.checkpoint();
+    if (owned.committing || this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval)
+      return;
     owned.lastCheckpointAt = this.clock.now();
-    for (const [topic, source] of this.sourceOfTopic) {
-      const next = checkpoint.positions[source];
-      if (next === undefined) continue;
-      // Informational only (lag tools): tasks restore from their checkpoints, so a commit
-      // refused during a rebalance is retried with the next checkpoint, not fatal.
-      await this.consumer?.commit(topic, owned.partition, next).catch((error: unknown) => {
-        this.logger.debug(
-          `offset commit of ${topic}/${owned.partition} skipped: ${errorMessage(error)}`,
-        );
+    owned.committing = this.checkpoint(owned, task)
+      .catch((error: unknown) => {
+        owned.commitError ??= error;
+      })
+      .finally(() => {
+        owned.committing = undefined;
       });
-    }
   }
 
+  /**
+   * The atomic commit of state, timers and positions (the outputs are already in the
+   * sinks), then the Kafka offsets. The task's snapshot is taken synchronously here.
+   */
+  private async checkpoint(owned: OwnedTask, task: StreamTask): Promise<void> {
+    const checkpoint = await task.checkpoint();
+    await Promise.all(
+      [...this.sourceOfTopic].map(([topic, source]) => {
+        const next = checkpoint.positions[source];
+        // Informational only (lag tools): tasks restore from their checkpoints, so a commit
+        // refused during a rebalance is retried with the next checkpoint, not fatal.
+        return next === undefined
+          ? undefined
+          : this.consumer?.commit(topic, owned.partition, next).catch((error: unknown) => {
+              this.logger.debug(
+                `offset commit of ${topic}/${owned.partition} skipped: ${errorMessage(error)}`,
+              );
+            });
+      }),
+    );
+  }
+
+  /** The final checkpoint of every owned task (graceful stop), after any in flight. */
   private async checkpointAll(): Promise<void> {
     await Promise.all(
       [...this.owned.values()].map((owned) =>
         this.serialized(owned, async (task) => {
+          await owned.committing;
+          throwCommitError(owned);
+          if (owned.revoked) return;
+          await this.router.flush(task.id);
+          owned.lastCheckpointAt = this.clock.now();
           await this.checkpoint(owned, task);
         }),
       ),
@@ -477,6 +506,14 @@ export class GroupJobRunner {
     );
     this.stopped?.();
   }
+}
+
+/** A background commit failed: the task's next call handles it (fenced, rewound, fatal). */
+function throwCommitError(owned: OwnedTask): void {
+  const error = owned.commitError;
+  if (error === undefined) return;
+  owned.commitError = undefined;
+  throw error;
 }
 
 function parseEnvelope(record: BrokerRecord): Envelope | undefined {

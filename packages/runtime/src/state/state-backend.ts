@@ -35,7 +35,8 @@ export interface CheckpointStore {
   /**
    * Atomically applies `writes` to the task's state and records `checkpoint`
    * (timers, watermarks, source positions): after a crash either all of it is
-   * visible or none of it is.
+   * visible or none of it is. Both are serialized before this returns its promise:
+   * the task goes on changing its state while the commit is in flight.
    */
   commit(checkpoint: TaskCheckpoint, writes: readonly StateWrite[]): Promise<void>;
   /** Retained checkpoints, newest first. */

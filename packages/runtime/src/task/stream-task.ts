@@ -97,6 +97,7 @@ export class StreamTask {
   private operator: KeyedOperator | undefined;
   private asyncOperator: AsyncOperator | undefined;
   private lastCheckpointId = 0;
+  private committing: Promise<TaskCheckpoint> | undefined;
   private currentKey = '';
   private outputSeq = 0;
   /** What outputs are named after now; the id prefix is built at the first output. */
@@ -259,8 +260,24 @@ export class StreamTask {
    * it replays from the previous checkpoint (outputs may repeat, with the same ids;
    * state restarts from the previous checkpoint, so it is applied exactly once), and a
    * crash after it resumes from this one.
+   *
+   * The snapshot (positions, watermarks, timers and the state written since the last
+   * checkpoint, serialized by the backend) is taken when this is called, so the task
+   * may process more input while the commit is in flight. Called again before that
+   * commit settled, it waits for it first.
    */
   async checkpoint(): Promise<TaskCheckpoint> {
+    while (this.committing) await this.committing.catch(() => undefined);
+    const committing = this.commit();
+    this.committing = committing;
+    try {
+      return await committing;
+    } finally {
+      if (this.committing === committing) this.committing = undefined;
+    }
+  }
+
+  private async commit(): Promise<TaskCheckpoint> {
     const checkpoint: TaskCheckpoint = {
       id: this.lastCheckpointId + 1,
       takenAt: this.options.clock.now(),

@@ -17,6 +17,11 @@ export interface KafkajsClientOptions {
   readonly logger: Logger;
   /** Consumer session timeout (default 10000 ms): how long a dead member keeps its partitions. */
   readonly sessionTimeoutMs?: number;
+  /**
+   * How long a fetch waits for data when there is none (default 500 ms, as Kafka's own
+   * consumer). A broker answers early when data arrives; some (the test broker) do not.
+   */
+  readonly maxWaitTimeMs?: number;
 }
 
 /** The BrokerClient on kafkajs. Producers are not idempotent (the test broker cannot do it). */
@@ -65,6 +70,7 @@ export class KafkajsClient implements BrokerClient {
       partitionAssigners: [coPartitionedAssigner],
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
       // Rejoining after a crash is always safe: tasks restore from checkpoints. kafkajs
       // asks here only for errors it knows to be retriable; KafkajsConsumer rejoins
       // after the others (a broker answering a rebalance oddly).
