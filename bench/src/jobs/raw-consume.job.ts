@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { DEFAULT_KAFKA_MAX_WAIT_MS } from '@stream-gen/runtime';
 import { measureWindow, type RunningJob } from '../measure-window';
 import { percentile } from '../percentile';
 import type { Measured } from '../protocol';
@@ -20,7 +21,7 @@ export interface RawConsumeParams {
 /**
  * The ceiling of every Kafka workload: a kafkajs consumer (eachBatch) that parses each
  * record's JSON and nothing else, fetching like the runtime's consumer does (kafkajs
- * defaults, all partitions concurrently, no auto-commit). Its window is short, so it
+ * defaults but the runtime's fetch wait, all partitions concurrently, no auto-commit). Its window is short, so it
  * reads the data several times and reports the median pass.
  */
 export async function rawConsume(params: RawConsumeParams, channel: JobChannel): Promise<Measured> {
@@ -81,6 +82,7 @@ async function startConsumer(
     groupId,
     sessionTimeout: params.sessionTimeoutMs,
     heartbeatInterval: 1000,
+    maxWaitTimeInMs: DEFAULT_KAFKA_MAX_WAIT_MS,
   });
   let parsed = 0;
   let assigned = false;

@@ -10,7 +10,7 @@ import type { SuiteContext } from '../suite-context';
  * the whole backlog).
  */
 const TICK_MS = 200;
-/** Longer than a fetch may wait on the broker (kafkajs' default maxWaitTimeInMs, 5 s). */
+/** Longer than a fetch may wait on the broker (at most 5 s, kafkajs' default maxWaitTimeInMs). */
 const DRAIN_QUIET_MS = 6000;
 const DRAIN_MAX_MS = 30_000;
 /** Records produced in the first seconds are not sampled (JIT warm-up, first fetches). */

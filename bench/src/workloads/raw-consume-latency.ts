@@ -1,4 +1,5 @@
 import type { Consumer } from 'kafkajs';
+import { DEFAULT_KAFKA_MAX_WAIT_MS } from '@stream-gen/runtime';
 import type { RawConsumeParams } from '../jobs/raw-consume.job';
 import { percentile } from '../percentile';
 import { fromReport } from '../results';
@@ -83,8 +84,8 @@ export const rawConsumeLatency: Workload = {
             shortWaitP99Ms: short.p99,
           },
           notes: [
-            `${this.name}: every record, sent → consumed by the raw kafkajs consumer with kafkajs' ` +
-              `default maxWaitTimeInMs (5000, as the runtime's consumer) on the same input and rate as ` +
+            `${this.name}: every record, sent → consumed by the raw kafkajs consumer with ` +
+              `maxWaitTimeInMs ${DEFAULT_KAFKA_MAX_WAIT_MS} (as the runtime's consumer) on the same input and rate as ` +
               `join-kafka-redis-latency; the same input read with maxWaitTimeInMs ${PROBE_MAX_WAIT_MS}: ` +
               `p50 ${short.p50} ms, p99 ${short.p99} ms`,
           ],

@@ -141,7 +141,11 @@ export type {
   Assignment,
   ConsumerHandlers,
 } from './connectors/kafka/broker-client';
-export { KafkajsClient, type KafkajsClientOptions } from './connectors/kafka/kafkajs.client';
+export {
+  DEFAULT_KAFKA_MAX_WAIT_MS,
+  KafkajsClient,
+  type KafkajsClientOptions,
+} from './connectors/kafka/kafkajs.client';
 export { KafkaSink } from './connectors/kafka/kafka.sink';
 export { coPartitionedAssigner } from './connectors/kafka/co-partitioned-assigner';
 export { startStatusServer, type StatusServer } from './runner/status-server';

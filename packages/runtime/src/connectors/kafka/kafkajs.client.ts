@@ -11,6 +11,9 @@ import type {
 } from './broker-client';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 
+/** How long a fetch waits for data by default, as Kafka's own consumer (fetch.max.wait.ms). */
+export const DEFAULT_KAFKA_MAX_WAIT_MS = 500;
+
 export interface KafkajsClientOptions {
   readonly brokers: readonly string[];
   readonly clientId?: string;
@@ -18,8 +21,9 @@ export interface KafkajsClientOptions {
   /** Consumer session timeout (default 10000 ms): how long a dead member keeps its partitions. */
   readonly sessionTimeoutMs?: number;
   /**
-   * How long a fetch waits for data when there is none (default 500 ms, as Kafka's own
-   * consumer). A broker answers early when data arrives; some (the test broker) do not.
+   * How long a fetch waits for data when there is none (default
+   * {@link DEFAULT_KAFKA_MAX_WAIT_MS}). A broker answers early when data arrives; some
+   * (the test broker) do not.
    */
   readonly maxWaitTimeMs?: number;
 }
@@ -70,7 +74,7 @@ export class KafkajsClient implements BrokerClient {
       partitionAssigners: [coPartitionedAssigner],
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? DEFAULT_KAFKA_MAX_WAIT_MS,
       // Rejoining after a crash is always safe: tasks restore from checkpoints. kafkajs
       // asks here only for errors it knows to be retriable; KafkajsConsumer rejoins
       // after the others (a broker answering a rebalance oddly).
