@@ -832,6 +832,52 @@ describe('RedisStateBackend (standalone Redis)', () => {
     expect(counts).toEqual(expected);
     restored.close();
   });
+
+  it('keeps the keys of the batch that runs while a commit is in flight, however small the cache', async () => {
+    const job = probeJob(uniqueJob('OverlapTrim'));
+    const streams: string[] = [];
+    const redis = new RedisStateBackend(client);
+    // Reads answer 50 ms late, so the commit surely settles while a batch waits for one.
+    const slowReads: StateBackend = {
+      describe: () => redis.describe(),
+      close: () => redis.close(),
+      openTask: async (scope) => {
+        const stores = await redis.openTask(scope);
+        const read: typeof stores.state.read = async (refs) => {
+          const found = await stores.state.read(refs);
+          await sleep(50);
+          return found;
+        };
+        return { ...stores, state: { read } };
+      },
+    };
+    const task = await StreamTask.open({
+      job,
+      taskId: '0',
+      backend: slowReads,
+      clock: new ManualClock(0),
+      logger: silentLogger,
+      metrics: new JobMetrics(),
+      emit: (e) => streams.push(e.stream.kind === 'side' ? e.stream.tag : e.stream.kind),
+      maxCachedEntries: 5,
+    });
+    const at = (i: number, k: string) => ({ value: { k, ts: 1_000 + i, v: i }, offset: i });
+    // 7 keys cached (more than 5), then a batch of the same keys plus a new one, whose
+    // read is answered after the commit: the cached keys must still be there.
+    await task.processBatch(
+      'ops',
+      [0, 1, 2, 3, 4, 5, 6].map((i) => at(i, `key-${i}`)),
+    );
+    const committed = task.checkpoint();
+    await task.processBatch('ops', [
+      at(7, 'key-new'),
+      ...[0, 1, 2].map((i) => at(8 + i, `key-${i}`)),
+    ]);
+    await committed;
+    expect(streams.filter((s) => s !== 'main')).toEqual([]);
+    expect(await task.readState('count', 'key-0')).toBe(2);
+    task.close();
+  });
 });
 
 // ---------------------------------------------------------------- cluster

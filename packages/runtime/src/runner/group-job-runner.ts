@@ -431,8 +431,9 @@ export class GroupJobRunner {
    */
   private async afterWork(owned: OwnedTask, task: StreamTask): Promise<void> {
     await this.router.flush(task.id);
-    if (owned.committing || this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval)
-      return;
+    // A revoked task abandons its uncommitted work: the new owner replays it.
+    if (owned.revoked || owned.committing) return;
+    if (this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval) return;
     owned.lastCheckpointAt = this.clock.now();
     owned.committing = this.checkpoint(owned, task)
       .catch((error: unknown) => {

@@ -66,6 +66,8 @@ export interface StreamTaskOptions {
    * test harness, whose clock has no real "now" unless the test sets one.
    */
   readonly checkFutureEventTimes?: boolean;
+  /** Clean state entries the task keeps cached before forgetting them (default 100 000). */
+  readonly maxCachedEntries?: number;
 }
 
 interface ReadyElement {
@@ -131,7 +133,7 @@ export class StreamTask {
   /** Opens the task and restores its newest checkpoint, if any. */
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
-    const cache = new JournaledStateCache(stores.state, options.clock);
+    const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
     await task.restore();
     const spec = options.job.operator;
@@ -285,6 +287,9 @@ export class StreamTask {
       watermarks: this.watermarks.snapshot(),
       timers: this.timers.snapshot(),
     };
+    // Between two calls into the task, every clean entry is in the store: forget the
+    // surplus now. Not after the commit, when the next batch may have prefetched its keys.
+    this.cache.trim();
     const writes = this.cache.drainWrites();
     try {
       await this.checkpoints.commit(checkpoint, writes);
@@ -294,7 +299,6 @@ export class StreamTask {
     }
     this.lastCheckpointId = checkpoint.id;
     this.options.metrics.checkpoints++;
-    this.cache.trim();
     return checkpoint;
   }
 
