@@ -147,5 +147,10 @@ export {
   type KafkajsClientOptions,
 } from './connectors/kafka/kafkajs.client';
 export { KafkaSink } from './connectors/kafka/kafka.sink';
+export {
+  WireProducer,
+  ProduceError,
+  type WireProducerOptions,
+} from './connectors/kafka/wire/wire-producer';
 export { coPartitionedAssigner } from './connectors/kafka/co-partitioned-assigner';
 export { startStatusServer, type StatusServer } from './runner/status-server';

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { WireProducer } from './wire/wire-producer';
 import type { Logger } from '../../util/logger';
 import type {
   Assignment,
@@ -7,7 +8,6 @@ import type {
   BrokerProducer,
   BrokerRecord,
   ConsumerHandlers,
-  OutgoingRecord,
 } from './broker-client';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 
@@ -28,7 +28,10 @@ export interface KafkajsClientOptions {
   readonly maxWaitTimeMs?: number;
 }
 
-/** The BrokerClient on kafkajs. Producers are not idempotent (the test broker cannot do it). */
+/**
+ * The BrokerClient on kafkajs (consumer groups, offsets, metadata) with its own producer.
+ * Producers are not idempotent (the test broker cannot do it).
+ */
 export class KafkajsClient implements BrokerClient {
   private readonly kafka: Kafka;
 
@@ -46,26 +49,18 @@ export class KafkajsClient implements BrokerClient {
     return this.options.brokers;
   }
 
+  /**
+   * The producer speaks the protocol itself ({@link WireProducer}): kafkajs' producer
+   * encodes each record through several small buffers, which cost more than reading it.
+   */
   async producer(): Promise<BrokerProducer> {
-    const producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    const producer = new WireProducer({
+      brokers: this.options.brokers,
+      clientId: this.options.clientId ?? 'stream-gen',
+      logger: this.options.logger,
+    });
     await producer.connect();
-    return {
-      async send(topic: string, records: readonly OutgoingRecord[]) {
-        if (records.length === 0) return;
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: records.map((r) => ({
-            partition: r.partition,
-            key: r.key,
-            value: r.value,
-            headers: r.headers as IHeaders,
-            timestamp: String(r.timestamp),
-          })),
-        });
-      },
-      disconnect: () => producer.disconnect(),
-    };
+    return producer;
   }
 
   async consumer(groupId: string): Promise<BrokerConsumer> {
