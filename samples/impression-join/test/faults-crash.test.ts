@@ -12,6 +12,31 @@ jest.setTimeout(240_000);
 const DATA = { impressions: 2000, seed: 40 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls until every task's checkpointed positions are those of `progress` (the clean run's). */
+async function waitForPositions(
+  run: JoinOnKafka,
+  progress: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<void> {
+  // per task, its positions with the sources in name order
+  const positions = (p: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.entries(p).map(([task, c]) => [
+        task,
+        Object.entries((c as { positions?: object } | undefined)?.positions ?? {}).sort(),
+      ]),
+    );
+  const wanted = positions(progress);
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while ((seen = positions(await run.checkpointedProgress())) !== wanted) {
+    if (Date.now() > deadline) {
+      throw new Error(`checkpointed positions ${seen}, not ${wanted}, after ${timeoutMs} ms`);
+    }
+    await sleep(250);
+  }
+}
+
 describe('ImpressionJoin killed and restarted', () => {
   const runs: JoinOnKafka[] = [];
   let clean: { state: Record<string, string>; progress: Record<string, unknown> };
@@ -47,6 +72,10 @@ describe('ImpressionJoin killed and restarted', () => {
       }
       await feeding;
       await run.outputsComplete(90_000, () => job.output());
+      // The outputs may all come from a killed instance whose last work was never
+      // checkpointed: the last instance must re-read it before it stops.
+      await job.waitForLog(/owning tasks 0, 1, 2, 3/, 60_000);
+      await waitForPositions(run, clean.progress, 60_000);
       expect(await job.stop()).toBe('SIGTERM');
       expect(run.mismatches()).toEqual([]);
       expect(run.inconsistentDuplicates()).toEqual([]);
