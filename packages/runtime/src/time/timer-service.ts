@@ -25,8 +25,11 @@ export const firesBefore = (a: Timer, b: Timer) =>
  */
 export class TimerQueue {
   private readonly heap = new BinaryHeap<Timer>(firesBefore);
-  /** Key -> timestamps of its live timers; the heap may still hold deleted ones, skipped when popped. */
-  private readonly live = new Map<string, Set<number>>();
+  /**
+   * Key -> timestamp of its live timer, or a set when it has several (most keys have
+   * one: no set to allocate). The heap may still hold deleted ones, skipped when popped.
+   */
+  private readonly live = new Map<string, number | Set<number>>();
   private count = 0;
 
   register(key: string, timestamp: number): void {
@@ -54,7 +57,7 @@ export class TimerQueue {
     for (;;) {
       const head = this.heap.peek();
       if (!head || head.timestamp > time) return undefined;
-      if (!this.live.get(head.key)?.has(head.timestamp)) {
+      if (!this.isLive(head.key, head.timestamp)) {
         this.heap.pop(); // deleted
         continue;
       }
@@ -76,7 +79,7 @@ export class TimerQueue {
       const head = this.heap.peek();
       if (!head || head.timestamp > time) return due;
       this.heap.pop();
-      if (this.live.get(head.key)?.has(head.timestamp)) due.push(head);
+      if (this.isLive(head.key, head.timestamp)) due.push(head);
     }
   }
 
@@ -95,7 +98,7 @@ export class TimerQueue {
     for (;;) {
       const head = this.heap.peek();
       if (!head) return undefined;
-      if (this.live.get(head.key)?.has(head.timestamp)) return head.timestamp;
+      if (this.isLive(head.key, head.timestamp)) return head.timestamp;
       this.heap.pop();
     }
   }
@@ -103,7 +106,8 @@ export class TimerQueue {
   snapshot(): Timer[] {
     const timers: Timer[] = [];
     for (const [key, stamps] of this.live) {
-      for (const timestamp of stamps) timers.push({ key, timestamp });
+      if (typeof stamps === 'number') timers.push({ key, timestamp: stamps });
+      else for (const timestamp of stamps) timers.push({ key, timestamp });
     }
     return timers.sort((a, b) => (firesBefore(a, b) ? -1 : firesBefore(b, a) ? 1 : 0));
   }
@@ -112,19 +116,35 @@ export class TimerQueue {
     for (const t of timers) this.register(t.key, t.timestamp);
   }
 
+  private isLive(key: string, timestamp: number): boolean {
+    const stamps = this.live.get(key);
+    return stamps === timestamp || (typeof stamps === 'object' && stamps.has(timestamp));
+  }
+
   private addLive(key: string, timestamp: number): boolean {
-    let stamps = this.live.get(key);
-    if (!stamps) this.live.set(key, (stamps = new Set()));
-    if (stamps.has(timestamp)) return false;
-    stamps.add(timestamp);
+    const stamps = this.live.get(key);
+    if (stamps === undefined) {
+      this.live.set(key, timestamp);
+    } else if (typeof stamps === 'number') {
+      if (stamps === timestamp) return false;
+      this.live.set(key, new Set([stamps, timestamp]));
+    } else {
+      if (stamps.has(timestamp)) return false;
+      stamps.add(timestamp);
+    }
     this.count++;
     return true;
   }
 
   private removeLive(key: string, timestamp: number): boolean {
     const stamps = this.live.get(key);
-    if (!stamps?.delete(timestamp)) return false;
-    if (stamps.size === 0) this.live.delete(key);
+    if (stamps === timestamp) {
+      this.live.delete(key);
+    } else if (typeof stamps === 'object' && stamps.delete(timestamp)) {
+      if (stamps.size === 0) this.live.delete(key);
+    } else {
+      return false;
+    }
     this.count--;
     return true;
   }

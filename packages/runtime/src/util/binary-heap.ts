@@ -14,14 +14,17 @@ export class BinaryHeap<T> {
 
   push(item: T): void {
     const items = this.items;
+    // sift up with a hole: parents move down until the item's place is found
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
+      const above = items[parent];
+      if (!this.less(item, above)) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = item;
   }
 
   pop(): T | undefined {
@@ -29,19 +32,20 @@ export class BinaryHeap<T> {
     if (items.length === 0) return undefined;
     const top = items[0];
     const last = items.pop() as T;
-    if (items.length > 0) {
-      items[0] = last;
+    const n = items.length;
+    if (n > 0) {
+      // sift the last item down from the root, children moving up into the hole
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < items.length && this.less(items[l], items[m])) m = l;
-        if (r < items.length && this.less(items[r], items[m])) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m], items[i]];
-        i = m;
+        const child = r < n && this.less(items[r], items[l]) ? r : l;
+        if (!this.less(items[child], last)) break;
+        items[i] = items[child];
+        i = child;
       }
+      items[i] = last;
     }
     return top;
   }
