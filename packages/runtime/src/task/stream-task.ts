@@ -597,7 +597,13 @@ export class StreamTask {
     const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
     const emission: Emission = {
       stream,
-      record: { key, value, encoded, timestamp, headers: { [HEADER_ID]: id, ...extraHeaders } },
+      record: {
+        key,
+        value,
+        encoded,
+        timestamp,
+        headers: extraHeaders ? { [HEADER_ID]: id, ...extraHeaders } : { [HEADER_ID]: id },
+      },
     };
     if (!this.journal.hold(emission)) this.deliver(emission);
   }

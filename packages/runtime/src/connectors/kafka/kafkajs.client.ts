@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { WireProducer } from './wire/wire-producer';
 import type { Logger } from '../../util/logger';
 import type {
@@ -171,13 +171,7 @@ class KafkajsConsumer implements BrokerConsumer {
           });
           return;
         }
-        const records: BrokerRecord[] = batch.messages.map((m) => ({
-          offset: Number(m.offset),
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value,
-          headers: decodeHeaders(m.headers),
-          timestamp: Number(m.timestamp),
-        }));
+        const records: BrokerRecord[] = batch.messages.map((m) => new KafkajsRecord(m));
         await handlers.onBatch(batch.topic, batch.partition, records);
         await heartbeat();
       },
@@ -205,6 +199,26 @@ class KafkajsConsumer implements BrokerConsumer {
     this.stopped = true;
     clearTimeout(this.rejoinTimer);
     await this.consumer.disconnect();
+  }
+}
+
+/** A kafkajs message as a BrokerRecord; its headers are decoded when read (the runner does not). */
+class KafkajsRecord implements BrokerRecord {
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  private decodedHeaders: Record<string, string> | undefined;
+
+  constructor(private readonly message: KafkaMessage) {
+    this.offset = Number(message.offset);
+    this.key = message.key ? message.key.toString('utf8') : null;
+    this.value = message.value;
+    this.timestamp = Number(message.timestamp);
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return (this.decodedHeaders ??= decodeHeaders(this.message.headers));
   }
 }
 
