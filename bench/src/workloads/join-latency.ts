@@ -77,7 +77,7 @@ export const joinLatency: Workload = {
       const [early, late] = halvesBySendTime(clock.samples);
       const keptUp = late <= early * 1.25 + 500;
       // 10 s of event time (the join's out-of-orderness bound) pass in this much wall time.
-      const boundWallMs = (10_000 * ctx.options.latencySeconds) / ((6 * 3_600_000) / 1000);
+      const boundWallMs = (10_000 * run.seconds) / ((6 * 3_600_000) / 1000);
       const processed = run.report.events / (run.report.windowMs / 1000);
       return [
         fromReport(this.name, run.report, {
@@ -95,7 +95,7 @@ export const joinLatency: Workload = {
             watermarkBoundWallMs: round(boundWallMs, 1),
           },
           notes: [
-            `${this.name}: input ${run.rate} events/s for ${ctx.options.latencySeconds} s ` +
+            `${this.name}: input ${run.rate} events/s for ${run.seconds} s ` +
               `(${run.rateSource})` +
               (run.producedRate < 0.95 * run.rate
                 ? `, but the bench only produced ${run.producedRate} events/s (machine busy)`

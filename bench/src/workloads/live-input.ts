@@ -17,6 +17,11 @@ const DRAIN_MAX_MS = 30_000;
 export const WARMUP_MS = 2000;
 /** Generated events per impression (playRate 0.3: 1 impression + 0.3 plays). */
 const EVENTS_PER_IMPRESSION = 1.3;
+/**
+ * The mock keeps about 45 000 impressions per partition; a live run stays well under
+ * it, so a job that lags does not lose input to the mock's retention (it would stall).
+ */
+const MAX_LIVE_IMPRESSIONS_PER_PARTITION = 25_000;
 
 export interface LiveRun {
   readonly report: JobReport;
@@ -25,6 +30,8 @@ export interface LiveRun {
   /** Where the rate came from, for notes. */
   readonly rateSource: string;
   readonly producedRate: number;
+  /** How long the bench produced: the configured time, shorter at rates the mock cannot retain. */
+  readonly seconds: number;
 }
 
 /** Half the join's measured maximum, or --latency-rate. */
@@ -57,10 +64,12 @@ export async function runWithLiveInput(
 ): Promise<LiveRun> {
   const { rate, source } = liveRate(ctx);
   const topics = await ctx.createTopics(name, ['impressions', 'plays']);
-  const events = joinEvents(
+  const impressions = Math.min(
     Math.round((rate * ctx.options.latencySeconds) / EVENTS_PER_IMPRESSION),
-    ctx.options.seed + 1,
+    MAX_LIVE_IMPRESSIONS_PER_PARTITION * ctx.options.partitions,
   );
+  const seconds = (impressions * EVENTS_PER_IMPRESSION) / rate;
+  const events = joinEvents(impressions, ctx.options.seed + 1);
   let jobReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (jobReady = resolve));
   let stop: () => void = () => undefined;
@@ -87,6 +96,7 @@ export async function runWithLiveInput(
       rate,
       rateSource: source,
       producedRate: Math.round(events.length / (producedMs / 1000)),
+      seconds: Math.round(seconds * 10) / 10,
     };
   } finally {
     stop();

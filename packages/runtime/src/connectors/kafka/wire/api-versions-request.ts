@@ -2,8 +2,8 @@ import type { ByteReader } from './byte-reader';
 import { ByteWriter } from './byte-writer';
 import { API_VERSIONS, requestHeaderSize, writeRequestHeader } from './request-header';
 
-/** Api key -> highest version the broker supports. */
-export type ApiVersions = ReadonlyMap<number, number>;
+/** Api key -> the versions the broker supports. */
+export type ApiVersions = ReadonlyMap<number, { min: number; max: number }>;
 
 export function encodeApiVersionsRequest(correlationId: number, clientId: string): Buffer {
   const size = 4 + requestHeaderSize(clientId);
@@ -16,11 +16,11 @@ export function encodeApiVersionsRequest(correlationId: number, clientId: string
 export function decodeApiVersionsResponse(body: ByteReader): ApiVersions {
   const errorCode = body.int16();
   if (errorCode !== 0) throw new Error(`ApiVersions failed with error code ${errorCode}`);
-  const versions = new Map<number, number>();
+  const versions = new Map<number, { min: number; max: number }>();
   body.array((api) => {
     const key = api.int16();
-    api.int16(); // min
-    versions.set(key, api.int16());
+    const min = api.int16();
+    versions.set(key, { min, max: api.int16() });
   });
   return versions;
 }

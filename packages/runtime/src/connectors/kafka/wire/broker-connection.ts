@@ -91,6 +91,10 @@ export class BrokerConnection {
     this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
     while (this.received.length >= 4) {
       const size = this.received.readInt32BE(0);
+      if (size < 4) {
+        this.fail(`response frame of ${size} bytes: not a Kafka broker?`);
+        return;
+      }
       if (this.received.length < 4 + size) return;
       const frame = this.received.subarray(4, 4 + size);
       this.received = this.received.subarray(4 + size);

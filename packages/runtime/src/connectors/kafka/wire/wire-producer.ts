@@ -1,23 +1,17 @@
 import type { Logger } from '../../../util/logger';
 import type { BrokerProducer, OutgoingRecord } from '../broker-client';
-import { BrokerConnection, BrokerConnectionError } from './broker-connection';
+import { BrokerConnectionError } from './broker-connection';
+import { BrokerPool } from './broker-pool';
 import { errorName, isRetriable } from './error-codes';
-import { decodeApiVersionsResponse, encodeApiVersionsRequest } from './api-versions-request';
-import {
-  METADATA_VERSIONS,
-  decodeMetadataResponse,
-  encodeMetadataRequest,
-  type BrokerAddress,
-  type TopicMetadata,
-} from './metadata-request';
 import { partitionForKey } from './murmur2';
 import {
-  PRODUCE_VERSION,
   decodeProduceResponse,
   encodeProduceRequest,
   type PartitionRecords,
 } from './produce-request';
-import { API_METADATA, API_PRODUCE } from './request-header';
+import { ProduceError } from './produce-error';
+
+export { ProduceError } from './produce-error';
 
 export interface WireProducerOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -34,129 +28,143 @@ export interface WireProducerOptions {
   readonly maxBatchBytes?: number;
 }
 
-const CONNECT_TIMEOUT_MS = 5_000;
 const LAST_RETRY_MS = 10_000;
 
-/** A send that failed for good, or after every retry; names the topic, partitions and reason. */
-export class ProduceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProduceError';
-  }
+interface Attempt {
+  /** Partitions to send again, their records in order. */
+  readonly failed: PartitionRecords[];
+  /** Why, per partition. */
+  readonly reasons: Map<number, string>;
 }
 
 /**
- * A Kafka producer speaking the protocol itself: Metadata v4 and Produce v3, one
- * record batch per partition written straight into the request buffer. It replaces a
- * client library's per-record encoders, which cost more than reading the records.
- * `acks: -1` (all in-sync replicas); not idempotent, so a retried send may repeat
- * records, which the stable id header lets readers drop.
+ * A Kafka producer speaking the protocol itself (ApiVersions, Metadata v1–v4, Produce
+ * v3), one record batch per partition written straight into the request buffer. It
+ * replaces a client library's per-record encoders, which cost more than reading the
+ * records. `acks: -1` (all in-sync replicas); not idempotent, so a retried send may
+ * repeat records, which the stable id header lets readers drop.
  */
 export class WireProducer implements BrokerProducer {
-  private readonly topics = new Map<string, TopicMetadata>();
-  private brokers = new Map<number, BrokerAddress>();
-  private readonly connections = new Map<number, Promise<BrokerConnection>>();
-  private refreshing: Promise<void> | undefined;
+  private readonly pool: BrokerPool;
   private readonly nextPartition = new Map<string, number>();
-  private closed = false;
-  /** The Metadata version both sides speak, from the first broker's ApiVersions. */
-  private metadataVersion: number | undefined;
 
-  constructor(private readonly options: WireProducerOptions) {}
+  constructor(private readonly options: WireProducerOptions) {
+    this.pool = new BrokerPool({
+      brokers: options.brokers,
+      clientId: options.clientId,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 30_000;
+  }
 
   /** Fetches the cluster's brokers; fails when none of the bootstrap brokers answers. */
   async connect(): Promise<void> {
-    await this.refresh([]);
+    await this.pool.refresh([]);
   }
 
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    let pending = this.byPartition(topic, await this.partitionCount(topic), records);
+    let pending = await this.byPartition(topic, records);
     const retries = this.options.retries ?? 8;
     let waitMs = this.options.initialRetryMs ?? 200;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.sendOnce(topic, pending);
-      if (outcome.failed.length === 0) return;
-      if (attempt >= retries || this.closed) {
+      if (this.pool.isClosed) throw new ProduceError('the producer is disconnected', false);
+      const { failed, reasons } = await this.sendOnce(topic, pending);
+      if (failed.length === 0) return;
+      const why = failed.map((p) => `${p.partition}: ${reasons.get(p.partition)}`).join('; ');
+      if (attempt >= retries) {
         throw new ProduceError(
-          `could not write to topic "${topic}" partitions ${partitionList(outcome.failed)} ` +
-            `after ${attempt + 1} attempts: ${outcome.reason}`,
+          `could not write to topic "${topic}" partitions ${partitionList(failed)} ` +
+            `after ${attempt + 1} attempts (${why})`,
+          true,
         );
       }
       this.options.logger.debug(
-        `produce to "${topic}" partitions ${partitionList(outcome.failed)} failed ` +
-          `(${outcome.reason}); retrying in ${waitMs} ms`,
+        `produce to "${topic}" partitions ${partitionList(failed)} failed (${why}); ` +
+          `retrying in ${waitMs} ms`,
       );
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       waitMs = Math.min(waitMs * 2, LAST_RETRY_MS);
-      pending = outcome.failed;
-      await this.refresh([topic]).catch(() => undefined);
+      pending = failed;
+      await this.pool.refresh([topic]).catch(() => undefined);
     }
   }
 
   async disconnect(): Promise<void> {
-    this.closed = true;
-    const connections = [...this.connections.values()];
-    this.connections.clear();
-    for (const c of connections) {
-      await c.then((connection) => connection.close()).catch(() => undefined);
-    }
+    await this.pool.close();
   }
 
-  private async partitionCount(topic: string): Promise<number> {
+  /** The topic's partition count, from metadata (retried while the topic is being created). */
+  private async partitionCount(topic: string, fresh = false): Promise<number> {
     const retries = this.options.retries ?? 8;
     let waitMs = this.options.initialRetryMs ?? 200;
     for (let attempt = 0; ; attempt++) {
       let reason: string;
       try {
-        let metadata = this.topics.get(topic);
-        if (!metadata) {
-          await this.refresh([topic]);
-          metadata = this.topics.get(topic);
-        }
-        if (metadata && metadata.errorCode === 0 && metadata.partitions.length > 0) {
+        if (fresh || !this.pool.topic(topic)) await this.pool.refresh([topic]);
+        const metadata = this.pool.topic(topic);
+        const code = metadata?.errorCode ?? 3;
+        if (metadata && code === 0 && metadata.partitions.length > 0) {
           return metadata.partitions.length;
         }
-        const code = metadata?.errorCode ?? 3;
-        if (metadata && !isRetriable(code)) {
-          throw new ProduceError(`topic "${topic}": ${errorName(code)}`);
+        if (code !== 0 && !isRetriable(code)) {
+          throw new ProduceError(`topic "${topic}": ${errorName(code)}`, false);
         }
-        this.topics.delete(topic);
-        reason = errorName(code);
+        this.pool.forget(topic);
+        reason = code === 0 ? 'no partitions yet' : errorName(code);
       } catch (error) {
         if (!(error instanceof BrokerConnectionError)) throw error;
         reason = error.message;
       }
-      if (attempt >= retries || this.closed) {
-        throw new ProduceError(`no metadata for topic "${topic}": ${reason}`);
+      if (attempt >= retries || this.pool.isClosed) {
+        throw new ProduceError(`no metadata for topic "${topic}": ${reason}`, true);
       }
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       waitMs = Math.min(waitMs * 2, LAST_RETRY_MS);
     }
   }
 
-  /** Records grouped by partition, in their order: explicit, by key (murmur2), or round robin. */
-  private byPartition(
+  /**
+   * Records grouped by partition, in their order: explicit, by key (murmur2), or round
+   * robin over the partitions that have a leader. A partition beyond the topic's is
+   * refused after a metadata refresh (the topic may have grown).
+   */
+  private async byPartition(
     topic: string,
-    partitions: number,
     records: readonly OutgoingRecord[],
-  ): PartitionRecords[] {
-    const groups = new Map<number, OutgoingRecord[]>();
-    let next = this.nextPartition.get(topic) ?? Math.floor(Math.random() * partitions);
+  ): Promise<PartitionRecords[]> {
+    let partitions = await this.partitionCount(topic);
     for (const r of records) {
-      let partition = r.partition;
-      if (partition === undefined) {
-        partition = r.key !== null ? partitionForKey(r.key, partitions) : next++ % partitions;
-      } else if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+      const p = r.partition;
+      if (p === undefined || (Number.isInteger(p) && p >= 0 && p < partitions)) continue;
+      partitions = await this.partitionCount(topic, true);
+      if (!Number.isInteger(p) || p < 0 || p >= partitions) {
         throw new ProduceError(
-          `topic "${topic}" has partitions 0 to ${partitions - 1}; a record asks for ${partition}`,
+          `topic "${topic}" has partitions 0 to ${partitions - 1}; a record asks for ${p}`,
+          false,
         );
       }
+    }
+    const led = (this.pool.topic(topic)?.partitions ?? [])
+      .filter((m) => m.leader >= 0)
+      .map((m) => m.partition);
+    const roundRobin = led.length > 0 ? led : Array.from({ length: partitions }, (_, i) => i);
+    let next = this.nextPartition.get(topic) ?? Math.floor(Math.random() * roundRobin.length);
+    const groups = new Map<number, OutgoingRecord[]>();
+    for (const r of records) {
+      const partition =
+        r.partition ??
+        (r.key !== null
+          ? partitionForKey(r.key, partitions)
+          : roundRobin[next++ % roundRobin.length]);
       const group = groups.get(partition);
       if (group) group.push(r);
       else groups.set(partition, [r]);
     }
-    this.nextPartition.set(topic, next % partitions);
+    this.nextPartition.set(topic, next % roundRobin.length);
     return [...groups].map(([partition, group]) => ({ partition, records: group }));
   }
 
@@ -164,198 +172,109 @@ export class WireProducer implements BrokerProducer {
    * One attempt: each leader gets the records of its partitions, at most `maxBatchBytes`
    * per partition per request, requests to one leader one after the other (so a
    * partition's records stay in order). A partition that fails is not sent further.
+   * Settles only when every leader's requests have: a failure for good is thrown then.
    */
-  private async sendOnce(
-    topic: string,
-    partitions: readonly PartitionRecords[],
-  ): Promise<{ failed: PartitionRecords[]; reason: string }> {
+  private async sendOnce(topic: string, partitions: readonly PartitionRecords[]): Promise<Attempt> {
     const failed = new Map<number, OutgoingRecord[]>();
-    let reason = '';
+    const reasons = new Map<number, string>();
     const fail = (partition: number, records: readonly OutgoingRecord[], why: string) => {
       const list = failed.get(partition);
       if (list) list.push(...records);
       else failed.set(partition, [...records]);
-      reason = why;
+      if (!reasons.has(partition)) reasons.set(partition, why);
     };
     const byLeader = new Map<number, PartitionRecords[]>();
-    const metadata = this.topics.get(topic);
+    const metadata = this.pool.topic(topic);
     for (const p of partitions) {
       const leader = metadata?.partitions.find((m) => m.partition === p.partition)?.leader ?? -1;
-      if (leader < 0 || !this.brokers.has(leader)) {
-        fail(p.partition, p.records, `no leader for partition ${p.partition}`);
+      if (leader < 0 || !this.pool.knows(leader)) {
+        fail(p.partition, p.records, 'no leader');
         continue;
       }
       const list = byLeader.get(leader);
       if (list) list.push(p);
       else byLeader.set(leader, [p]);
     }
-    await Promise.all(
+    const maxBatchBytes = this.options.maxBatchBytes ?? 900_000;
+    const outcomes = await Promise.allSettled(
       [...byLeader].map(async ([leader, list]) => {
-        const chunks = list.map((p) => chunk(p, this.options.maxBatchBytes ?? 900_000));
+        const chunks = list.map((p) => chunk(p, maxBatchBytes));
         for (let round = 0; ; round++) {
           const batch: PartitionRecords[] = [];
           for (const c of chunks) {
-            if (round < c.length && !failed.has(c[round].partition)) batch.push(c[round]);
-            else if (round < c.length) fail(c[round].partition, c[round].records, reason);
+            if (round >= c.length) continue;
+            if (failed.has(c[round].partition)) fail(c[round].partition, c[round].records, '');
+            else batch.push(c[round]);
           }
           if (batch.length === 0) return;
-          try {
-            const results = await this.produce(leader, topic, batch);
-            for (const r of results) {
-              if (r.errorCode === 0) continue;
-              const p = batch.find((b) => b.partition === r.partition) as PartitionRecords;
-              if (!isRetriable(r.errorCode)) {
-                throw new ProduceError(
-                  `topic "${topic}" partition ${r.partition} refused ${p.records.length} ` +
-                    `records: ${errorName(r.errorCode)}`,
-                );
-              }
-              fail(r.partition, p.records, errorName(r.errorCode));
-            }
-          } catch (error) {
-            if (!(error instanceof BrokerConnectionError)) throw error;
-            this.connections.delete(leader);
-            for (const p of batch) fail(p.partition, p.records, error.message);
-          }
+          await this.produceRound(leader, topic, batch, fail);
         }
       }),
     );
-    return { failed: [...failed].map(([partition, records]) => ({ partition, records })), reason };
-  }
-
-  private async produce(leader: number, topic: string, batch: readonly PartitionRecords[]) {
-    const connection = await this.connection(leader);
-    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    return connection.request(
-      (id) =>
-        encodeProduceRequest(id, this.options.clientId, -1, timeoutMs, [
-          { topic, partitions: batch },
-        ]),
-      decodeProduceResponse,
-      timeoutMs + 5_000,
-    );
-  }
-
-  private connection(nodeId: number): Promise<BrokerConnection> {
-    const cached = this.connections.get(nodeId);
-    if (cached) {
-      return cached.then((c) => (c.usable ? c : this.reconnect(nodeId)));
-    }
-    return this.reconnect(nodeId);
-  }
-
-  private reconnect(nodeId: number): Promise<BrokerConnection> {
-    const address = this.brokers.get(nodeId);
-    if (!address) return Promise.reject(new BrokerConnectionError(`unknown broker ${nodeId}`));
-    const opening = BrokerConnection.open(address.host, address.port, CONNECT_TIMEOUT_MS);
-    this.connections.set(nodeId, opening);
-    opening.catch(() => {
-      if (this.connections.get(nodeId) === opening) this.connections.delete(nodeId);
-    });
-    return opening;
-  }
-
-  /** Fresh metadata for `topics` (and the brokers), one refresh at a time. */
-  private refresh(topics: readonly string[]): Promise<void> {
-    const run = async () => {
-      const wanted = [...new Set([...this.topics.keys(), ...topics])];
-      const metadata = await this.fetchMetadata(wanted);
-      this.brokers = new Map(metadata.brokers.map((b) => [b.nodeId, b]));
-      for (const t of metadata.topics) this.topics.set(t.name, t);
+    const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (broken) throw broken.reason;
+    return {
+      failed: [...failed].map(([partition, records]) => ({ partition, records })),
+      reasons,
     };
-    const previous = this.refreshing ?? Promise.resolve();
-    const next = previous.then(run, run);
-    this.refreshing = next;
-    next
-      .finally(() => {
-        if (this.refreshing === next) this.refreshing = undefined;
-      })
-      .catch(() => undefined);
-    return next;
   }
 
-  private async negotiate(connection: BrokerConnection): Promise<number> {
-    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    this.metadataVersion = await negotiateWith(connection, this.options.clientId, timeoutMs);
-    return this.metadataVersion;
-  }
-
-  /** Asks the known brokers, then the bootstrap ones, until one answers. */
-  private async fetchMetadata(topics: readonly string[]) {
-    const candidates: Array<{ host: string; port: number; nodeId?: number }> = [
-      ...this.brokers.values(),
-      ...this.options.brokers.map(parseAddress),
-    ];
-    let lastError: unknown;
-    for (const candidate of candidates) {
-      try {
-        const connection =
-          candidate.nodeId !== undefined
-            ? await this.connection(candidate.nodeId)
-            : await BrokerConnection.open(candidate.host, candidate.port, CONNECT_TIMEOUT_MS);
-        try {
-          const version = this.metadataVersion ?? (await this.negotiate(connection));
-          return await connection.request(
-            (id) => encodeMetadataRequest(id, this.options.clientId, version, topics),
-            (body) => decodeMetadataResponse(body, version),
-            this.options.requestTimeoutMs ?? 30_000,
-          );
-        } finally {
-          if (candidate.nodeId === undefined) connection.close();
-        }
-      } catch (error) {
-        if (!(error instanceof BrokerConnectionError)) throw error;
-        lastError = error;
+  /** One request to a leader; partitions it did not take are failed (retriable) or thrown. */
+  private async produceRound(
+    leader: number,
+    topic: string,
+    batch: readonly PartitionRecords[],
+    fail: (partition: number, records: readonly OutgoingRecord[], why: string) => void,
+  ): Promise<void> {
+    let results;
+    try {
+      const connection = await this.pool.connection(leader);
+      const timeoutMs = this.requestTimeoutMs;
+      results = await connection.request(
+        (id) =>
+          encodeProduceRequest(id, this.options.clientId, -1, timeoutMs, [
+            { topic, partitions: batch },
+          ]),
+        decodeProduceResponse,
+        timeoutMs + 5_000,
+      );
+    } catch (error) {
+      if (!(error instanceof BrokerConnectionError)) throw error;
+      for (const p of batch) fail(p.partition, p.records, error.message);
+      return;
+    }
+    const answered = new Map(results.map((r) => [r.partition, r.errorCode]));
+    let refused: ProduceError | undefined;
+    for (const p of batch) {
+      const code = answered.get(p.partition);
+      if (code === 0) continue;
+      if (code === undefined) {
+        fail(p.partition, p.records, "not in the broker's answer");
+      } else if (isRetriable(code)) {
+        fail(p.partition, p.records, errorName(code));
+      } else {
+        refused ??= new ProduceError(
+          `topic "${topic}" partition ${p.partition} refused ${p.records.length} ` +
+            `records: ${errorName(code)}`,
+          false,
+        );
       }
     }
-    throw lastError instanceof Error
-      ? lastError
-      : new BrokerConnectionError('no Kafka broker to ask for metadata');
+    if (refused) throw refused;
   }
-}
-
-/** Fails when the broker cannot take record batches (Kafka before 0.11). */
-async function negotiateWith(
-  connection: BrokerConnection,
-  clientId: string,
-  timeoutMs: number,
-): Promise<number> {
-  const versions = await connection.request(
-    (id) => encodeApiVersionsRequest(id, clientId),
-    decodeApiVersionsResponse,
-    timeoutMs,
-  );
-  const produce = versions.get(API_PRODUCE) ?? -1;
-  const metadata = Math.min(versions.get(API_METADATA) ?? -1, METADATA_VERSIONS.max);
-  if (produce < PRODUCE_VERSION || metadata < METADATA_VERSIONS.min) {
-    throw new ProduceError(
-      `broker ${connection.address} speaks Produce up to v${produce} and Metadata up to ` +
-        `v${metadata}; stream-gen needs Produce v${PRODUCE_VERSION} and Metadata ` +
-        `v${METADATA_VERSIONS.min} (Kafka 0.11 or later)`,
-    );
-  }
-  return metadata;
-}
-
-function parseAddress(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  const port = Number(address.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port)) {
-    throw new ProduceError(`Kafka broker "${address}" is not host:port`);
-  }
-  return { host: address.slice(0, at), port };
 }
 
 /** A partition's records in requests of at most about `maxBytes` (UTF-8 bytes of keys, values, headers). */
 function chunk(p: PartitionRecords, maxBytes: number): PartitionRecords[] {
-  const sizes = p.records.map(recordChars);
+  let chars = 0;
+  for (const r of p.records) chars += recordSize(r, (s) => s.length);
   // A UTF-16 code unit takes at most 3 bytes in UTF-8: most flushes need no counting.
-  if (sizes.reduce((sum, s) => sum + s, 0) * 3 <= maxBytes) return [p];
+  if (chars * 3 <= maxBytes) return [p];
   const chunks: PartitionRecords[] = [];
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < p.records.length; i++) {
-    const size = recordBytes(p.records[i]);
+    const size = recordSize(p.records[i], Buffer.byteLength);
     if (i > start && bytes + size > maxBytes) {
       chunks.push({ partition: p.partition, records: p.records.slice(start, i) });
       start = i;
@@ -367,19 +286,14 @@ function chunk(p: PartitionRecords, maxBytes: number): PartitionRecords[] {
   return chunks;
 }
 
+/** Bytes of a record besides its strings: lengths, deltas, attributes (an upper bound). */
 const RECORD_OVERHEAD = 24;
+const HEADER_OVERHEAD = 10;
 
-function recordChars(r: OutgoingRecord): number {
-  let size = RECORD_OVERHEAD + r.value.length + (r.key?.length ?? 0);
-  for (const name in r.headers) size += name.length + r.headers[name].length;
-  return size;
-}
-
-function recordBytes(r: OutgoingRecord): number {
-  let size = RECORD_OVERHEAD + Buffer.byteLength(r.value) + (r.key ? Buffer.byteLength(r.key) : 0);
-  for (const name in r.headers)
-    size += Buffer.byteLength(name) + Buffer.byteLength(r.headers[name]);
-  return size;
+function recordSize(r: OutgoingRecord, size: (s: string) => number): number {
+  let total = RECORD_OVERHEAD + size(r.value) + (r.key === null ? 0 : size(r.key));
+  for (const name in r.headers) total += HEADER_OVERHEAD + size(name) + size(r.headers[name]);
+  return total;
 }
 
 function partitionList(partitions: readonly PartitionRecords[]): string {
