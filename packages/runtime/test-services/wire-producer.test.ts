@@ -35,6 +35,16 @@ afterEach(async () => {
 let topics = 0;
 const topicName = () => `wire-${Date.now().toString(36)}-${topics++}`;
 
+/** A new topic whose partition p is led by broker `leaders[p]`. */
+async function topicLedBy(...leaders: number[]): Promise<string> {
+  const topic = topicName();
+  await kafka.createTopic(topic, leaders.length);
+  for (const [partition, broker] of leaders.entries()) {
+    await kafka.setPartitionLeader(topic, partition, broker);
+  }
+  return topic;
+}
+
 async function producer(options: Partial<ConstructorParameters<typeof WireProducer>[0]> = {}) {
   const p = new WireProducer({ brokers: kafka.brokers, clientId: 'wire-test', logger, ...options });
   await p.connect();
@@ -95,10 +105,7 @@ test('splits a large flush into requests under the batch size, in order', async 
 });
 
 test('a send retries while its leader is down and completes when it is back', async () => {
-  const topic = topicName();
-  await kafka.createTopic(topic, 2);
-  await kafka.setPartitionLeader(topic, 0, 2);
-  await kafka.setPartitionLeader(topic, 1, 1);
+  const topic = await topicLedBy(2, 1);
   const p = await producer({ initialRetryMs: 100, retries: 20 });
   await p.send(
     topic,
@@ -129,9 +136,7 @@ test('a send retries while its leader is down and completes when it is back', as
 }, 60_000);
 
 test('follows a leader that moved to another broker', async () => {
-  const topic = topicName();
-  await kafka.createTopic(topic, 1);
-  await kafka.setPartitionLeader(topic, 0, 1);
+  const topic = await topicLedBy(1);
   const p = await producer({ initialRetryMs: 50 });
   await p.send(
     topic,
@@ -147,10 +152,7 @@ test('follows a leader that moved to another broker', async () => {
 });
 
 test('gives up after its retries with the topic, partitions and reason', async () => {
-  const topic = topicName();
-  await kafka.createTopic(topic, 2);
-  await kafka.setPartitionLeader(topic, 0, 2);
-  await kafka.setPartitionLeader(topic, 1, 1);
+  const topic = await topicLedBy(2, 1);
   const p = await producer({ initialRetryMs: 50, retries: 2 });
   await kafka.brokerDown(2);
   try {
@@ -184,10 +186,7 @@ test('refuses a record placed on a partition the topic does not have', async () 
 });
 
 test('concurrent sends through an outage of their leader all complete, each record at least once', async () => {
-  const topic = topicName();
-  await kafka.createTopic(topic, 2);
-  await kafka.setPartitionLeader(topic, 0, 2);
-  await kafka.setPartitionLeader(topic, 1, 2);
+  const topic = await topicLedBy(2, 2);
   const p = await producer({ initialRetryMs: 100, retries: 20 });
   await p.send(
     topic,
@@ -213,9 +212,7 @@ test('concurrent sends through an outage of their leader all complete, each reco
 }, 60_000);
 
 test('a send retrying when the producer disconnects fails at once and writes nothing after', async () => {
-  const topic = topicName();
-  await kafka.createTopic(topic, 1);
-  await kafka.setPartitionLeader(topic, 0, 2);
+  const topic = await topicLedBy(2);
   const p = await producer({ initialRetryMs: 100, retries: 50 });
   await kafka.brokerDown(2);
   try {

@@ -28,8 +28,9 @@ async function waitForPositions(
     );
   const wanted = positions(progress);
   const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  while ((seen = positions(await run.checkpointedProgress())) !== wanted) {
+  for (;;) {
+    const seen = positions(await run.checkpointedProgress());
+    if (seen === wanted) return;
     if (Date.now() > deadline) {
       throw new Error(`checkpointed positions ${seen}, not ${wanted}, after ${timeoutMs} ms`);
     }
