@@ -13,6 +13,7 @@ import {
   type Timer,
   type TimerContext,
   type ValueState,
+  type AsyncLimits,
 } from '../src';
 import type { ErrorPolicy } from '../src/job/job-spec';
 import { UserFunctionError } from '../src/task/user-function.error';
@@ -269,19 +270,7 @@ describe('error policy of user functions', () => {
     expect(() => checkJob(bad)).toThrow(
       /onError.retries must be a whole number >= 0, got -1\n {2}- onError.then must be 'dead-letter' or 'fail', got "ignore"/,
     );
-    const enrich: JobSpec = {
-      name: 'Enrich',
-      sources: [{ name: 'in' }],
-      operator: {
-        kind: 'async',
-        name: 'lookup',
-        input: 'in',
-        limits: { concurrency: 1 },
-        create: () => ({ enrich: async (v: unknown) => v }),
-      },
-      outputs: { main: 'out' },
-      onError: { retries: 1 },
-    };
+    const enrich = enrichJob({ concurrency: 1 }, async (v) => v, { retries: 1 });
     expect(() => checkJob(enrich)).toThrow(
       /onError.retries does not apply to enrichment "lookup": set the retries of its limits/,
     );
@@ -289,23 +278,13 @@ describe('error policy of user functions', () => {
 
   it("fails the job when an enrichment still fails after its own retries and then is 'fail'", async () => {
     const h = await JobHarness.create({
-      job: {
-        name: 'Enrich',
-        sources: [{ name: 'in' }],
-        operator: {
-          kind: 'async',
-          name: 'lookup',
-          input: 'in',
-          limits: { concurrency: 1, retries: 1, backoffMs: 1 },
-          create: () => ({
-            enrich: async () => {
-              throw new Error('down');
-            },
-          }),
+      job: enrichJob(
+        { concurrency: 1, retries: 1, backoffMs: 1 },
+        async () => {
+          throw new Error('down');
         },
-        outputs: { main: 'out' },
-        onError: { then: 'fail' },
-      },
+        { then: 'fail' },
+      ),
     });
     await expect(h.push('in', { id: 1 })).rejects.toThrow(
       `job Enrich failed (onError.then is 'fail'): enrichment "lookup" failed after 2 attempts: down; at source "in" partition 0 offset 0`,
@@ -313,3 +292,18 @@ describe('error policy of user functions', () => {
     h.close();
   });
 });
+
+/** A job of one enrichment "lookup" of source "in". */
+function enrichJob(
+  limits: AsyncLimits,
+  enrich: (value: unknown) => Promise<unknown>,
+  onError: JobSpec['onError'],
+): JobSpec {
+  return {
+    name: 'Enrich',
+    sources: [{ name: 'in' }],
+    operator: { kind: 'async', name: 'lookup', input: 'in', limits, create: () => ({ enrich }) },
+    outputs: { main: 'out' },
+    onError,
+  };
+}

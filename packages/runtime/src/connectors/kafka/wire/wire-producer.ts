@@ -68,29 +68,24 @@ export class WireProducer implements BrokerProducer {
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     let pending = await this.byPartition(topic, records);
-    const retries = this.options.retries ?? 8;
-    let waitMs = this.options.initialRetryMs ?? 200;
-    for (let attempt = 0; ; attempt++) {
-      if (this.pool.isClosed) throw new ProduceError('the producer is disconnected', false);
-      const { failed, reasons } = await this.sendOnce(topic, pending);
-      if (failed.length === 0) return;
-      const why = failed.map((p) => `${p.partition}: ${reasons.get(p.partition)}`).join('; ');
-      if (attempt >= retries) {
-        throw new ProduceError(
-          `could not write to topic "${topic}" partitions ${partitionList(failed)} ` +
-            `after ${attempt + 1} attempts (${why})`,
-          true,
+    await this.retrying(
+      async () => {
+        const { failed, reasons } = await this.sendOnce(topic, pending);
+        if (failed.length === 0) return { done: undefined };
+        pending = failed;
+        const why = failed.map((p) => `${p.partition}: ${reasons.get(p.partition)}`).join('; ');
+        return { retry: `partitions ${partitionList(failed)} (${why})` };
+      },
+      async (reason, waitMs) => {
+        this.options.logger.debug(
+          `produce to "${topic}" ${reason} failed; retrying in ${waitMs} ms`,
         );
-      }
-      this.options.logger.debug(
-        `produce to "${topic}" partitions ${partitionList(failed)} failed (${why}); ` +
-          `retrying in ${waitMs} ms`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      waitMs = Math.min(waitMs * 2, LAST_RETRY_MS);
-      pending = failed;
-      await this.pool.refresh([topic]).catch(() => undefined);
-    }
+        await sleep(waitMs);
+        await this.pool.refresh([topic]).catch(() => undefined);
+      },
+      (reason, attempts) =>
+        `could not write to topic "${topic}" ${reason} after ${attempts} attempts`,
+    );
   }
 
   async disconnect(): Promise<void> {
@@ -98,31 +93,49 @@ export class WireProducer implements BrokerProducer {
   }
 
   /** The topic's partition count, from metadata (retried while the topic is being created). */
-  private async partitionCount(topic: string, fresh = false): Promise<number> {
-    const retries = this.options.retries ?? 8;
-    let waitMs = this.options.initialRetryMs ?? 200;
-    for (let attempt = 0; ; attempt++) {
-      let reason: string;
-      try {
-        if (fresh || !this.pool.topic(topic)) await this.pool.refresh([topic]);
+  private partitionCount(topic: string, fresh = false): Promise<number> {
+    return this.retrying<number>(
+      async () => {
+        try {
+          if (fresh || !this.pool.topic(topic)) await this.pool.refresh([topic]);
+        } catch (error) {
+          if (!(error instanceof BrokerConnectionError)) throw error;
+          return { retry: error.message };
+        }
         const metadata = this.pool.topic(topic);
         const code = metadata?.errorCode ?? 3;
         if (metadata && code === 0 && metadata.partitions.length > 0) {
-          return metadata.partitions.length;
+          return { done: metadata.partitions.length };
         }
         if (code !== 0 && !isRetriable(code)) {
           throw new ProduceError(`topic "${topic}": ${errorName(code)}`, false);
         }
         this.pool.forget(topic);
-        reason = code === 0 ? 'no partitions yet' : errorName(code);
-      } catch (error) {
-        if (!(error instanceof BrokerConnectionError)) throw error;
-        reason = error.message;
-      }
-      if (attempt >= retries || this.pool.isClosed) {
-        throw new ProduceError(`no metadata for topic "${topic}": ${reason}`, true);
-      }
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+        return { retry: code === 0 ? 'no partitions yet' : errorName(code) };
+      },
+      (_reason, waitMs) => sleep(waitMs),
+      (reason) => `no metadata for topic "${topic}": ${reason}`,
+    );
+  }
+
+  /**
+   * Runs `attempt` until it is done, `retries` times more at most, calling `wait` in
+   * between (from `initialRetryMs`, doubling up to 10 s). Then, or once the producer is
+   * disconnected, fails with a retriable ProduceError saying why.
+   */
+  private async retrying<T>(
+    attempt: () => Promise<{ done: T } | { retry: string }>,
+    wait: (reason: string, waitMs: number) => Promise<void>,
+    failure: (reason: string, attempts: number) => string,
+  ): Promise<T> {
+    const retries = this.options.retries ?? 8;
+    let waitMs = this.options.initialRetryMs ?? 200;
+    for (let attempts = 1; ; attempts++) {
+      if (this.pool.isClosed) throw new ProduceError('the producer is disconnected', false);
+      const outcome = await attempt();
+      if ('done' in outcome) return outcome.done;
+      if (attempts > retries) throw new ProduceError(failure(outcome.retry, attempts), true);
+      await wait(outcome.retry, waitMs);
       waitMs = Math.min(waitMs * 2, LAST_RETRY_MS);
     }
   }
@@ -298,4 +311,8 @@ function recordSize(r: OutgoingRecord, size: (s: string) => number): number {
 
 function partitionList(partitions: readonly PartitionRecords[]): string {
   return partitions.map((p) => p.partition).join(', ');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
