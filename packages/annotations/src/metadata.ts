@@ -7,6 +7,11 @@ export interface StreamJobMetadata {
   readonly name: string;
   /** Sink for records that fail decoding, validation or a user function. */
   readonly deadLetters?: string;
+  /**
+   * For a job without an operator: the sink its sources' elements go to. Optional when
+   * the job has one sink besides `deadLetters`.
+   */
+  readonly output?: string;
   readonly checkpointInterval?: Duration;
   /** What happens when a handler, a timer or an enrichment throws. Default: no retry, dead letter. */
   readonly onError?: ErrorPolicyOptions;

@@ -63,15 +63,31 @@ function emitJob(root: string, job: JobAnalysis): GeneratedFile[] {
   ];
 }
 
-/** Writes the files, and deletes generated files no job produces any more. */
-export function writeGenerated(result: GenerationResult): { written: string[]; deleted: string[] } {
-  const deleted = checkGenerated(result).orphaned;
-  for (const path of deleted) rmSync(path);
+/**
+ * Writes the files whose text changed, and deletes generated files no job produces any
+ * more. Files already up to date are left untouched (their mtime too), so a build
+ * watching them does not rerun.
+ */
+export function writeGenerated(result: GenerationResult): {
+  written: string[];
+  unchanged: string[];
+  deleted: string[];
+} {
+  const drift = checkGenerated(result);
+  for (const path of drift.orphaned) rmSync(path);
+  const changed = new Set([...drift.missing, ...drift.stale]);
+  const written: string[] = [];
+  const unchanged: string[] = [];
   for (const file of result.files) {
+    if (!changed.has(file.path)) {
+      unchanged.push(file.path);
+      continue;
+    }
     mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(file.path, file.text);
+    written.push(file.path);
   }
-  return { written: result.files.map((f) => f.path), deleted };
+  return { written, unchanged, deleted: drift.orphaned };
 }
 
 export interface DriftReport {

@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -124,6 +125,27 @@ describe('generate', () => {
     }
   });
 
+  it('says "unchanged" for files it left as they were, and "wrote" only for changed ones', async () => {
+    const dir = copyOf();
+    expect((await cli('generate', '--project', dir)).code).toBe(0);
+    const runner = generatedFile(dir, GENERATED_NAMES[1]);
+    const other = generatedFile(dir, GENERATED_NAMES[0]);
+    const before = statSync(other).mtimeMs;
+    writeFileSync(runner, '// edited by hand\n');
+    const again = await cli('generate', '--project', dir);
+    expect(again.code).toBe(0);
+    expect(again.out.split('\n').sort()).toEqual(
+      GENERATED_NAMES.map((n) =>
+        n === GENERATED_NAMES[1]
+          ? `wrote ${rel(generatedFile(dir, n))}`
+          : `unchanged ${rel(generatedFile(dir, n))}`,
+      ).sort(),
+    );
+    const third = await cli('generate', '--project', dir);
+    expect(third.out).not.toContain('wrote');
+    expect(statSync(other).mtimeMs).toBe(before);
+  });
+
   it('--check exits 0 right after generate', async () => {
     expect(await cli('generate', '--project', generated, '--check')).toEqual({
       code: 0,
@@ -224,12 +246,12 @@ describe('validate', () => {
       `${rel(clickJob)}:${handlerLine}:3 - error SG1302: handler 'onClick' of keyed input "clicks" needs @KeyBy(...) to say what its key is`,
       '',
       `  ${handlerLine} |   @ProcessElement('clicks')`,
-      `  ${pad(handlerLine)} |   ~`,
+      `  ${pad(handlerLine)} |   ${'~'.repeat(`@ProcessElement('clicks')`.length)}`,
       '',
       `${rel(sessionJob)}:${timerLine}:3 - error SG1202: a second @Timer('event') handler; one per time domain (see 'onEnd')`,
       '',
       `  ${timerLine} |   @Timer('event')`,
-      `  ${pad(timerLine)} |   ~`,
+      `  ${pad(timerLine)} |   ${'~'.repeat(`@Timer('event')`.length)}`,
       '',
       'Found 2 errors.',
     ]);
@@ -313,9 +335,9 @@ describe('graph', () => {
   });
 
   it('exits 2 with the usage for an unknown format', async () => {
-    const r = await cli('graph', 'SessionTracker', '--project', FIXTURE, '--format', 'svg');
+    const r = await cli('graph', 'SessionTracker', '--project', FIXTURE, '--format', 'png');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--format must be one of mermaid, dot, json, not "svg"');
+    expect(r.err).toContain('--format must be one of mermaid, dot, json, not "png"');
     expect(r.err).toContain('Usage: stream-gen graph <Job>');
   });
 });

@@ -1,12 +1,5 @@
 import { formatDiagnostic, formatDiagnosticLine } from '../src';
-import { analyzeSource, HEADER_LINES, VIRTUAL_ROOT } from './virtual-project';
-
-/** `line:col code message` of every diagnostic, lines counted within the fixture body. */
-function diagnosticsOf(body: string): string[] {
-  return analyzeSource(body).diagnostics.map(
-    (d) => `${d.location.line - HEADER_LINES}:${d.location.column} ${d.code} ${d.message}`,
-  );
-}
+import { analyzeSource, diagnosticsOf, HEADER_LINES, VIRTUAL_ROOT } from './virtual-project';
 
 const coJob = (
   members: string,
@@ -45,13 +38,13 @@ describe('diagnostics', () => {
 
   it('SG1101: a @CoProcess input without a handler', () => {
     expect(diagnosticsOf(coJob(handlers.split("@ProcessElement('b')")[0]))).toEqual([
-      `6:1 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
+      `6:28 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
     ]);
   });
 
   it('SG1101: a @CoProcess with one input', () => {
     expect(diagnosticsOf(coJob(handlers, `@CoProcess({ inputs: ['a'], output: 'out' })`))).toEqual([
-      `4:1 SG1103 source "b" is not an input of @CoProcess; read it or remove it`,
+      `4:9 SG1103 source "b" is not an input of @CoProcess; read it or remove it`,
       `6:1 SG1101 @CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got "a"`,
       `12:3 SG1103 @ProcessElement('b') reads a source that is not an input of @CoProcess`,
     ]);
@@ -73,12 +66,13 @@ describe('diagnostics', () => {
     const body = `
 @StreamJob()
 @Source('a', { eventTime: 'ts' })
+@Sink('out')
 export class J {
   @Timer() t(ts: number) {}
 }
 `;
     expect(diagnosticsOf(body)).toEqual([
-      `5:3 SG1201 @Timer 't' has no keyed context: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
+      `6:3 SG1201 @Timer 't' has no keyed context: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
     ]);
   });
 
@@ -107,7 +101,7 @@ export class J {
       `@Source('b')`,
     );
     expect(diagnosticsOf(body)).toEqual([
-      `4:1 SG1303 source "b" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('b')`,
+      `4:9 SG1303 source "b" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('b')`,
       `9:3 SG1302 handler 'onA' of keyed input "a" needs @KeyBy(...) to say what its key is`,
     ]);
   });
@@ -134,8 +128,8 @@ export class J {
       `@Sink('out')\n@Sink('out')\n@Source('a')`,
     );
     expect(diagnosticsOf(body)).toEqual([
-      `6:1 SG1502 sink "out" is declared twice in job J`,
-      `7:1 SG1501 source "a" is declared twice in job J`,
+      `6:7 SG1502 sink "out" is declared twice in job J`,
+      `7:9 SG1501 source "a" is declared twice in job J`,
     ]);
   });
 
@@ -145,8 +139,8 @@ export class J {
       `@CoProcess({ inputs: ['a', 'b'], output: 'nowhere' })`,
     );
     expect(diagnosticsOf(body)).toEqual([
-      `6:1 SG1602 operator output refers to unknown sink "nowhere" (declared sinks: "out"); add @Sink('nowhere')`,
-      `6:1 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
+      `6:28 SG1101 @CoProcess input "b" has no handler: add a method with @ProcessElement('b')`,
+      `6:42 SG1602 operator output refers to unknown sink "nowhere" (declared sinks: "out"); add @Sink('nowhere')`,
       `12:3 SG1601 @ProcessElement('c') refers to unknown source "c" (sources: "a", "b")`,
     ]);
   });
@@ -166,7 +160,7 @@ export class J {
       `@Source('a', { eventTime: 'ts', maxOutOfOrderness: '10 seconds' })`,
     );
     expect(diagnosticsOf(body)).toEqual([
-      `3:14 SG1002 @Source('a') maxOutOfOrderness: "10 seconds" is not a duration: use milliseconds or a string like '10s', '5m', '1h'`,
+      `3:52 SG1002 @Source('a') maxOutOfOrderness: "10 seconds" is not a duration: use milliseconds or a string like '10s', '5m', '1h'`,
     ]);
   });
 
@@ -174,13 +168,14 @@ export class J {
     const body = `
 @StreamJob()
 @Source('a', { eventTime: 'ts' })
+@Sink('out')
 export class J {
   @ProcessElement('a')
   onA(c: Click) {}
 }
 `;
     expect(diagnosticsOf(body)).toEqual([
-      `5:3 SG1103 @ProcessElement 'onA' has no operator to belong to: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
+      `6:3 SG1103 @ProcessElement 'onA' has no operator to belong to: add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class`,
     ]);
   });
 
@@ -270,8 +265,8 @@ export class E {
       .replace(`@Sink('out')`, `@Sink('out')\n@Source('c', { maxFuture: '1d' })`);
     expect(diagnosticsOf(body)).toEqual([
       `3:49 SG1002 @Source('a') maxRecordBytes must be a whole number of bytes >= 1, got 0.5`,
-      `6:1 SG1103 source "c" is not an input of @CoProcess; read it or remove it`,
-      `6:14 SG1002 @Source('c') maxFuture only applies to a source with an eventTime`,
+      `6:9 SG1103 source "c" is not an input of @CoProcess; read it or remove it`,
+      `6:27 SG1002 @Source('c') maxFuture only applies to a source with an eventTime`,
     ]);
   });
 
@@ -281,7 +276,7 @@ export class E {
       .replace(`@Sink('out')`, `@Sink('out')\n@Source('extra')`);
     expect(diagnosticsOf(body)).toEqual(
       [
-        `6:1 SG1103 source "extra" is not an input of @CoProcess; read it or remove it`,
+        `6:9 SG1103 source "extra" is not an input of @CoProcess; read it or remove it`,
         `16:32 SG1002 state name "my state" is not valid: use letters, digits, '_', '.' or '-', starting with a letter or '_'`,
         `8:14 SG1002 job name "My Job" is not valid: use letters, digits, '_' or '-', starting with a letter or '_'`,
       ].sort((a, b) => parseInt(a) - parseInt(b)),

@@ -28,3 +28,10 @@ export function analyzeSource(body: string, files: Record<string, string> = {}) 
     project.createSourceFile(join(VIRTUAL_ROOT, 'src', name), text);
   return analyzeProject(project, VIRTUAL_ROOT);
 }
+
+/** `line:col code message` of every diagnostic, lines counted within the fixture body. */
+export function diagnosticsOf(body: string, files: Record<string, string> = {}): string[] {
+  return analyzeSource(body, files).diagnostics.map(
+    (d) => `${d.location.line - HEADER_LINES}:${d.location.column} ${d.code} ${d.message}`,
+  );
+}

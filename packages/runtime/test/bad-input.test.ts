@@ -159,7 +159,7 @@ async function pushBadThenGood(
 function onlyDeadLetter(h: JobHarness): DeadLetter {
   const [letter, ...more] = h.deadLetters();
   expect(more).toEqual([]);
-  expect(letter).toMatchObject({ source: 'readings', partition: '0', offset: 0 });
+  expect(letter).toMatchObject({ source: 'readings', partition: 0, offset: 0 });
   expect(h.records('dead-letter')[0].headers).toMatchObject({
     [HEADER_SOURCE]: 'readings',
     [HEADER_PARTITION]: '0',

@@ -137,7 +137,7 @@ describe('error policy of user functions', () => {
         {
           reason,
           source: 'ops',
-          partition: '0',
+          partition: 0,
           offset: 1,
           value: { k: 'a', ts: 20, failures: ALWAYS },
         },
@@ -187,7 +187,7 @@ describe('error policy of user functions', () => {
       {
         reason: 'operator "rec" threw in onTimer 2 times: boom 2',
         source: 'event-timer',
-        partition: '0',
+        partition: 0,
         offset: -1,
         value: { key: 'a', timestamp: 1010 },
       },

@@ -71,7 +71,7 @@ describe('JobRunner', () => {
     ]);
     expect(readJsonl(join(dir, 'late.out.jsonl'))).toEqual([{ user: 'b', ts: 100 }]);
     const [letter] = readJsonl(join(dir, 'dlq.out.jsonl'));
-    expect(letter).toMatchObject({ source: 'clicks', partition: '0', offset: 6, value: '{oops' });
+    expect(letter).toMatchObject({ source: 'clicks', partition: 0, offset: 6, value: '{oops' });
     expect(letter.reason).toMatch(/^not valid JSON/);
     expect(summary.metrics).toMatchObject({
       recordsIn: 6,

@@ -12,7 +12,12 @@ export class DiagnosticsSink {
     this.diagnostics.push({ code, message, location: locationOf(node), length: spanOf(node) });
   }
 
-  reportAt(code: DiagnosticCode, message: string, location: SourceLocation, length = 1): void {
+  reportAt(
+    code: DiagnosticCode,
+    message: string,
+    location: SourceLocation,
+    length = location.length ?? 1,
+  ): void {
     this.diagnostics.push({ code, message, location, length });
   }
 

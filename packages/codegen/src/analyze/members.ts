@@ -15,6 +15,7 @@ import type {
 } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { checkJsonType } from './json-type';
+import { readHandlerElementType, type ElementType } from './element-type';
 import { locationOf } from './location';
 import { asObject, durationOption, stringOption } from './options';
 import { readSelector, selectorText } from './selector';
@@ -41,13 +42,28 @@ const STATE_KINDS: Record<string, StateKind> = {
 const decorator = (member: { getDecorators(): Decorator[] }, name: string) =>
   member.getDecorators().find((d) => d.getName() === name);
 
-/** Handlers (@ProcessElement + @KeyBy), @Timer methods and @State properties of a job class. */
-export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): MemberAnalysis {
+/**
+ * Handlers (@ProcessElement + @KeyBy), @Timer methods and @State properties of a job class.
+ * `declared` holds the element types the sources declare (`@Source<T>`); a source's
+ * element type is its declared one, else the type its handler takes.
+ */
+export function readMembers(
+  cls: ClassDeclaration,
+  sink: DiagnosticsSink,
+  declared: ReadonlyMap<string, ElementType>,
+): MemberAnalysis {
   const handlers: HandlerNode[] = [];
   const timers: TimerNode[] = [];
   const elementTypes = new Map<string, Type>();
   const elementTypeText = new Map<string, string>();
   const elementTypeRefs = new Map<string, TypeRef>();
+  const record = (source: string, element: ElementType | undefined) => {
+    const chosen = declared.get(source) ?? element;
+    if (!chosen) return;
+    elementTypes.set(source, chosen.type);
+    elementTypeText.set(source, chosen.ref.text);
+    elementTypeRefs.set(source, chosen.ref);
+  };
 
   for (const method of cls.getMethods()) {
     const processElement = decorator(method, 'ProcessElement');
@@ -68,12 +84,8 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
         processElement,
       );
       if (source === undefined) continue;
-      const element = readElementType(method, source, sink);
-      if (element) {
-        elementTypes.set(source, element.type);
-        elementTypeText.set(source, element.ref.text);
-        elementTypeRefs.set(source, element.ref);
-      }
+      const element = readHandlerElementType(method, source, declared.get(source), sink);
+      record(source, element);
       let key: HandlerNode['key'];
       if (keyBy) {
         const arg = keyBy.getArguments()[0];
@@ -82,15 +94,19 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
           const parsed = readSelector(value);
           const typeProblem =
             parsed.ok && element && selectorTypeProblem(value, element.type, 'key', arg);
-          const selector = typeProblem ? { ok: false as const, reason: typeProblem } : parsed;
-          if (selector.ok)
-            key = { text: selectorText(selector, element?.ref.text), location: locationOf(arg) };
-          else {
+          if (!parsed.ok) {
             sink.report(
               'SG1301',
-              `@KeyBy must be a pure arrow function or a field path: ${selector.reason}`,
-              selector.node ?? arg,
+              `@KeyBy must be a pure arrow function or a field path: ${parsed.reason}`,
+              parsed.node ?? arg,
             );
+          } else if (typeProblem) {
+            sink.report('SG1304', `@KeyBy of '${method.getName()}': ${typeProblem}`, arg);
+          } else {
+            key = {
+              text: selectorText(parsed, elementTypeText.get(source)),
+              location: locationOf(arg),
+            };
           }
         }
       }
@@ -106,12 +122,8 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
   }
   const enrichers = readEnrichers(cls, sink);
   for (const enricher of enrichers) {
-    const element = readElementType(enricher.method, enricher.handler.source, sink);
-    if (element) {
-      elementTypes.set(enricher.handler.source, element.type);
-      elementTypeText.set(enricher.handler.source, element.ref.text);
-      elementTypeRefs.set(enricher.handler.source, element.ref);
-    }
+    const source = enricher.handler.source;
+    record(source, readHandlerElementType(enricher.method, source, declared.get(source), sink));
   }
   return {
     handlers,
@@ -123,64 +135,6 @@ export function readMembers(cls: ClassDeclaration, sink: DiagnosticsSink): Membe
     enrichers,
     lookups: readLookups(cls, sink),
   };
-}
-
-export function readElementType(method: MethodDeclaration, source: string, sink: DiagnosticsSink) {
-  const param = method.getParameters()[0];
-  const typeNode = param?.getTypeNode();
-  if (!param || !typeNode) {
-    sink.report(
-      'SG1102',
-      `handler '${method.getName()}' of source "${source}" must declare its element type: (element: T, ctx: ElementContext<Out>)`,
-      param ?? method.getNameNode(),
-    );
-    return undefined;
-  }
-  const type = param.getType();
-  const named = Node.isTypeReference(typeNode) && typeNode.getTypeArguments().length === 0;
-  const keyword = ['string', 'number', 'boolean'].includes(typeNode.getText());
-  if (!named && !keyword) {
-    sink.report(
-      'SG1102',
-      `element type '${typeNode.getText()}' of handler '${method.getName()}' must be the name of an exported interface or type alias, without type arguments`,
-      typeNode,
-    );
-    return undefined;
-  }
-  const ref = typeRefOf(type, typeNode.getText());
-  if (ref.module === null) {
-    sink.report(
-      'SG1102',
-      `element type '${typeNode.getText()}' of handler '${method.getName()}' must be an exported interface or type alias, so the generated runner can import it`,
-      typeNode,
-    );
-    return undefined;
-  }
-  const problem = checkJsonType(type, typeNode, typeNode.getText());
-  if (problem) {
-    sink.report(
-      'SG1801',
-      `element type '${typeNode.getText()}' of source "${source}" cannot be validated: ${problem}`,
-      typeNode,
-    );
-  }
-  return { type, ref: { text: ref.text, module: ref.module } as TypeRef };
-}
-
-/**
- * The module that exports a named type: `undefined` for built-ins and library types,
- * `null` when it is declared in the project but not exported.
- */
-function typeRefOf(type: Type, text: string): { text: string; module: string | undefined | null } {
-  const symbol = type.getAliasSymbol() ?? type.getSymbol();
-  const declaration = symbol?.getDeclarations()[0];
-  if (!declaration) return { text, module: undefined };
-  const file = declaration.getSourceFile();
-  if (file.isInNodeModules() || file.isDeclarationFile()) return { text, module: undefined };
-  if (Node.isInterfaceDeclaration(declaration) || Node.isTypeAliasDeclaration(declaration)) {
-    return { text, module: declaration.isExported() ? file.getFilePath() : null };
-  }
-  return { text, module: undefined };
 }
 
 function readTimer(method: MethodDeclaration, timer: Decorator, sink: DiagnosticsSink): TimerNode {

@@ -39,9 +39,21 @@ export function stringOption(
   return undefined;
 }
 
-/** The value of property `name` when `options` is an object literal: where to point a diagnostic. */
-export function optionNode(options: Node | undefined, name: string): Node | undefined {
-  if (!options || !Node.isObjectLiteralExpression(options)) return undefined;
-  const property = options.getProperty(name);
-  return property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
+/**
+ * The value of property `path` (dotted for nested objects, e.g. `rateLimit.perSecond`)
+ * when `options` is an object literal: where to point a diagnostic.
+ */
+export function optionNode(options: Node | undefined, path: string): Node | undefined {
+  let node: Node | undefined = options;
+  for (const name of path.split('.')) {
+    if (!node || !Node.isObjectLiteralExpression(node)) return undefined;
+    const property = node.getProperty(name);
+    node = property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
+  }
+  return node;
+}
+
+/** The value of option `path` if it is written there, else the whole options (or decorator). */
+export function optionAt(options: Node, path: string): Node {
+  return optionNode(options, path) ?? options;
 }

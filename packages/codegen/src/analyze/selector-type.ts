@@ -1,4 +1,5 @@
 import { Node, type Type } from 'ts-morph';
+import { didYouMean } from './near-name';
 import { FunctionValue, type StaticValue } from './static-value';
 
 type Expected = 'key' | 'time';
@@ -31,12 +32,15 @@ export function selectorTypeProblem(
   at: Node,
 ): string | undefined {
   let result: Type;
-  const typeName = elementType.getText(at);
   if (typeof value === 'string') {
     result = elementType;
     for (const segment of value.split('.')) {
       const property = result.getProperty(segment);
-      if (!property) return `'${typeName}' has no field '${segment}' (path '${value}')`;
+      if (!property) {
+        const fields = result.getProperties().map((p) => p.getName());
+        const where = segment === value ? '' : ` (path '${value}')`;
+        return `'${result.getText(at)}' has no field '${segment}'${where}${didYouMean(segment, fields, '', "'")}`;
+      }
       const fieldType = property.getTypeAtLocation(at);
       if (property.isOptional() || fieldType.isNullable()) {
         return `field '${segment}' of path '${value}' is optional or nullable; a key and an event time must always be there`;

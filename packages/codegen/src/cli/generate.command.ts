@@ -47,9 +47,10 @@ Example:
       );
       return 0;
     }
-    const { written, deleted } = writeGenerated(result);
+    const { written, unchanged, deleted } = writeGenerated(result);
     for (const path of deleted) io.out(`deleted ${rel(path)} (no job produces it any more)`);
     for (const path of written) io.out(`wrote ${rel(path)}`);
+    for (const path of unchanged) io.out(`unchanged ${rel(path)}`);
     return 0;
   },
 };

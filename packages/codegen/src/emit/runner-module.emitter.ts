@@ -222,7 +222,8 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     if (graph.operator) writeOperator(w, graph, graph.operator);
     w.writeLine('outputs: {');
     const outputs: string[] = [];
-    if (graph.operator?.output) outputs.push(`main: ${q(graph.operator.output)}`);
+    const main = graph.operator ? graph.operator.output : graph.output;
+    if (main) outputs.push(`main: ${q(main)}`);
     const side = Object.entries(graph.operator?.sideOutputs ?? {});
     if (side.length > 0)
       outputs.push(`sideOutputs: { ${side.map(([t, s]) => `${q(t)}: ${q(s)}`).join(', ')} }`);

@@ -3,6 +3,8 @@ export interface SourceLocation {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** Characters a code frame underlines from there (default 1). */
+  readonly length?: number;
 }
 
 /** A type the generated code refers to by name, imported from the module that declares it. */
@@ -24,13 +26,15 @@ export interface SourceNode {
   readonly name: string;
   readonly topic: string;
   readonly eventTime?: SelectorCode;
+  /** True when `eventTime` is set, even if it was invalid (already reported). */
+  readonly hasEventTime: boolean;
   readonly maxOutOfOrdernessMs: number;
   readonly idleTimeoutMs?: number;
   readonly partitionedByKey: boolean;
   readonly maxRecordBytes?: number;
   /** How far ahead of processing time an event time may be (with eventTime only). */
   readonly maxFutureMs?: number;
-  /** Element type, from the first parameter of the handler that reads this source. */
+  /** Element type: `@Source<T>`'s, else the first parameter of the handler reading it. */
   readonly elementType?: TypeRef;
   /** Name of the generated validator of the element type. */
   readonly validatorName?: string;
@@ -89,6 +93,12 @@ export interface OperatorNode {
   readonly inputs: readonly string[];
   readonly output?: string;
   readonly sideOutputs: Readonly<Record<string, string>>;
+  /** Where each option value is written, so a diagnostic underlines that value. */
+  readonly at: {
+    readonly inputs: readonly SourceLocation[];
+    readonly output?: SourceLocation;
+    readonly sideOutputs: Readonly<Record<string, SourceLocation>>;
+  };
   readonly handlers: readonly HandlerNode[];
   readonly states: readonly StateNode[];
   readonly timers: readonly TimerNode[];
@@ -112,6 +122,13 @@ export interface JobGraph {
   /** Absolute path of the module that declares the class. */
   readonly classModule: string;
   readonly deadLetters?: string;
+  /**
+   * The sink of a job without an operator, where its sources' elements go:
+   * `@StreamJob({ output })`, or the job's only sink besides the dead letters.
+   */
+  readonly output?: string;
+  /** Where `deadLetters` and `output` are written in `@StreamJob`. */
+  readonly at: { readonly deadLetters?: SourceLocation; readonly output?: SourceLocation };
   readonly checkpointIntervalMs?: number;
   readonly onError?: ErrorPolicyNode;
   readonly sources: readonly SourceNode[];

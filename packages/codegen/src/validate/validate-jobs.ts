@@ -1,6 +1,7 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
+import { didYouMean } from '../analyze/near-name';
 import { kebabCase } from '../emit/naming';
-import type { JobGraph } from '../model/job-graph';
+import type { JobGraph, SourceLocation } from '../model/job-graph';
 import { validateErrorPolicy } from './validate-error-policy';
 import { validateOperator } from './validate-operator';
 
@@ -47,24 +48,62 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
       sink.reportAt('SG1502', `sink "${s.name}" is declared twice in job ${job.name}`, s.location);
     sinks.add(s.name);
   }
-  const checkSink = (name: string | undefined, role: string, location = job.location) => {
-    if (name !== undefined && !sinks.has(name)) {
+  const checkSink = (name: string | undefined, role: string, location: SourceLocation) =>
+    checkSinkName(name, role, sinks, location, sink);
+  checkSink(job.deadLetters, '@StreamJob deadLetters', job.at.deadLetters ?? job.location);
+  const op = job.operator;
+  if (op) {
+    checkSink(op.output, 'operator output', op.at.output ?? op.location);
+    for (const [tag, target] of Object.entries(op.sideOutputs)) {
+      checkSink(target, `side output "${tag}"`, op.at.sideOutputs[tag] ?? op.location);
+    }
+    if (job.at.output) {
       sink.reportAt(
-        'SG1602',
-        `${role} refers to unknown sink "${name}" (declared sinks: ${list(sinks)}); add @Sink('${name}')`,
-        location,
+        'SG1002',
+        `@StreamJob output is for a job without an operator; set output in @${op.kind === 'coProcess' ? 'CoProcess' : op.kind === 'process' ? 'KeyedProcess' : 'AsyncEnrich'} instead`,
+        job.at.output,
       );
     }
-  };
-  checkSink(job.deadLetters, '@StreamJob deadLetters');
-  if (job.operator) {
-    checkSink(job.operator.output, 'operator output', job.operator.location);
-    for (const [tag, target] of Object.entries(job.operator.sideOutputs)) {
-      checkSink(target, `side output "${tag}"`, job.operator.location);
-    }
+  } else {
+    checkSink(job.output, '@StreamJob output', job.at.output ?? job.location);
+    validateStatelessOutput(job, sinks, sink);
   }
   validateOperator(job, sources, sink);
   validateErrorPolicy(job, sink);
+}
+
+/** A job without an operator forwards every element of its sources: they need a sink. */
+function validateStatelessOutput(
+  job: JobGraph,
+  sinks: ReadonlySet<string>,
+  sink: DiagnosticsSink,
+): void {
+  if (job.output !== undefined || job.sources.length === 0) return;
+  const candidates = [...sinks].filter((s) => s !== job.deadLetters);
+  sink.reportAt(
+    'SG1105',
+    `job ${job.name} has no operator, so every element of its sources goes to its main output, which has no sink` +
+      (candidates.length > 1
+        ? `: name one with @StreamJob({ output: '<sink>' }) (sinks: ${list(candidates)})`
+        : `: add @Sink('<name>') (or an operator such as @KeyedProcess)`),
+    job.location,
+  );
+}
+
+/** SG1602 for a sink name that is not declared, suggesting the near one. */
+function checkSinkName(
+  name: string | undefined,
+  role: string,
+  sinks: ReadonlySet<string>,
+  location: SourceLocation,
+  sink: DiagnosticsSink,
+): void {
+  if (name === undefined || sinks.has(name)) return;
+  sink.reportAt(
+    'SG1602',
+    `${role} refers to unknown sink "${name}" (declared sinks: ${list(sinks)})${didYouMean(name, sinks, `; add @Sink('${name}')`)}`,
+    location,
+  );
 }
 
 export function list(names: Iterable<string>): string {

@@ -1,5 +1,6 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
+import { didYouMean } from '../analyze/near-name';
 import { list } from './validate-jobs';
 
 /** The runtime's rules for names (see @stream-gen/runtime validateStateName / checkJob). */
@@ -25,22 +26,22 @@ export function validateOperator(
       op.location,
     );
   }
-  for (const input of op.inputs) {
+  op.inputs.forEach((input, i) => {
     const source = job.sources.find((s) => s.name === input);
     if (!source) {
       sink.reportAt(
         'SG1601',
-        `${decorator} input "${input}" is not a declared source (sources: ${list(sources)})`,
-        op.location,
+        `${decorator} input "${input}" is not a declared source (sources: ${list(sources)})${didYouMean(input, sources)}`,
+        op.at.inputs[i] ?? op.location,
       );
-      continue;
+      return;
     }
     const handlers = op.handlers.filter((h) => h.source === input);
     if (handlers.length === 0) {
       sink.reportAt(
         'SG1101',
         `${decorator} input "${input}" has no handler: add a method with @ProcessElement('${input}')`,
-        op.location,
+        op.at.inputs[i] ?? op.location,
       );
     } else if (handlers.length > 1) {
       sink.reportAt(
@@ -58,14 +59,14 @@ export function validateOperator(
         );
       }
     }
-    if (!source.eventTime) {
+    if (!source.hasEventTime) {
       sink.reportAt(
         'SG1303',
         `source "${input}" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('${input}')`,
         source.location,
       );
     }
-  }
+  });
   for (const handler of op.handlers) {
     if (!op.inputs.includes(handler.source)) {
       const known = sources.has(handler.source);
@@ -73,7 +74,7 @@ export function validateOperator(
         known ? 'SG1103' : 'SG1601',
         known
           ? `@ProcessElement('${handler.source}') reads a source that is not an input of ${decorator}`
-          : `@ProcessElement('${handler.source}') refers to unknown source "${handler.source}" (sources: ${list(sources)})`,
+          : `@ProcessElement('${handler.source}') refers to unknown source "${handler.source}" (sources: ${list(sources)})${didYouMean(handler.source, sources)}`,
         handler.location,
       );
     }
@@ -126,8 +127,8 @@ function validateAsync(
   if (!sources.has(input)) {
     sink.reportAt(
       'SG1601',
-      `@AsyncEnrich source "${input}" is not a declared source (sources: ${list(sources)})`,
-      op.location,
+      `@AsyncEnrich source "${input}" is not a declared source (sources: ${list(sources)})${didYouMean(input, sources)}`,
+      op.at.inputs[0] ?? op.location,
     );
   }
   for (const extra of job.sources.filter((s) => s.name !== input)) {

@@ -26,7 +26,8 @@ export function describeStream(stream: OutputStream): string {
 export interface DeadLetter {
   readonly reason: string;
   readonly source: string;
-  readonly partition: string;
+  /** The source partition the record was read from (the headers carry it as a string). */
+  readonly partition: number;
   readonly offset: number;
   /** The record as decoded (or its raw text when it could not be decoded). */
   readonly value: unknown;

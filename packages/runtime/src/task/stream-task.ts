@@ -625,7 +625,8 @@ export class StreamTask {
     value: unknown,
   ): void {
     this.options.metrics.deadLetters++;
-    const letter: DeadLetter = { reason, source, partition: this.id, offset, value };
+    // A task is one partition of its sources; its id is that partition's number.
+    const letter: DeadLetter = { reason, source, partition: Number(this.id), offset, value };
     const [before, prefix, seq] = [this.origin, this.outputIdPrefix, this.outputSeq];
     this.setOrigin(`${origin}/dead-letter`);
     this.emitRecord(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {

@@ -23,6 +23,7 @@ export interface JobHarnessOptions {
   readonly processingTime?: number;
   /** Share a backend between harnesses to simulate a restart. */
   readonly backend?: StateBackend;
+  /** The task's id: the number of the partition it stands for, as a string (default '0'). */
   readonly taskId?: string;
   readonly logger?: Logger;
 }

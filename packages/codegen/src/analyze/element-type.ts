@@ -1,0 +1,125 @@
+import { Node, type MethodDeclaration, type Type, type TypeNode } from 'ts-morph';
+import type { TypeRef } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { checkJsonType } from './json-type';
+
+/** A stream's element type: as ts-morph sees it, and as generated code names it. */
+export interface ElementType {
+  readonly type: Type;
+  readonly ref: TypeRef;
+  readonly node: TypeNode;
+}
+
+/**
+ * An element type written in user code (`@Source<T>`, or a handler's first parameter):
+ * it must be an exported named type that JSON can carry, since the generated runner
+ * imports it and derives its validator from it.
+ */
+export function readElementTypeNode(
+  typeNode: TypeNode,
+  owner: string,
+  source: string,
+  sink: DiagnosticsSink,
+): ElementType | undefined {
+  const written = typeNode.getText();
+  const named = Node.isTypeReference(typeNode) && typeNode.getTypeArguments().length === 0;
+  const keyword = ['string', 'number', 'boolean'].includes(written);
+  if (!named && !keyword) {
+    sink.report(
+      'SG1102',
+      `element type '${written}' of ${owner} must be the name of an exported interface or type alias, without type arguments`,
+      typeNode,
+    );
+    return undefined;
+  }
+  const type = typeNode.getType();
+  const ref = typeRefOf(type, written);
+  if (ref.module === null) {
+    sink.report(
+      'SG1102',
+      `element type '${written}' of ${owner} must be an exported interface or type alias, so the generated runner can import it`,
+      typeNode,
+    );
+    return undefined;
+  }
+  const problem = checkJsonType(type, typeNode, written);
+  if (problem) {
+    sink.report(
+      'SG1801',
+      `element type '${written}' of source "${source}" cannot be validated: ${problem}`,
+      typeNode,
+    );
+  }
+  return { type, ref: { text: ref.text, module: ref.module }, node: typeNode };
+}
+
+/**
+ * The element type a handler takes. When the source declares its type (`@Source<T>`),
+ * records are validated against that type, so the handler's parameter must accept it:
+ * otherwise every valid record would reach a handler that expects something else.
+ */
+export function readHandlerElementType(
+  method: MethodDeclaration,
+  source: string,
+  declared: ElementType | undefined,
+  sink: DiagnosticsSink,
+): ElementType | undefined {
+  const param = method.getParameters()[0];
+  const typeNode = param?.getTypeNode();
+  if (!param || !typeNode) {
+    sink.report(
+      'SG1102',
+      `handler '${method.getName()}' of source "${source}" must declare its element type: (element: T, ctx: ElementContext<Out>)`,
+      param ?? method.getNameNode(),
+    );
+    return undefined;
+  }
+  const owner = `handler '${method.getName()}'`;
+  const element = readElementTypeNode(typeNode, owner, source, sink);
+  if (!element || !declared || declared.type.isAssignableTo(element.type)) return element;
+  sink.report(
+    'SG1102',
+    `handler '${method.getName()}' takes '${element.ref.text}', but source "${source}" carries '${declared.ref.text}' (@Source<${declared.ref.text}>): ${mismatch(declared, element)}`,
+    typeNode,
+  );
+  return undefined;
+}
+
+/** Why `from` does not fit `to`, field by field (the first three reasons). */
+function mismatch(from: ElementType, to: ElementType): string {
+  const reasons: string[] = [];
+  for (const property of to.type.getProperties()) {
+    const name = property.getName();
+    const wanted = property.getTypeAtLocation(to.node);
+    const given = from.type.getProperty(name);
+    if (!given) {
+      if (!property.isOptional()) reasons.push(`'${from.ref.text}' has no field '${name}'`);
+      continue;
+    }
+    const actual = given.getTypeAtLocation(from.node);
+    if (!actual.isAssignableTo(wanted)) {
+      reasons.push(
+        `field '${name}' is ${actual.getText(from.node)} in '${from.ref.text}' but ${wanted.getText(to.node)} in '${to.ref.text}'`,
+      );
+    }
+  }
+  return reasons.length > 0
+    ? reasons.slice(0, 3).join('; ')
+    : `'${from.ref.text}' is not assignable to '${to.ref.text}'`;
+}
+
+/**
+ * The module that exports a named type: `undefined` for built-ins and library types,
+ * `null` when it is declared in the project but not exported.
+ */
+function typeRefOf(type: Type, text: string): { text: string; module: string | undefined | null } {
+  const symbol = type.getAliasSymbol() ?? type.getSymbol();
+  const declaration = symbol?.getDeclarations()[0];
+  if (!declaration) return { text, module: undefined };
+  const file = declaration.getSourceFile();
+  if (file.isInNodeModules() || file.isDeclarationFile()) return { text, module: undefined };
+  if (Node.isInterfaceDeclaration(declaration) || Node.isTypeAliasDeclaration(declaration)) {
+    return { text, module: declaration.isExported() ? file.getFilePath() : null };
+  }
+  return { text, module: undefined };
+}

@@ -1,0 +1,164 @@
+import { Node, type ClassDeclaration, type Decorator } from 'ts-morph';
+import type { HandlerNode, OperatorNode, SourceLocation } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { locationOf } from './location';
+import type { MemberAnalysis } from './members';
+import { asObject, optionAt, optionNode, stringOption } from './options';
+
+const OPERATOR_DECORATORS = ['CoProcess', 'KeyedProcess'];
+
+/**
+ * The class's operator. A class is one operator: a second @CoProcess or @KeyedProcess
+ * is an error (SG1104), never silently dropped; the first one written is read.
+ */
+export function readOperator(
+  cls: ClassDeclaration,
+  sink: DiagnosticsSink,
+  members: MemberAnalysis,
+): OperatorNode | undefined {
+  const [decorator, ...extra] = cls
+    .getDecorators()
+    .filter((d) => OPERATOR_DECORATORS.includes(d.getName()));
+  for (const second of extra) {
+    const { line } = locationOf(decorator);
+    sink.report(
+      'SG1104',
+      `a class is one operator: @${second.getName()} is a second operator decorator on ${cls.getName()}, after @${decorator.getName()} on line ${line}; remove one`,
+      second,
+    );
+  }
+  const [enricher, ...moreEnrichers] = members.enrichers;
+  for (const more of moreEnrichers) {
+    sink.report(
+      'SG1104',
+      `a job has one @AsyncEnrich method; '${more.method.getName()}' is a second one`,
+      more.decorator,
+    );
+  }
+  if (enricher && decorator) {
+    sink.report(
+      'SG1104',
+      `@AsyncEnrich cannot be combined with @${decorator.getName()} in one job class`,
+      enricher.decorator,
+    );
+  }
+  if (!decorator && enricher) {
+    reportWithoutKeyedContext({ ...members, handlers: members.handlers }, sink);
+    const options = enricher.decorator.getArguments()[0];
+    return {
+      kind: 'async',
+      inputs: [enricher.handler.source],
+      output: enricher.output,
+      sideOutputs: {},
+      at: {
+        inputs: [locationOf(optionAt(options ?? enricher.decorator, 'source'))],
+        output: atOption(options, 'output'),
+        sideOutputs: {},
+      },
+      handlers: [enricher.handler],
+      states: [],
+      timers: [],
+      limits: enricher.limits,
+      lookups: members.lookups,
+      location: locationOf(enricher.decorator),
+    };
+  }
+  if (!decorator) {
+    reportWithoutKeyedContext(members, sink);
+    return undefined;
+  }
+  return readKeyedOperator(decorator, sink, members);
+}
+
+function readKeyedOperator(
+  decorator: Decorator,
+  sink: DiagnosticsSink,
+  members: MemberAnalysis,
+): OperatorNode {
+  for (const lookup of members.lookups) {
+    sink.reportAt(
+      'SG1002',
+      `@LookupTable '${lookup.method}' is only supported in an @AsyncEnrich job for now`,
+      lookup.location,
+      '@LookupTable'.length,
+    );
+  }
+  const co = decorator.getName() === 'CoProcess';
+  const optionsArg = decorator.getArguments()[0];
+  const where = optionsArg ?? decorator;
+  const options = asObject(sink.value(optionsArg, `@${decorator.getName()} options`) ?? {});
+  const inputs: string[] = [];
+  const inputsAt: SourceLocation[] = [];
+  if (co) {
+    const raw = options.inputs;
+    const nodes = optionNode(optionsArg, 'inputs');
+    const elements = nodes && Node.isArrayLiteralExpression(nodes) ? nodes.getElements() : [];
+    (Array.isArray(raw) ? raw : []).forEach((input, i) => {
+      if (typeof input !== 'string') return;
+      inputs.push(input);
+      inputsAt.push(locationOf(elements[i] ?? where));
+    });
+  } else if (typeof options.input === 'string') {
+    inputs.push(options.input);
+    inputsAt.push(locationOf(optionAt(where, 'input')));
+  }
+  const sideOutputs: Record<string, string> = {};
+  const sideOutputsAt: Record<string, SourceLocation> = {};
+  for (const [tag, target] of Object.entries(asObject(options.sideOutputs ?? {}))) {
+    const at = optionAt(where, `sideOutputs.${tag}`);
+    if (typeof target === 'string') {
+      sideOutputs[tag] = target;
+      sideOutputsAt[tag] = locationOf(at);
+    } else sink.report('SG1002', `side output "${tag}" must name a sink (a string)`, at);
+  }
+  return {
+    kind: co ? 'coProcess' : 'process',
+    inputs,
+    output: stringOption(
+      sink,
+      options.output,
+      `@${decorator.getName()} output`,
+      optionAt(where, 'output'),
+    ),
+    sideOutputs,
+    at: { inputs: inputsAt, output: atOption(optionsArg, 'output'), sideOutputs: sideOutputsAt },
+    handlers: members.handlers as HandlerNode[],
+    states: members.states,
+    timers: members.timers,
+    lookups: members.lookups,
+    location: locationOf(decorator),
+  };
+}
+
+const atOption = (options: Node | undefined, name: string) => {
+  const node = optionNode(options, name);
+  return node && locationOf(node);
+};
+
+/** Timers, state and handlers only mean something inside a keyed operator. */
+function reportWithoutKeyedContext(members: MemberAnalysis, sink: DiagnosticsSink): void {
+  const fix = 'add @CoProcess({ inputs: [...] }) or @KeyedProcess({ input }) to the class';
+  for (const t of members.timers) {
+    sink.reportAt(
+      'SG1201',
+      `@Timer '${t.method}' has no keyed context: ${fix}`,
+      t.location,
+      '@Timer'.length,
+    );
+  }
+  for (const s of members.states) {
+    sink.reportAt(
+      'SG1201',
+      `@State '${s.property}' has no keyed context: ${fix}`,
+      s.location,
+      s.property.length,
+    );
+  }
+  for (const h of members.handlers) {
+    sink.reportAt(
+      'SG1103',
+      `@ProcessElement '${h.method}' has no operator to belong to: ${fix}`,
+      h.location,
+    );
+  }
+}
