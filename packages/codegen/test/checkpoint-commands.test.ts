@@ -224,7 +224,8 @@ describe('errors', () => {
         out: '',
         err:
           `stream-gen ${argv[0]}: REDIS_URL is not set: the checkpoints of a job are in the Redis ` +
-          'its runners use; set REDIS_URL=redis://host:6379 (and STREAM_GEN_NAMESPACE when the job runs with one)',
+          'its runners use; set REDIS_URL=redis://host:6379, or REDIS_CLUSTER_NODES=host:port,host:port for a ' +
+          'Redis Cluster (and STREAM_GEN_NAMESPACE when the job runs with one)',
       });
     }
   });

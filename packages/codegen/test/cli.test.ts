@@ -337,7 +337,7 @@ describe('graph', () => {
   it('exits 2 with the usage for an unknown format', async () => {
     const r = await cli('graph', 'SessionTracker', '--project', FIXTURE, '--format', 'png');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--format must be one of mermaid, dot, json, not "png"');
+    expect(r.err).toContain('--format must be one of mermaid, dot, json, svg, not "png"');
     expect(r.err).toContain('Usage: stream-gen graph <Job>');
   });
 });

@@ -5,6 +5,7 @@
  * dependency.
  *
  *   const cluster = await startRedisCluster(3);   // { client: ioredis Cluster, ports, stop() }
+ *   const secured = await startRedisCluster(3, { password: 's3cret' }); // every node requires it
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,11 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
+export interface RedisClusterOptions {
+  /** `requirepass` of every node (its default user); the returned client uses it. */
+  readonly password?: string;
+}
+
 const SLOTS = 16384;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +35,12 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 20_000): Pro
   throw new Error(`Redis Cluster: ${what} within ${ms} ms`);
 }
 
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+export async function startRedisCluster(
+  masters = 3,
+  options: RedisClusterOptions = {},
+): Promise<RedisCluster> {
+  const { password } = options;
+  const auth = password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
   const dir = mkdtempSync(join(tmpdir(), 'stream-gen-cluster-'));
   const children: ChildProcess[] = [];
   const nodes: Redis[] = [];
@@ -57,6 +68,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       const child = spawn('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
         '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir,
+        ...auth,
       ], { stdio: 'ignore' });
       children.push(child);
       ports.push(port);
@@ -65,6 +77,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         host: '127.0.0.1',
         lazyConnect: true,
         retryStrategy: () => 50,
+        password,
       });
       node.on('error', () => undefined);
       nodes.push(node);
@@ -93,7 +106,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         ),
       ),
     );
-    client = new Cluster([{ host: '127.0.0.1', port: ports[0] }]);
+    client = new Cluster([{ host: '127.0.0.1', port: ports[0] }], { redisOptions: { password } });
     await until('the client sees every master', async () => {
       await client?.ping();
       return client?.nodes('master').length === masters;
@@ -103,4 +116,19 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The keys matching `pattern` on each master (`host:port` -> keys, sorted): where a
+ * Cluster really keeps them, which a command through the client does not tell.
+ */
+export async function keysPerMaster(
+  client: Cluster,
+  pattern: string,
+): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const node of client.nodes('master')) {
+    out[`${node.options.host}:${node.options.port}`] = (await node.keys(pattern)).sort();
+  }
+  return out;
 }

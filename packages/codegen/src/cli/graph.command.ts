@@ -1,25 +1,29 @@
 import { analyzeProject, loadProject } from '../analyze/analyze-project';
-import { renderGraph, type GraphFormat } from '../emit/graph.emitter';
+import { renderGraph } from '../emit/graph.emitter';
+import { renderSvg } from '../emit/svg';
 import { formatDiagnostics } from '../model/format-diagnostics';
 import { single, UsageFailure } from './args';
 import type { Command } from './command';
 import { projectDir } from './project-dir';
 
-const FORMATS: readonly GraphFormat[] = ['mermaid', 'dot', 'json'];
+const FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;
+type Format = (typeof FORMATS)[number];
 
 export const graphCommand: Command = {
   name: 'graph',
-  summary: 'print the topology of a job (mermaid, dot or json)',
-  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json (default mermaid)]
+  summary: 'print the topology of a job (mermaid, dot, json or svg)',
+  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json|svg (default mermaid)]
 
   --project <dir>  the project (default: the current directory)
+  --format svg     the dot graph laid out and drawn, as a standalone SVG document
 Example:
-  npx stream-gen graph ImpressionJoin --project samples/impression-join --format mermaid`,
+  npx stream-gen graph ImpressionJoin --project samples/impression-join --format mermaid
+  npx stream-gen graph ImpressionJoin --project samples/impression-join --format svg > job.svg`,
   args: { valued: ['project', 'format'], positionals: 1 },
   async run(args, io) {
     const [jobName] = args.positionals;
     if (!jobName) throw new UsageFailure('name the job, e.g. stream-gen graph ImpressionJoin');
-    const format = (single(args, 'format') ?? 'mermaid') as GraphFormat;
+    const format = (single(args, 'format') ?? 'mermaid') as Format;
     if (!FORMATS.includes(format))
       throw new UsageFailure(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
     const dir = projectDir(args);
@@ -35,7 +39,11 @@ Example:
       );
       return 1;
     }
-    io.out(renderGraph(job.graph, format));
+    io.out(
+      format === 'svg'
+        ? await renderSvg(renderGraph(job.graph, 'dot'))
+        : renderGraph(job.graph, format),
+    );
     return 0;
   },
 };

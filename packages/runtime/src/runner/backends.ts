@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { EmbeddedLog } from '../connectors/embedded-log';
 import type { SinkConnector } from '../connectors/connector';
 import type { BrokerClient, BrokerProducer } from '../connectors/kafka/broker-client';
@@ -7,11 +7,17 @@ import { KafkajsClient } from '../connectors/kafka/kafkajs.client';
 import { MemoryStateBackend } from '../state/memory-state.backend';
 import { RedisStateBackend } from '../state/redis';
 import type { StateBackend } from '../state/state-backend';
+import { errorMessage } from '../util/error-message';
 import { ConfigurationError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
+import { redisClient } from './redis-client';
+import { redisTarget, type RedisTarget } from './redis-target';
 
-/** Kafka for sources and sinks (KAFKA_BROKERS), with Redis state (REDIS_URL) or memory state. */
+/**
+ * Kafka for sources and sinks (KAFKA_BROKERS), with Redis state (REDIS_URL, or a Cluster:
+ * REDIS_CLUSTER_NODES) or memory state.
+ */
 export interface KafkaBackends {
   readonly mode: 'kafka';
   readonly client: BrokerClient;
@@ -27,7 +33,7 @@ export type Backends = EmbeddedBackends | KafkaBackends;
 /**
  * Picks the backends from the environment: KAFKA_BROKERS unset is embedded (log and
  * state in this process); KAFKA_BROKERS selects Kafka, with Redis state when REDIS_URL
- * is set too.
+ * or REDIS_CLUSTER_NODES is set too (see {@link redisTarget}).
  */
 export function resolveBackends(
   env: NodeJS.ProcessEnv,
@@ -39,20 +45,22 @@ export function resolveBackends(
   if (!brokers) {
     // The embedded log does not outlive the process, so durable state would restore
     // positions into a log that starts over: state stays with the log, in memory.
-    if (env.REDIS_URL) {
+    const given = ['REDIS_URL', 'REDIS_CLUSTER_NODES'].filter((name) => env[name]);
+    if (given.length > 0) {
       logger.warn(
-        'REDIS_URL is ignored without KAFKA_BROKERS: the embedded log keeps its state in memory',
+        `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} ignored without KAFKA_BROKERS: the embedded log keeps its state in memory`,
       );
     }
     return embeddedBackends(log);
   }
-  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
+  const target = redisTarget(env);
+  const redis = target && connectRedis(target, logger);
   const state: StateBackend = redis
     ? new RedisStateBackend(redis, { keyPrefix: redisKeyPrefix })
     : new MemoryStateBackend();
   if (!redis) {
     logger.warn(
-      'KAFKA_BROKERS is set but REDIS_URL is not: state is in this process only and does not move with partitions',
+      'KAFKA_BROKERS is set but neither REDIS_URL nor REDIS_CLUSTER_NODES is: state is in this process only and does not move with partitions',
     );
   }
   const client = new KafkajsClient({
@@ -73,7 +81,7 @@ export function resolveBackends(
     mode: 'kafka',
     client,
     backend: state,
-    description: `Kafka at ${brokers.join(',')} with ${redis ? `Redis state at ${redact(env.REDIS_URL)}` : 'in-memory state'}`,
+    description: `Kafka at ${brokers.join(',')} with ${target ? `${redisName(target)} state at ${target.display}` : 'in-memory state'}`,
     sink: (name, topic) => new KafkaSink(name, topic ?? name, sharedProducer),
     async close() {
       if (producer) await (await producer).disconnect();
@@ -116,20 +124,36 @@ function parseBrokers(value: string | undefined): string[] | undefined {
   return brokers;
 }
 
-function connectRedis(url: string, logger: Logger): Redis {
-  const client = new Redis(url, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => {
-      const wait = Math.min(5000, 100 * 2 ** attempt);
-      logger.warn(`Redis at ${redact(url)} unavailable; retrying in ${wait} ms`);
-      return wait;
-    },
-  });
-  client.on('error', () => undefined);
-  return client;
+/**
+ * Why a Cluster could not be reached: a wrong or missing password looks like an outage
+ * otherwise. Its error names the error of the last node it tried.
+ */
+function why(error: Error | undefined): string {
+  if (!error) return '';
+  const last = (error as Error & { lastNodeError?: unknown }).lastNodeError;
+  return ` (${errorMessage(error)}${last ? ` ${errorMessage(last)}` : ''})`;
 }
 
-/** The URL without its password, for logs. */
-function redact(url: string | undefined): string {
-  return (url ?? '').replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+const redisName = (target: RedisTarget) => (target.kind === 'cluster' ? 'Redis Cluster' : 'Redis');
+
+/**
+ * A client that waits for Redis rather than failing commands, so an outage holds the
+ * tasks back until it is over; each retry is logged.
+ */
+function connectRedis(target: RedisTarget, logger: Logger): Redis | Cluster {
+  let lastClusterError: Error | undefined;
+  const retry = (attempt: number) => {
+    const wait = Math.min(5000, 100 * 2 ** attempt);
+    logger.warn(
+      `${redisName(target)} at ${target.display} unavailable${why(lastClusterError)}; retrying in ${wait} ms`,
+    );
+    return wait;
+  };
+  const client = redisClient(target, { retry, maxRetriesPerRequest: null });
+  // A Cluster reports why it could not connect as an error event before it retries.
+  if (target.kind === 'cluster') {
+    client.on('error', (error: Error) => (lastClusterError = error));
+    client.on('ready', () => (lastClusterError = undefined));
+  } else client.on('error', () => undefined);
+  return client;
 }

@@ -4,7 +4,7 @@
  * outputs read back, and the job's keyed state read from Redis.
  */
 import * as path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import {
   startJobProcess,
   type JobProcess,
@@ -15,6 +15,7 @@ import {
   TopicReader,
   type ProducedRecord,
 } from '../../../../packages/runtime/test-services/kafka-io';
+import { keysPerMaster } from '../../../../packages/runtime/test-services/redis-cluster';
 import { testServices } from '../../../../packages/runtime/test-services/services';
 import {
   compare,
@@ -180,6 +181,19 @@ export class JoinOnKafka {
     } finally {
       redis.disconnect();
     }
+  }
+
+  /** {@link keyedState} of a job run on a Redis Cluster, its keys looked up on every master. */
+  async keyedStateInCluster(cluster: Cluster): Promise<Record<string, string>> {
+    const perMaster = await keysPerMaster(cluster, `sg:${this.ns}:{ImpressionJoin:*}:state:*`);
+    const out: Record<string, string> = {};
+    for (const key of Object.values(perMaster).flat().sort()) {
+      const [, task, state] = /\{ImpressionJoin:(\d+)\}:state:(.+)$/.exec(key)!;
+      for (const [field, value] of Object.entries(await cluster.hgetall(key))) {
+        out[`${task}/${state}/${field}`] = value;
+      }
+    }
+    return out;
   }
 
   /** Per task, the positions and timers of its newest checkpoint (what a restart restores). */
