@@ -1,17 +1,23 @@
 /**
  * End to end: `stream-gen new` scaffolds each template into a temporary directory, the
- * project installs (framework packages as `file:` links to this checkout), generates,
- * passes its own tests and runs its job over small JSON-lines files. Uses the built
- * CLI (packages/codegen/dist/cli/main.js); the root `npm test` builds it first.
+ * project installs (framework packages from the tarballs `new` packs into its vendor/),
+ * generates, type-checks and passes its own tests and runs its job over small JSON-lines
+ * files. One project is scaffolded from a copy of the checkout that is deleted before
+ * the install, as when a checkout moves. Uses the built CLI
+ * (packages/codegen/dist/cli/main.js); the root `npm test` builds it first.
  */
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,8 +93,25 @@ function mustSucceed(
 
 const cli = (args: readonly string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS) =>
   exec(process.execPath, [CLI, ...args], cwd, timeoutMs);
-const cliOk = (args: readonly string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS) =>
-  mustSucceed(process.execPath, [CLI, ...args], cwd, timeoutMs);
+const cliOk = (args: readonly string[], cwd: string, timeoutMs = CHILD_TIMEOUT_MS, cliPath = CLI) =>
+  mustSucceed(process.execPath, [cliPath, ...args], cwd, timeoutMs);
+
+/**
+ * A copy of the checkout as far as `stream-gen new` reads it (the built framework
+ * packages and templates/), with the checkout's node_modules linked for the CLI's own
+ * dependencies. Returns its root.
+ */
+function copyCheckout(to: string): string {
+  for (const name of ['annotations', 'runtime', 'codegen']) {
+    for (const entry of ['package.json', 'README.md', 'bin', 'dist']) {
+      const from = join(REPO, 'packages', name, entry);
+      if (existsSync(from)) cpSync(from, join(to, 'packages', name, entry), { recursive: true });
+    }
+  }
+  cpSync(join(REPO, 'templates'), join(to, 'templates'), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(to, 'node_modules'), 'dir');
+  return to;
+}
 
 function requireBuiltCli(): void {
   if (!existsSync(CLI)) {
@@ -131,6 +154,8 @@ interface TemplateCase {
   base: string;
   /** Tests in the template's own test file. */
   tests: number;
+  /** Scaffolded from a copy of the checkout, deleted before the project installs. */
+  checkoutRemoved?: boolean;
   /** Source name to file content. */
   inputs: Record<string, string>;
   /** Bound sinks: name to file name. */
@@ -247,6 +272,7 @@ const CASES: readonly TemplateCase[] = [
     job: 'EventCounter',
     base: 'event-counter',
     tests: 1,
+    checkoutRemoved: true,
     inputs: {
       events: jsonl([
         { key: 'a', ts: 1 },
@@ -304,11 +330,20 @@ describe('stream-gen new', () => {
 
 describe.each(CASES)('stream-gen new --template $template', (c) => {
   let dir = '';
+  /** Where the checkout that scaffolded the project was. */
+  let checkout = REPO;
 
   beforeAll(() => {
     requireBuiltCli();
     dir = join(root, `sg-${c.template}`);
-    cliOk(['new', dir, '--template', c.template], root);
+    if (c.checkoutRemoved) {
+      checkout = copyCheckout(join(root, `checkout-for-${c.template}`));
+      const cliPath = join(checkout, 'packages/codegen/dist/cli/main.js');
+      cliOk(['new', dir, '--template', c.template], root, CHILD_TIMEOUT_MS, cliPath);
+      rmSync(checkout, { recursive: true, force: true });
+    } else {
+      cliOk(['new', dir, '--template', c.template], root);
+    }
     mustSucceed(
       NPM,
       ['install', '--no-audit', '--no-fund', '--prefer-offline'],
@@ -317,22 +352,34 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
     );
   }, INSTALL_TIMEOUT_MS);
 
-  it('scaffolds a project that depends on this checkout', () => {
+  it('scaffolds a project that installs the framework packages from its own vendor/', () => {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
       name: string;
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe(`sg-${c.template}`);
-    expect(pkg.dependencies['@stream-gen/annotations']).toBe(
-      `file:${join(REPO, 'packages', 'annotations')}`,
-    );
-    expect(pkg.dependencies['@stream-gen/runtime']).toBe(
-      `file:${join(REPO, 'packages', 'runtime')}`,
-    );
-    expect(pkg.devDependencies['@stream-gen/codegen']).toBe(
-      `file:${join(REPO, 'packages', 'codegen')}`,
-    );
+    const specs = {
+      annotations: pkg.dependencies['@stream-gen/annotations'],
+      runtime: pkg.dependencies['@stream-gen/runtime'],
+      codegen: pkg.devDependencies['@stream-gen/codegen'],
+    };
+    for (const [name, spec] of Object.entries(specs)) {
+      expect(spec).toMatch(new RegExp(`^file:vendor/stream-gen-${name}-\\d+\\.\\d+\\.\\d+\\.tgz$`));
+      expect(existsSync(join(dir, spec.slice('file:'.length)))).toBe(true);
+      // Installed copies, not links back into a checkout.
+      const installed = join(dir, 'node_modules', '@stream-gen', name);
+      expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+      expect(realpathSync(installed)).toBe(
+        join(realpathSync(dir), 'node_modules', '@stream-gen', name),
+      );
+    }
+    for (const file of ['package.json', 'package-lock.json']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).not.toContain(checkout);
+      expect(text).not.toContain(root);
+    }
+    if (c.checkoutRemoved) expect(existsSync(checkout)).toBe(false);
     expect(existsSync(join(dir, '.gitignore'))).toBe(true);
     expect(existsSync(join(dir, 'src', `${c.base}.job.ts`))).toBe(true);
     const left = readdirSync(dir).join('\n') + readFileSync(join(dir, 'README.md'), 'utf8');
@@ -364,6 +411,38 @@ describe.each(CASES)('stream-gen new --template $template', (c) => {
           new RegExp(`Tests:\\s+${c.tests} passed, ${c.tests} total`),
         );
       });
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'fails its npm test on a type error in a test, with the TypeScript error, and passes without it',
+    () => {
+      // The test passes at run time: only the type check can fail it.
+      const file = join(dir, 'test', 'type-error.test.ts');
+      const test = (type: string) =>
+        `const answer: ${type} = 'no';\n\nit('runs', () => expect(answer).toBe('no'));\n`;
+      try {
+        writeFileSync(file, test('number'));
+        const failed = exec(NPM, ['test'], dir, CHILD_TIMEOUT_MS);
+        withReport(failed, () => {
+          expect(failed.status).not.toBe(0);
+          const output = stripVTControlCharacters(failed.stdout + failed.stderr);
+          expect(output).toContain(
+            "test/type-error.test.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+          );
+          expect(output).not.toMatch(/Tests:/);
+        });
+        writeFileSync(file, test('string'));
+        const passed = mustSucceed(NPM, ['test'], dir, CHILD_TIMEOUT_MS);
+        withReport(passed, () => {
+          expect(stripVTControlCharacters(passed.stdout + passed.stderr)).toMatch(
+            new RegExp(`Tests:\\s+${c.tests + 1} passed, ${c.tests + 1} total`),
+          );
+        });
+      } finally {
+        rmSync(file, { force: true });
+      }
     },
     STEP_TIMEOUT_MS,
   );

@@ -1,4 +1,10 @@
-import { namespaceFrom, namespacedTopics, withBoundOverrides } from '../src/runner/env-overrides';
+import {
+  checkpointIntervalFrom,
+  fileBatchSizeFrom,
+  namespaceFrom,
+  namespacedTopics,
+  withBoundOverrides,
+} from '../src/runner/env-overrides';
 import type { JobSpec } from '../src';
 
 const job: JobSpec = {
@@ -55,6 +61,24 @@ describe('STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS', () => {
     );
     expect(() => withBoundOverrides(job, { STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS: 'c=1' })).toThrow(
       'STREAM_GEN_MAX_OUT_OF_ORDERNESS_MS names "c", but J has the sources a, b',
+    );
+  });
+});
+
+describe('STREAM_GEN_FILE_BATCH_SIZE and STREAM_GEN_CHECKPOINT_INTERVAL_MS', () => {
+  it('a file run reads a record at a time unless told otherwise', () => {
+    expect(fileBatchSizeFrom({})).toBe(1);
+    expect(fileBatchSizeFrom({ STREAM_GEN_FILE_BATCH_SIZE: '500' })).toBe(500);
+    expect(() => fileBatchSizeFrom({ STREAM_GEN_FILE_BATCH_SIZE: '0' })).toThrow(
+      'STREAM_GEN_FILE_BATCH_SIZE must be a whole number of records >= 1, got "0"',
+    );
+  });
+
+  it('a checkpoint interval that is not milliseconds > 0 is an error, not ignored', () => {
+    expect(checkpointIntervalFrom({})).toBeUndefined();
+    expect(checkpointIntervalFrom({ STREAM_GEN_CHECKPOINT_INTERVAL_MS: '250' })).toBe(250);
+    expect(() => checkpointIntervalFrom({ STREAM_GEN_CHECKPOINT_INTERVAL_MS: '5s' })).toThrow(
+      'STREAM_GEN_CHECKPOINT_INTERVAL_MS must be milliseconds > 0, got "5s"',
     );
   });
 });

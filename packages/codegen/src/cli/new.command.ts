@@ -1,18 +1,31 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { single, UsageFailure } from './args';
 import type { Command } from './command';
+import { packPackages } from './pack-packages';
 
 const TEMPLATES = ['joiner', 'enricher', 'blank'] as const;
+const FRAMEWORK_PACKAGES = ['annotations', 'runtime', 'codegen'] as const;
+/** Where `new` puts the framework packages' tarballs inside the project. */
+const VENDOR = 'vendor';
 
 export const newCommand: Command = {
   name: 'new',
   summary: 'scaffold a project from a template (joiner, enricher, blank)',
   usage: `stream-gen new <dir> [--template joiner|enricher|blank]
 
-Creates <dir> with a job class, its test, package.json and tsconfig.json. The
-framework packages are referenced by the path of this installation when they are
-not installed from a registry, so the project installs without publishing anything.
+Creates <dir> with a job class, its test, package.json and tsconfig.json. Run from
+a checkout of stream-gen, it packs the framework packages into <dir>/vendor/ and the
+project depends on those tarballs by relative paths: it installs without a registry
+and without the checkout (keep vendor/ with the project's sources).
 
 Example:
   npx stream-gen new my-jobs --template joiner && cd my-jobs && npm install && npx stream-gen generate && npm test`,
@@ -36,9 +49,20 @@ Example:
       io.err(`${dir} exists and is not empty; choose a new directory`);
       return 1;
     }
-    const values = placeholders(basename(dir));
+    const created = !existsSync(dir);
+    let values: Record<string, string>;
+    try {
+      values = templateValues(dir);
+    } catch (error) {
+      // Leave no half-made project behind: the next attempt needs an empty directory.
+      rmSync(created ? dir : join(dir, VENDOR), { recursive: true, force: true });
+      throw error;
+    }
     const written = copyTree(join(templatesRoot(), template), dir, values);
     io.out(`created ${target} from template "${template}" (${written} files)`);
+    if (existsSync(join(dir, VENDOR))) {
+      io.out(`packed the stream-gen packages of this checkout into ${join(target, VENDOR)}`);
+    }
     io.out(`next: cd ${target} && npm install && npx stream-gen generate && npm test`);
     return 0;
   },
@@ -56,12 +80,14 @@ export function templatesRoot(): string {
 }
 
 /**
- * Dependency specs of the framework packages: `file:` paths to this installation when
- * it is a checkout of the repository (packages/ side by side), else the version.
+ * Template values: the project's name and the dependency specs of the framework
+ * packages. Run from a checkout of the repository (packages/ beside templates/), the
+ * packages are packed into the project's vendor/ and referenced by relative `file:`
+ * paths, so the project installs without a registry and without this checkout, wherever
+ * either of them moves. An installed copy refers to its own version in the registry.
  */
-export function placeholders(projectName: string): Record<string, string> {
+export function templateValues(dir: string): Record<string, string> {
   const packagesDir = resolve(__dirname, '../../..');
-  // A checkout of the repository (packages/ beside templates/), not an installed copy.
   const checkout =
     !__dirname.split(sep).includes('node_modules') &&
     existsSync(join(packagesDir, '..', 'templates'));
@@ -70,16 +96,35 @@ export function placeholders(projectName: string): Record<string, string> {
       version: string;
     }
   ).version;
-  const dep = (name: string) => {
-    const local = join(packagesDir, name);
-    return checkout && existsSync(join(local, 'package.json')) ? `file:${local}` : `^${version}`;
-  };
+  const vendored = checkout ? vendorPackages(packagesDir, join(dir, VENDOR)) : undefined;
+  const dep = (name: string) => vendored?.get(name) ?? `^${version}`;
   return {
-    projectName: projectName.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    projectName: basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-'),
     annotationsDep: dep('annotations'),
     runtimeDep: dep('runtime'),
     codegenDep: dep('codegen'),
   };
+}
+
+/** Packs the checkout's framework packages into `vendor`: their `file:` specs by short name. */
+function vendorPackages(packagesDir: string, vendor: string): Map<string, string> {
+  const tarballs = packPackages(
+    FRAMEWORK_PACKAGES.map((name) => ({
+      dir: join(packagesDir, name),
+      // What codegen's prepack script copies in before a publish.
+      extra: name === 'codegen' ? { templates: templatesRoot() } : undefined,
+    })),
+    vendor,
+  );
+  return new Map(
+    FRAMEWORK_PACKAGES.map((name) => {
+      const file = tarballs.get(`@stream-gen/${name}`);
+      if (!file) throw new Error(`npm pack made no tarball of @stream-gen/${name}`);
+      return [name, `file:${VENDOR}/${file}`];
+    }),
+  );
 }
 
 function copyTree(from: string, to: string, values: Record<string, string>): number {

@@ -15,20 +15,26 @@ export const runCommand: Command = {
 Regenerates the project's runner modules, builds it with its tsconfig.json, and
 starts the job. With every source bound to a JSON-lines file the run is bounded: it
 ends when the files are read and every timer has fired, and exits 0. Sinks not
-bound to a file are logged (dead letters with their reason). The watermark moves at
-the end of each batch of 500 records, so in a small file an out-of-order record is
-not late unless it falls behind a whole batch. Without files the job reads and writes topics named
-after its sources and sinks, on the embedded log unless KAFKA_BROKERS is set.
+bound to a file are logged (dead letters with their reason). Files are read a record
+at a time, in turn, and the watermark moves after each record, so lateness and timers
+come out as a reader of a live stream would see them. Without files the job reads and
+writes topics named after its sources and sinks, on the embedded log unless
+KAFKA_BROKERS is set.
 
-  --project <dir>  the project (default: the current directory)
+  --project <dir>     the project (default: the current directory)
+  --batch-size <n>    records read from a file per batch (default 1); the watermark
+                      moves after each batch, so a larger one is faster but lets a
+                      record out of order within its batch pass as on time
+                      (STREAM_GEN_FILE_BATCH_SIZE)
 Example:
   npx stream-gen run ImpressionJoin --project samples/impression-join \\
     --source impressions=a.jsonl --source plays=b.jsonl \\
     --sink conversions=out.jsonl --sink late=late.jsonl`,
-  args: { valued: ['project', 'source', 'sink'], positionals: 1 },
+  args: { valued: ['project', 'source', 'sink', 'batch-size'], positionals: 1 },
   async run(args, io) {
     const [jobName] = args.positionals;
     if (!jobName) throw new UsageFailure('name the job to run, e.g. stream-gen run ImpressionJoin');
+    const childEnv = batchSizeEnv(args.options['batch-size']?.at(-1));
     const dir = projectDir(args);
     const result = generate(dir);
     if (result.diagnostics.length > 0) {
@@ -63,7 +69,7 @@ Example:
       ...(args.options.source ?? []).flatMap((b) => ['--source', resolveBinding(b)]),
       ...(args.options.sink ?? []).flatMap((b) => ['--sink', resolveBinding(b)]),
     ];
-    return runChild(entry, bindings);
+    return runChild(entry, bindings, childEnv);
   },
 };
 
@@ -82,6 +88,15 @@ function compiledPath(
   return join(outDir, relative(rootDir, file)).replace(/\.ts$/, '.js');
 }
 
+/** `--batch-size <n>` as the runner's setting; checked here so a typo is a usage error. */
+function batchSizeEnv(value: string | undefined): NodeJS.ProcessEnv {
+  if (value === undefined) return {};
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new UsageFailure(`--batch-size must be a whole number of records >= 1, got "${value}"`);
+  }
+  return { STREAM_GEN_FILE_BATCH_SIZE: value };
+}
+
 /** Makes the file of `name=file` absolute, since the child runs from the same cwd anyway. */
 function resolveBinding(binding: string): string {
   const match = /^([^=]+)=(.+)$/.exec(binding);
@@ -97,10 +112,13 @@ function resolveBinding(binding: string): string {
  */
 const NODE_FLAGS = ['--max-semi-space-size=64'];
 
-function runChild(entry: string, args: string[]): Promise<number> {
+function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((done) => {
     const flags = /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '') ? [] : NODE_FLAGS;
-    const child = spawn(process.execPath, [...flags, entry, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...flags, entry, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

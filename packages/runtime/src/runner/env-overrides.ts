@@ -70,3 +70,35 @@ export function withBoundOverrides(job: JobSpec, env: NodeJS.ProcessEnv): JobSpe
     ),
   };
 }
+
+/**
+ * STREAM_GEN_FILE_BATCH_SIZE: records a file run reads per batch (default 1). The
+ * watermark moves after each batch, so with 1 a record is judged late exactly as a
+ * reader of a live stream would judge it, and timers fire between records as they
+ * would there: a file run predicts the streaming result. Larger batches are faster
+ * and let a record that is out of order within its batch pass as on time.
+ */
+export function fileBatchSizeFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.STREAM_GEN_FILE_BATCH_SIZE;
+  if (raw === undefined || raw === '') return 1;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new ConfigurationError(
+      `STREAM_GEN_FILE_BATCH_SIZE must be a whole number of records >= 1, got "${raw}"`,
+    );
+  }
+  return size;
+}
+
+/** STREAM_GEN_CHECKPOINT_INTERVAL_MS: ms between checkpoints of a task, instead of the job's. */
+export function checkpointIntervalFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.STREAM_GEN_CHECKPOINT_INTERVAL_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigurationError(
+      `STREAM_GEN_CHECKPOINT_INTERVAL_MS must be milliseconds > 0, got "${raw}"`,
+    );
+  }
+  return ms;
+}

@@ -8,7 +8,13 @@ import { embeddedBackends } from './embedded-backends';
 import { GroupJobRunner } from './group-job-runner';
 import type { RunSummary } from './job-runner';
 import { JobRunner } from './job-runner';
-import { namespaceFrom, namespacedTopics, withBoundOverrides } from './env-overrides';
+import {
+  checkpointIntervalFrom,
+  fileBatchSizeFrom,
+  namespaceFrom,
+  namespacedTopics,
+  withBoundOverrides,
+} from './env-overrides';
 import { connectorsFor, type NamedTopics, type RunBindings } from './run-bindings';
 
 export interface LaunchOptions {
@@ -53,9 +59,7 @@ function createRunner(
   const bindings = options.bindings ?? { sourceFiles: {}, sinkFiles: {} };
   const fileRun =
     Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
-  const fromEnv = Number(env.STREAM_GEN_CHECKPOINT_INTERVAL_MS);
-  const checkpointIntervalMs =
-    Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : options.checkpointIntervalMs;
+  const checkpointIntervalMs = checkpointIntervalFrom(env) ?? options.checkpointIntervalMs;
   if (backends.mode === 'kafka' && !fileRun) {
     const operator = job.operator?.name;
     return new GroupJobRunner({
@@ -85,15 +89,19 @@ function createRunner(
     backends.mode === 'embedded' ? backends : embeddedBackends(),
     logger,
   );
+  const batchSize = fileRun ? fileBatchSizeFrom(env) : undefined;
   return new JobRunner({
     job,
     sources,
     sinks,
     // A file run starts over every time, so its state must too: always in memory.
     backend: fileRun ? new MemoryStateBackend() : backends.backend,
-    backendsDescription: fileRun ? 'JSON-lines files with in-memory state' : backends.description,
+    backendsDescription: fileRun
+      ? `JSON-lines files, read ${batchSize === 1 ? 'a record' : `${batchSize} records`} at a time, with in-memory state`
+      : backends.description,
     logger,
     checkpointIntervalMs,
+    batchSize,
     onClose: () => backends.close(),
   });
 }
