@@ -11,6 +11,7 @@ export type {
   JobSpec,
   SourceSpec,
   OperatorSpec,
+  ChainStageSpec,
   OutputSpec,
   EventTimeSpec,
   Step,

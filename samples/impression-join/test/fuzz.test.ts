@@ -135,7 +135,7 @@ describe('ImpressionJoin under fuzzed input', () => {
     expect(new Set(lettered).size).toBe(lettered.length);
     expect(lettered.sort()).toEqual(bad.map((i) => fuzzed.position.get(i)).sort());
     for (const d of fuzzed.deadLetters) {
-      expect(d.partition).toBe('0');
+      expect(d.partition).toBe(0);
       expect(d.reason).toMatch(/^(not valid JSON|invalid record|record |event time )/);
     }
 

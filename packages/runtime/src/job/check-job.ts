@@ -1,11 +1,21 @@
 import { ConfigurationError } from '../util/errors';
+import { chainProblems, planChains, sourceOfStream } from './chain-plan';
 import type { JobSpec, SourceSpec } from './job-spec';
 
-/** Names of the sources the keyed operator reads, in input order (empty when stateless). */
+/** Names of the streams the operator reads, in input order (empty when stateless). */
 export function operatorInputs(job: JobSpec): readonly string[] {
   const op = job.operator;
   if (!op) return [];
   return op.kind === 'coProcess' ? op.inputs : [op.input];
+}
+
+/**
+ * The sources the operator reads, in input order: each input stream is a source, or
+ * the end of a chain of stateless stages after one.
+ */
+export function operatorSources(job: JobSpec): readonly (string | undefined)[] {
+  const chains = planChains(job);
+  return operatorInputs(job).map((stream) => sourceOfStream(chains, stream));
 }
 
 /** Keyed operators need keys and event time on their inputs; the async operator does not. */
@@ -35,34 +45,41 @@ export function checkJob(job: JobSpec): void {
     }
   }
   if (job.sources.length === 0) problems.push('a job needs at least one source');
+  const stageProblems = chainProblems(job);
+  problems.push(...stageProblems);
   const inputs = operatorInputs(job);
   if (new Set(inputs).size !== inputs.length) {
     problems.push(
       `operator "${job.operator?.name}" reads source "${inputs[0]}" twice; a co-process needs two different sources`,
     );
   }
+  const chains = stageProblems.length === 0 ? planChains(job) : [];
+  const read = new Set<string>();
   for (const input of inputs) {
-    const source = byName.get(input);
+    const name = stageProblems.length === 0 ? sourceOfStream(chains, input) : input;
+    const source = name === undefined ? undefined : byName.get(name);
+    if (source) read.add(source.name);
     if (source && !isKeyed(job)) continue;
     if (!source) {
+      if (stageProblems.length > 0) continue;
       problems.push(
-        `operator "${job.operator?.name}" reads unknown source "${input}" (sources: ${[...byName.keys()].join(', ') || 'none'})`,
+        `operator "${job.operator?.name}" reads unknown stream "${input}" (sources and stage outputs: ${[...byName.keys(), ...(job.stages ?? []).map((s) => s.output)].join(', ') || 'none'})`,
       );
       continue;
     }
     if (!source.key)
       problems.push(
-        `source "${input}" feeds keyed operator "${job.operator?.name}" but has no key selector`,
+        `source "${source.name}" feeds keyed operator "${job.operator?.name}" but has no key selector`,
       );
     if (!source.eventTime) {
       problems.push(
-        `source "${input}" feeds keyed operator "${job.operator?.name}" but declares no event time`,
+        `source "${source.name}" feeds keyed operator "${job.operator?.name}" but declares no event time`,
       );
     }
   }
-  if (job.operator) {
+  if (job.operator && stageProblems.length === 0) {
     for (const source of job.sources) {
-      if (!inputs.includes(source.name)) {
+      if (!read.has(source.name)) {
         problems.push(`source "${source.name}" is not read by operator "${job.operator.name}"`);
       }
     }

@@ -16,6 +16,23 @@ export type Step =
       readonly fn: (value: any) => Iterable<unknown>;
     };
 
+/**
+ * A stateless stage: the steps of one class instance (its filter, map and flatMap
+ * methods, in their declared order), applied to each element of its input stream.
+ * Chained into the task that reads the input: no state, no repartition.
+ */
+export interface ChainStageSpec {
+  readonly kind: 'chain';
+  /** Stable id (names the steps in errors and dead letters); unique in the job. */
+  readonly id: string;
+  /** A source, or the output of another chain stage. */
+  readonly input: string;
+  /** The stream this stage writes: read by another chain stage, the operator, or the main output. */
+  readonly output: string;
+  /** Called once per task: the stage's steps (a fresh instance of its class). */
+  readonly create: () => readonly Step[] | Promise<readonly Step[]>;
+}
+
 export interface EventTimeSpec<T = any> {
   /** Event time of an element, epoch ms. */
   readonly timestamp: (value: T) => number;
@@ -117,7 +134,15 @@ export interface ErrorPolicy {
 export interface JobSpec {
   readonly name: string;
   readonly sources: readonly SourceSpec[];
-  /** Without an operator the job is stateless: every source's elements go to the main output. */
+  /**
+   * Stateless stages between the sources and the operator (or the main output). The
+   * operator's inputs name streams: a source, or the output of a chain of stages.
+   */
+  readonly stages?: readonly ChainStageSpec[];
+  /**
+   * Without an operator the job is stateless: every element of its sources (after
+   * their stages) goes to the main output.
+   */
   readonly operator?: OperatorSpec;
   readonly outputs: OutputSpec;
   /** Default: no retry, then dead-letter. */

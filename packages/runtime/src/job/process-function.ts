@@ -41,7 +41,7 @@ export interface KeyedContext<OUT> {
 }
 
 export interface ElementContext<OUT> extends KeyedContext<OUT> {
-  /** Name of the source the element came from. */
+  /** The input stream the element came from: a source, or the output of a chain of stages. */
   readonly input: string;
 }
 

@@ -6,7 +6,8 @@ import type {
   BrokerConsumer,
   BrokerRecord,
 } from '../connectors/kafka/broker-client';
-import { checkJob, operatorInputs } from '../job/check-job';
+import { checkJob, operatorSources } from '../job/check-job';
+import { openSourceSteps } from '../task/source-steps';
 import type { JobSpec, SourceSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
@@ -99,7 +100,7 @@ export class GroupJobRunner {
       givenUp: () => this.failure !== undefined,
     });
     const op = options.job.operator;
-    const keyedInputs = op && op.kind !== 'async' ? operatorInputs(options.job) : [];
+    const keyedInputs = op && op.kind !== 'async' ? operatorSources(options.job) : [];
     for (const s of options.job.sources) {
       if (keyedInputs.includes(s.name) && !s.partitionedByKey) this.rekeyed.set(s.name, s);
       else this.sourceOfTopic.set(this.topicOf(s.name), s.name);
@@ -380,8 +381,19 @@ export class GroupJobRunner {
       );
     }
     const sources = new Map<string, SourceSpec>();
+    const steps = await openSourceSteps(this.options.job);
     for (const [name, spec] of this.rekeyed) {
-      sources.set(this.topicOf(name), spec);
+      // The re-keying stage keys the first value a record's steps give: a flatMap could
+      // give values of other keys, which would then reach a task that does not own them.
+      const flatMap = steps.get(name)?.find((step) => step.kind === 'flatMap');
+      if (flatMap) {
+        throw new ConfigurationError(
+          `source "${name}" is re-keyed on Kafka, and its step "${flatMap.name}" is a flatMap: ` +
+            're-keying after a flatMap is not supported yet; declare the source partitionedByKey ' +
+            'when its topic already is, or move the flatMap behind the keyed stage',
+        );
+      }
+      sources.set(this.topicOf(name), { ...spec, steps: steps.get(name) });
       this.upstreamPartitions.set(
         name,
         await this.options.client.partitionCount(this.topicOf(name)),

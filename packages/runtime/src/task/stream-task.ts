@@ -1,6 +1,8 @@
 import type { JobSpec, SourceSpec } from '../job/job-spec';
 import { DEFAULT_MAX_RECORD_BYTES, LATE_TAG } from '../job/job-spec';
-import { operatorInputs } from '../job/check-job';
+import { operatorInputs, operatorSources } from '../job/check-job';
+import type { Step } from '../job/job-spec';
+import { openSourceSteps } from './source-steps';
 import { decodeWithin } from '../connectors/json-codec';
 import {
   HEADER_ID,
@@ -90,6 +92,10 @@ export class StreamTask {
   readonly positions: Record<string, number> = {};
   private readonly sources = new Map<string, SourceSpec>();
   private readonly inputIndex = new Map<string, number>();
+  /** Per source: its steps and those of the stages chained after it. */
+  private steps = new Map<string, readonly Step[]>();
+  /** Per source: the stream the operator reads it as (the source, or its chain's output). */
+  private readonly inputStream = new Map<string, string>();
   private readonly timers = new TimerService();
   private readonly watermarks: WatermarkTracker;
   private readonly cache: JournaledStateCache;
@@ -115,7 +121,12 @@ export class StreamTask {
     const { job, clock } = options;
     this.attempts = 1 + (job.onError?.retries ?? 0);
     for (const s of job.sources) this.sources.set(s.name, s);
-    operatorInputs(job).forEach((name, i) => this.inputIndex.set(name, i));
+    const inputs = operatorInputs(job);
+    operatorSources(job).forEach((name, i) => {
+      if (name === undefined) return;
+      this.inputIndex.set(name, i);
+      this.inputStream.set(name, inputs[i]);
+    });
     const policies: Record<string, { maxOutOfOrdernessMs: number; idleTimeoutMs?: number }> = {};
     for (const s of job.sources) if (s.eventTime) policies[s.name] = s.eventTime;
     this.watermarks = new WatermarkTracker(policies, clock.now());
@@ -135,6 +146,7 @@ export class StreamTask {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
+    task.steps = await openSourceSteps(options.job);
     await task.restore();
     const spec = options.job.operator;
     if (spec?.kind === 'async') {
@@ -338,10 +350,10 @@ export class StreamTask {
     if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
     const invalid = spec.validate?.(value);
     if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
-    if (!spec.steps || spec.steps.length === 0) {
+    const steps = this.steps.get(spec.name);
+    if (!steps)
       return this.prepareValue(spec, input, value, `${base}.0`, offset, value, now, ready);
-    }
-    const values = applyStepsWithRetries(spec.steps, value, this.attempts - 1);
+    const values = applyStepsWithRetries(steps, value, this.attempts - 1);
     if (!Array.isArray(values)) {
       return this.failed(values, base, { source: spec.name, offset, value });
     }
@@ -433,7 +445,7 @@ export class StreamTask {
     const ctx = this.ctx;
     ctx.key = r.key;
     ctx.timestamp = r.timestamp;
-    ctx.input = source;
+    ctx.input = this.inputStream.get(source) ?? source;
     const failed = this.journal.run(
       this.attempts,
       () => this.setOrigin(r.origin),

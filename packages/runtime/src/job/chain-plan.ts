@@ -1,0 +1,89 @@
+import type { ChainStageSpec, JobSpec } from './job-spec';
+
+/** The stages an element of one source goes through, and the stream it ends in. */
+export interface SourceChain {
+  readonly source: string;
+  /** In order from the source; empty when the source is read directly. */
+  readonly stages: readonly ChainStageSpec[];
+  /** What the operator (or the main output) reads: the last stage's output, or the source. */
+  readonly stream: string;
+}
+
+/**
+ * Plans the stateless stages of a job: each source's chain of stages, fused into the
+ * task that reads the source. Throws with every problem at once when the stages do
+ * not form chains from the sources (an unknown input, a cycle, a stream read twice).
+ */
+export function planChains(job: JobSpec): SourceChain[] {
+  const problems = chainProblems(job);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const readerOf = new Map((job.stages ?? []).map((s) => [s.input, s]));
+  return job.sources.map((source) => {
+    const stages: ChainStageSpec[] = [];
+    let stream = source.name;
+    for (let next = readerOf.get(stream); next; next = readerOf.get(stream)) {
+      stages.push(next);
+      stream = next.output;
+    }
+    return { source: source.name, stages, stream };
+  });
+}
+
+/** What is wrong with the job's stages, for {@link checkJob} (empty when nothing). */
+export function chainProblems(job: JobSpec): string[] {
+  const stages = job.stages ?? [];
+  if (stages.length === 0) return [];
+  const problems: string[] = [];
+  const sources = new Set(job.sources.map((s) => s.name));
+  const ids = new Set<string>();
+  const outputs = new Map<string, ChainStageSpec>();
+  const readers = new Map<string, ChainStageSpec>();
+  for (const stage of stages) {
+    if (!/^[A-Za-z_][\w.-]*$/.test(stage.id)) {
+      problems.push(
+        `stage id "${stage.id}" must start with a letter or '_' and hold only letters, digits, '_', '.' or '-'`,
+      );
+    }
+    if (ids.has(stage.id)) problems.push(`stage id "${stage.id}" is used twice`);
+    ids.add(stage.id);
+    if (sources.has(stage.output) || outputs.has(stage.output)) {
+      problems.push(`stream "${stage.output}" is written twice (stage "${stage.id}")`);
+    }
+    outputs.set(stage.output, stage);
+    const other = readers.get(stage.input);
+    if (other) {
+      problems.push(
+        `stream "${stage.input}" is read by stages "${other.id}" and "${stage.id}"; a stream feeds one stage for now`,
+      );
+    }
+    readers.set(stage.input, stage);
+  }
+  for (const stage of stages) {
+    if (!sources.has(stage.input) && !outputs.has(stage.input)) {
+      problems.push(
+        `stage "${stage.id}" reads unknown stream "${stage.input}" (sources and stage outputs: ${[...sources, ...outputs.keys()].join(', ')})`,
+      );
+    }
+  }
+  // Every stage must be reachable from a source: otherwise its streams form a cycle.
+  const reached = new Set<string>();
+  for (const source of sources) {
+    for (let s = readers.get(source); s && !reached.has(s.id); s = readers.get(s.output)) {
+      reached.add(s.id);
+    }
+  }
+  const cyclic = stages.filter(
+    (s) => !reached.has(s.id) && (sources.has(s.input) || outputs.has(s.input)),
+  );
+  if (cyclic.length > 0) {
+    problems.push(
+      `stages ${cyclic.map((s) => `"${s.id}"`).join(', ')} form a cycle: no source feeds them`,
+    );
+  }
+  return problems;
+}
+
+/** The source whose chain ends in `stream` (the stream itself when no stage is involved). */
+export function sourceOfStream(chains: readonly SourceChain[], stream: string): string | undefined {
+  return chains.find((c) => c.stream === stream)?.source;
+}
