@@ -9,6 +9,8 @@ export const STATES = 'stream-gen:states';
 export const TIMERS = 'stream-gen:timers';
 export const ENRICHERS = 'stream-gen:enrichers';
 export const LOOKUPS = 'stream-gen:lookups';
+export const CHAIN = 'stream-gen:chain';
+export const STEPS = 'stream-gen:steps';
 
 /** The decorator names the code generator looks for (it reads source, not metadata). */
 export const DECORATOR_NAMES = [
@@ -23,4 +25,8 @@ export const DECORATOR_NAMES = [
   'State',
   'AsyncEnrich',
   'LookupTable',
+  'Chain',
+  'FilterElement',
+  'MapElement',
+  'FlatMapElement',
 ] as const;

@@ -1,5 +1,6 @@
 export { StreamJob, Source, Sink, CoProcess, KeyedProcess } from './job.decorators';
 export { ProcessElement, KeyBy, Timer, State, AsyncEnrich, LookupTable } from './member.decorators';
+export { Chain, FilterElement, MapElement, FlatMapElement } from './stage.decorators';
 export { readJobMetadata } from './read-metadata';
 export { toMillis, type Duration } from './duration';
 export * as MetadataKeys from './constants';

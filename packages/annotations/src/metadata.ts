@@ -12,9 +12,34 @@ export interface StreamJobMetadata {
    * the job has one sink besides `deadLetters`.
    */
   readonly output?: string;
+  /** The job's @Chain stage classes, connected to its sources, operator and sinks by stream names. */
+  readonly stages?: readonly StageClass[];
   readonly checkpointInterval?: Duration;
   /** What happens when a handler, a timer or an enrichment throws. Default: no retry, dead letter. */
   readonly onError?: ErrorPolicyOptions;
+}
+
+/** A stage class, as `@StreamJob({ stages })` lists it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor parameters are injected, of any type
+export type StageClass = abstract new (...args: any[]) => object;
+
+export interface ChainOptions {
+  /**
+   * Stable id: names the stage in errors and dead letters (and, for stages to come,
+   * their state). Keep it when renaming the class.
+   */
+  readonly id: string;
+  /** The stream the stage reads: a source, or another stage's output. */
+  readonly input: string;
+  /** The stream it writes: read by the next stage, the operator, or the job's output sink. */
+  readonly output: string;
+}
+
+export type StepKind = 'filter' | 'map' | 'flatMap';
+
+export interface StepMetadata {
+  readonly method: string;
+  readonly kind: StepKind;
 }
 
 /** The error policy of a job's user functions, e.g. `{ retries: 2, then: 'fail' }`. */
@@ -142,4 +167,6 @@ export interface JobClassMetadata {
   readonly timers: readonly TimerMetadata[];
   readonly enrichers: readonly AsyncEnrichMetadata[];
   readonly lookups: readonly LookupTableMetadata[];
+  /** On a @Chain class: its options and steps in declared order. */
+  readonly chain?: ChainOptions & { readonly steps: readonly StepMetadata[] };
 }

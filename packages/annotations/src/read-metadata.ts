@@ -1,4 +1,5 @@
 import {
+  CHAIN,
   ENRICHERS,
   HANDLERS,
   KEYS,
@@ -7,13 +8,16 @@ import {
   SINKS,
   SOURCES,
   STATES,
+  STEPS,
   STREAM_JOB,
   TIMERS,
 } from './constants';
 import type {
+  ChainOptions,
   HandlerMetadata,
   JobClassMetadata,
   OperatorMetadata,
+  StepMetadata,
   StreamJobMetadata,
 } from './metadata';
 import { listOf } from './record';
@@ -39,5 +43,11 @@ export function readJobMetadata(target: object): JobClassMetadata {
     timers: listOf(TIMERS, target),
     enrichers: listOf(ENRICHERS, target),
     lookups: listOf(LOOKUPS, target),
+    chain: chainOf(target),
   };
+}
+
+function chainOf(target: object): JobClassMetadata['chain'] {
+  const options = Reflect.getMetadata(CHAIN, target) as ChainOptions | undefined;
+  return options && { ...options, steps: listOf<StepMetadata>(STEPS, target) };
 }

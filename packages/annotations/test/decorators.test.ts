@@ -1,6 +1,10 @@
 import {
   AsyncEnrich,
+  Chain,
   CoProcess,
+  FilterElement,
+  FlatMapElement,
+  MapElement,
   KeyBy,
   LookupTable,
   ProcessElement,
@@ -84,5 +88,40 @@ describe('decorators', () => {
     ]).toEqual([250, 250, 10_000, 300_000, 3_600_000, 86_400_000]);
     expect(() => toMillis('10 seconds' as never)).toThrow(`"10 seconds" is not a duration`);
     expect(() => toMillis(-1)).toThrow(/is not a duration/);
+  });
+});
+
+describe('chain stages', () => {
+  @Chain({ id: 'parse', input: 'lines', output: 'clicks' })
+  class Parse {
+    @FlatMapElement() split(line: string): Click[] {
+      return line.split(';').map((p) => JSON.parse(p) as Click);
+    }
+    @FilterElement() real(c: Click): boolean {
+      return c.user !== 'bot';
+    }
+    @MapElement() lower(c: Click): Click {
+      return { ...c, user: c.user.toLowerCase() };
+    }
+  }
+
+  @StreamJob({ name: 'Chained', stages: [Parse], output: 'out' })
+  @Source('lines')
+  @Sink('out')
+  class Chained {}
+
+  it('records the stage, its steps in declared order, and the job listing it', () => {
+    expect(readJobMetadata(Parse).chain).toEqual({
+      id: 'parse',
+      input: 'lines',
+      output: 'clicks',
+      steps: [
+        { method: 'split', kind: 'flatMap' },
+        { method: 'real', kind: 'filter' },
+        { method: 'lower', kind: 'map' },
+      ],
+    });
+    expect(readJobMetadata(Chained).job).toMatchObject({ stages: [Parse], output: 'out' });
+    expect(readJobMetadata(Chained).chain).toBeUndefined();
   });
 });

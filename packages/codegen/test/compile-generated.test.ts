@@ -154,11 +154,57 @@ export interface Envelope<T> {
 }
 `;
 
+/** Raw order lines, parsed by a chain stage, counted by a keyed operator (or written as they come). */
+function chainedJob(withOperator: boolean) {
+  const operator = withOperator
+    ? `@KeyedProcess({ input: 'orders', output: 'counts' })
+export class ChainedCounter {
+  @State() private count!: ValueState<number>;
+
+  @ProcessElement('orders')
+  @KeyBy('customerId')
+  onOrder(order: Order, ctx: ElementContext<number>): void {
+    void order;
+    this.count.update((this.count.value() ?? 0) + 1);
+    ctx.emit(this.count.value() ?? 0);
+  }
+}`
+    : `export class ChainedCopy {}`;
+  return `${IMPORTS}import { Chain, FilterElement, FlatMapElement, MapElement } from '@stream-gen/annotations';
+import type { Order } from './model';
+
+export interface OrderLine { text: string }
+
+@Chain({ id: 'parse', input: 'lines', output: 'orders' })
+export class ParseOrders {
+  @FlatMapElement()
+  split(line: OrderLine): Order[] {
+    return line.text.split(';').map((part) => JSON.parse(part) as Order);
+  }
+
+  @FilterElement()
+  paid(order: Order): boolean {
+    return order.id > 0;
+  }
+
+  @MapElement()
+  normalize(order: Order): Order {
+    return { ...order, customerId: order.customerId.toLowerCase() };
+  }
+}
+
+@StreamJob({ name: '${withOperator ? 'ChainedCounter' : 'ChainedCopy'}', stages: [ParseOrders] })
+@Source('lines', { eventTime: 'ts' })
+@Sink('counts')
+${operator}
+`;
+}
+
 /**
  * Valid uses of the decorators (as their TypeScript types allow them) that generate()
  * accepts: each must either be reported as an SG diagnostic or give code that compiles.
  */
-const CASES: ReadonlyArray<{ name: string; why: string; job: string }> = [
+const CASES: ReadonlyArray<{ name: string; why: string; job: string; valid?: true }> = [
   {
     name: 'control: a string field path key',
     why: 'the harness itself: this one compiles',
@@ -191,6 +237,18 @@ const CASES: ReadonlyArray<{ name: string; why: string; job: string }> = [
       keyBy: `'customerId'`,
       state: '@State() private readonly count!: ValueState<number>;',
     }),
+  },
+  {
+    name: 'a chain stage before a keyed operator',
+    why: 'stage classes are imported, provided and created per task; event time and key read the chain output',
+    job: chainedJob(true),
+    valid: true,
+  },
+  {
+    name: 'a chain stage in a job without an operator',
+    why: 'the chain output is the main output, written to the only sink',
+    job: chainedJob(false),
+    valid: true,
   },
   {
     name: 'a generic element type',
@@ -241,6 +299,8 @@ describe('generate() never emits code that does not compile', () => {
   it.each(CASES.map((c) => [c.name, c.why]))('%s (%s)', (name) => {
     const outcome = outcomes.get(name);
     if (!outcome) throw new Error(`no outcome for ${name}`);
+    const valid = CASES.find((c) => c.name === name)?.valid;
+    if (valid) expect(outcome.result.diagnostics.map((d) => d.message)).toEqual([]);
     if (outcome.result.diagnostics.length > 0) return; // reported at the decorator: fine
     expect(outcome.result.files).toHaveLength(3);
     expect(outcome.errors).toBe('');

@@ -10,6 +10,20 @@ export interface ElementType {
   readonly node: TypeNode;
 }
 
+/** The type elements of a stream have, and where it comes from (for messages). */
+export interface CarriedType {
+  readonly type: Type;
+  readonly text: string;
+  /** e.g. `@Source<Transaction>`, or `stage "parse"`. */
+  readonly origin: string;
+}
+
+export const declaredCarried = (declared: ElementType): CarriedType => ({
+  type: declared.type,
+  text: declared.ref.text,
+  origin: `@Source<${declared.ref.text}>`,
+});
+
 /**
  * An element type written in user code (`@Source<T>`, or a handler's first parameter):
  * it must be an exported named type that JSON can carry, since the generated runner
@@ -20,6 +34,8 @@ export function readElementTypeNode(
   owner: string,
   source: string,
   sink: DiagnosticsSink,
+  /** False when the records are validated against another type (reported there). */
+  checkJson = true,
 ): ElementType | undefined {
   const written = typeNode.getText();
   const named = Node.isTypeReference(typeNode) && typeNode.getTypeArguments().length === 0;
@@ -42,7 +58,7 @@ export function readElementTypeNode(
     );
     return undefined;
   }
-  const problem = checkJsonType(type, typeNode, written);
+  const problem = checkJson && checkJsonType(type, typeNode, written);
   if (problem) {
     sink.report(
       'SG1801',
@@ -54,14 +70,15 @@ export function readElementTypeNode(
 }
 
 /**
- * The element type a handler takes. When the source declares its type (`@Source<T>`),
- * records are validated against that type, so the handler's parameter must accept it:
- * otherwise every valid record would reach a handler that expects something else.
+ * The element type a handler takes. When the stream's type is known (`@Source<T>`, or
+ * what a stage gives), records are validated against it, so the handler's parameter
+ * must accept it: otherwise every valid record would reach a handler that expects
+ * something else.
  */
 export function readHandlerElementType(
   method: MethodDeclaration,
   source: string,
-  declared: ElementType | undefined,
+  carried: CarriedType | undefined,
   sink: DiagnosticsSink,
 ): ElementType | undefined {
   const param = method.getParameters()[0];
@@ -75,37 +92,40 @@ export function readHandlerElementType(
     return undefined;
   }
   const owner = `handler '${method.getName()}'`;
-  const element = readElementTypeNode(typeNode, owner, source, sink);
-  if (!element || !declared || declared.type.isAssignableTo(element.type)) return element;
+  const element = readElementTypeNode(typeNode, owner, source, sink, !carried);
+  if (!element || !carried || carried.type.isAssignableTo(element.type)) return element;
+  const stream = carried.origin.startsWith('@Source') ? 'source' : 'stream';
   sink.report(
     'SG1102',
-    `handler '${method.getName()}' takes '${element.ref.text}', but source "${source}" carries '${declared.ref.text}' (@Source<${declared.ref.text}>): ${mismatch(declared, element)}`,
+    `handler '${method.getName()}' takes '${element.ref.text}', but ${stream} "${source}" carries '${carried.text}' (${carried.origin}): ${mismatch(carried, element)}`,
     typeNode,
   );
   return undefined;
 }
 
-/** Why `from` does not fit `to`, field by field (the first three reasons). */
-function mismatch(from: ElementType, to: ElementType): string {
+const isPlainObject = (type: Type) => type.isObject() && !type.isUnion() && !type.isArray();
+
+/** Why `from` does not fit `to`: field by field (the first three) for two object types. */
+function mismatch(from: CarriedType, to: ElementType): string {
+  const generic = `'${from.text}' is not assignable to '${to.ref.text}'`;
+  if (!isPlainObject(from.type) || !isPlainObject(to.type)) return generic;
   const reasons: string[] = [];
   for (const property of to.type.getProperties()) {
     const name = property.getName();
     const wanted = property.getTypeAtLocation(to.node);
     const given = from.type.getProperty(name);
     if (!given) {
-      if (!property.isOptional()) reasons.push(`'${from.ref.text}' has no field '${name}'`);
+      if (!property.isOptional()) reasons.push(`'${from.text}' has no field '${name}'`);
       continue;
     }
-    const actual = given.getTypeAtLocation(from.node);
+    const actual = given.getTypeAtLocation(to.node);
     if (!actual.isAssignableTo(wanted)) {
       reasons.push(
-        `field '${name}' is ${actual.getText(from.node)} in '${from.ref.text}' but ${wanted.getText(to.node)} in '${to.ref.text}'`,
+        `field '${name}' is ${actual.getText(to.node)} in '${from.text}' but ${wanted.getText(to.node)} in '${to.ref.text}'`,
       );
     }
   }
-  return reasons.length > 0
-    ? reasons.slice(0, 3).join('; ')
-    : `'${from.ref.text}' is not assignable to '${to.ref.text}'`;
+  return reasons.length > 0 ? reasons.slice(0, 3).join('; ') : generic;
 }
 
 /**

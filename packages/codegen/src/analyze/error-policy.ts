@@ -3,7 +3,7 @@ import type { ErrorPolicyNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { locationOf } from './location';
 import { optionNode } from './options';
-import { describeStatic, FunctionValue, type StaticValue } from './static-value';
+import { ClassValue, describeStatic, FunctionValue, type StaticValue } from './static-value';
 
 const THEN = ['dead-letter', 'fail'] as const;
 
@@ -23,7 +23,8 @@ export function readErrorPolicy(
     value === null ||
     typeof value !== 'object' ||
     Array.isArray(value) ||
-    value instanceof FunctionValue
+    value instanceof FunctionValue ||
+    value instanceof ClassValue
   ) {
     sink.report(
       'SG1901',

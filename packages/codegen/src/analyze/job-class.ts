@@ -7,7 +7,8 @@ import { readMembers } from './members';
 import { readOperator } from './operator';
 import { asObject, durationOption, optionAt, optionNode, stringOption } from './options';
 import { constructorProviders, type ProviderRef } from './providers';
-import { decoratorsNamed, readDeclaredTypes, readSink, readSource } from './sources';
+import { readStages } from './chain-stages';
+import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
 export interface JobAnalysis {
@@ -26,8 +27,18 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
   const jobArgument = jobDecorator.getArguments()[0];
   const where = jobArgument ?? jobDecorator;
   const jobOptions = asObject(sink.value(jobArgument, '@StreamJob options') ?? {});
-  const members = readMembers(cls, sink, readDeclaredTypes(cls, sink));
-  const sources = decoratorsNamed(cls, 'Source').map((d) => readSource(d, sink, members));
+  const declared = readDeclaredTypes(cls, sink);
+  const sourceNames = decoratorsNamed(cls, 'Source')
+    .map((d) => sourceName(d))
+    .filter((n): n is string => n !== undefined);
+  const stages = readStages(jobArgument, sourceNames, declared, sink);
+  for (const [name, type] of stages.sourceTypes) declared.set(name, type);
+  const members = readMembers(cls, sink, declared, stages.streams);
+  const sources = decoratorsNamed(cls, 'Source').map((d) => {
+    const name = sourceName(d) ?? '';
+    const chained = stages.chainEnds.has(name);
+    return readSource(d, sink, members, chained ? { end: stages.chainEnds.get(name) } : undefined);
+  });
   const sinks = decoratorsNamed(cls, 'Sink').map((d) => readSink(d, sink));
   const operator = readOperator(cls, sink, members);
   const option = (name: 'name' | 'deadLetters' | 'output') =>
@@ -54,6 +65,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     onError: readErrorPolicy(jobOptions.onError, jobArgument, jobDecorator, sink),
     sources: sources.filter((s): s is SourceNode => s !== undefined),
     sinks: readSinks,
+    stages: stages.stages,
     operator,
     location: locationOf(cls.getNameNode() ?? cls),
   };
@@ -61,7 +73,9 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     graph,
     classDeclaration: cls,
     elementTypes: members.elementTypes,
-    providers: constructorProviders(cls, sink),
+    providers: uniqueProviders(
+      [cls, ...stages.classes].flatMap((c) => constructorProviders(c, sink)),
+    ),
   };
 }
 
@@ -69,4 +83,11 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
 function onlySink(sinks: readonly SinkNode[], deadLetters: string | undefined) {
   const candidates = sinks.filter((s) => s.name !== deadLetters);
   return candidates.length === 1 ? candidates[0].name : undefined;
+}
+
+function uniqueProviders(providers: readonly ProviderRef[]): ProviderRef[] {
+  const seen = new Set<string>();
+  return providers.filter(
+    (p) => !seen.has(`${p.module}#${p.name}`) && seen.add(`${p.module}#${p.name}`),
+  );
 }

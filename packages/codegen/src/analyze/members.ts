@@ -15,7 +15,12 @@ import type {
 } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { checkJsonType } from './json-type';
-import { readHandlerElementType, type ElementType } from './element-type';
+import {
+  declaredCarried,
+  readHandlerElementType,
+  type CarriedType,
+  type ElementType,
+} from './element-type';
 import { locationOf } from './location';
 import { asObject, durationOption, stringOption } from './options';
 import { readSelector, selectorText } from './selector';
@@ -45,12 +50,14 @@ const decorator = (member: { getDecorators(): Decorator[] }, name: string) =>
 /**
  * Handlers (@ProcessElement + @KeyBy), @Timer methods and @State properties of a job class.
  * `declared` holds the element types the sources declare (`@Source<T>`); a source's
- * element type is its declared one, else the type its handler takes.
+ * element type is its declared one, else the type its handler takes. `streams` holds
+ * the types of the stages' output streams, which handlers may read too.
  */
 export function readMembers(
   cls: ClassDeclaration,
   sink: DiagnosticsSink,
   declared: ReadonlyMap<string, ElementType>,
+  streams: ReadonlyMap<string, CarriedType> = new Map(),
 ): MemberAnalysis {
   const handlers: HandlerNode[] = [];
   const timers: TimerNode[] = [];
@@ -63,6 +70,13 @@ export function readMembers(
     elementTypes.set(source, chosen.type);
     elementTypeText.set(source, chosen.ref.text);
     elementTypeRefs.set(source, chosen.ref);
+  };
+  for (const [source, element] of declared) record(source, element);
+  // what a stage gives has no importable name: selectors on it stay untyped
+  for (const [stream, carried] of streams) elementTypes.set(stream, carried.type);
+  const carriedBy = (stream: string): CarriedType | undefined => {
+    const source = declared.get(stream);
+    return source ? declaredCarried(source) : streams.get(stream);
   };
 
   for (const method of cls.getMethods()) {
@@ -84,8 +98,11 @@ export function readMembers(
         processElement,
       );
       if (source === undefined) continue;
-      const element = readHandlerElementType(method, source, declared.get(source), sink);
-      record(source, element);
+      const carried = carriedBy(source);
+      const element = readHandlerElementType(method, source, carried, sink);
+      if (!carried) record(source, element);
+      // a handler that does not take its stream's type is reported; its key is not checked
+      const keyType = element && (carried?.type ?? element.type);
       let key: HandlerNode['key'];
       if (keyBy) {
         const arg = keyBy.getArguments()[0];
@@ -93,7 +110,7 @@ export function readMembers(
         if (value !== undefined) {
           const parsed = readSelector(value);
           const typeProblem =
-            parsed.ok && element && selectorTypeProblem(value, element.type, 'key', arg);
+            parsed.ok && keyType && selectorTypeProblem(value, keyType, 'key', arg);
           if (!parsed.ok) {
             sink.report(
               'SG1301',
@@ -123,7 +140,9 @@ export function readMembers(
   const enrichers = readEnrichers(cls, sink);
   for (const enricher of enrichers) {
     const source = enricher.handler.source;
-    record(source, readHandlerElementType(enricher.method, source, declared.get(source), sink));
+    const carried = carriedBy(source);
+    const element = readHandlerElementType(enricher.method, source, carried, sink);
+    if (!carried) record(source, element);
   }
   return {
     handlers,

@@ -1,7 +1,7 @@
 import type { ClassDeclaration, Decorator, Node } from 'ts-morph';
 import type { SinkNode, SourceNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
-import { readElementTypeNode, type ElementType } from './element-type';
+import { readElementTypeNode, type CarriedType, type ElementType } from './element-type';
 import { locationOf } from './location';
 import type { MemberAnalysis } from './members';
 import { asObject, durationOption, optionAt, stringOption, type StaticObject } from './options';
@@ -20,25 +20,36 @@ export function readDeclaredTypes(
   const declared = new Map<string, ElementType>();
   for (const decorator of decoratorsNamed(cls, 'Source')) {
     const typeNode = decorator.getTypeArguments()[0];
-    const nameArg = decorator.getArguments()[0];
-    if (!typeNode || !nameArg) continue;
-    let name: StaticValue;
-    try {
-      name = staticValue(nameArg); // reported by readSource when it is not static
-    } catch {
-      continue;
-    }
-    if (typeof name !== 'string' || declared.has(name)) continue;
+    const name = sourceName(decorator);
+    if (!typeNode || name === undefined || declared.has(name)) continue;
     const element = readElementTypeNode(typeNode, `@Source('${name}')`, name, sink);
     if (element) declared.set(name, element);
   }
   return declared;
 }
 
+/** The name of a `@Source`, when it is a static string (else readSource reports it). */
+export function sourceName(decorator: Decorator): string | undefined {
+  const nameArg = decorator.getArguments()[0];
+  if (!nameArg) return undefined;
+  try {
+    const name = staticValue(nameArg);
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One `@Source`. `chain` is set when the source feeds stages: event time is read from
+ * what comes out of them, as the runtime reads it after the steps (`end` is undefined
+ * when a step did not type-check; that was reported).
+ */
 export function readSource(
   decorator: Decorator,
   sink: DiagnosticsSink,
   members: MemberAnalysis,
+  chain?: { readonly end: CarriedType | undefined },
 ): SourceNode | undefined {
   const [nameArg, optionsArg] = decorator.getArguments();
   const name = stringOption(
@@ -54,7 +65,7 @@ export function readSource(
   let eventTime: SourceNode['eventTime'];
   if (options.eventTime !== undefined) {
     const at = optionAt(where, 'eventTime');
-    const elementType = members.elementTypes.get(name);
+    const elementType = chain ? chain.end?.type : members.elementTypes.get(name);
     const selector = readSelector(options.eventTime as StaticValue);
     const typeProblem =
       selector.ok &&
@@ -70,7 +81,8 @@ export function readSource(
       sink.report('SG1304', `eventTime of source "${name}": ${typeProblem}`, at);
     } else {
       eventTime = {
-        text: selectorText(selector, members.elementTypeText.get(name)),
+        // what a stage gives has no importable name: the selector stays untyped
+        text: selectorText(selector, chain ? undefined : members.elementTypeText.get(name)),
         location: locationOf(at),
       };
     }

@@ -1,8 +1,16 @@
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind, type ClassDeclaration } from 'ts-morph';
 
 /** A function written in a decorator argument; kept as syntax for the selector checks. */
 export class FunctionValue {
   constructor(readonly node: Node) {}
+}
+
+/** A class named in a decorator argument (`stages: [ParsePlays]`), resolved through imports. */
+export class ClassValue {
+  constructor(
+    readonly node: Node,
+    readonly declaration: ClassDeclaration,
+  ) {}
 }
 
 export type StaticValue =
@@ -12,12 +20,15 @@ export type StaticValue =
   | null
   | undefined
   | FunctionValue
+  | ClassValue
   | StaticValue[]
   | { [key: string]: StaticValue };
 
 /** A static value as a diagnostic quotes it. */
 export function describeStatic(value: StaticValue): string {
-  return value instanceof FunctionValue ? 'a function' : String(JSON.stringify(value));
+  if (value instanceof FunctionValue) return 'a function';
+  if (value instanceof ClassValue) return `class ${value.declaration.getName() ?? ''}`;
+  return String(JSON.stringify(value));
 }
 
 /** Thrown (and turned into SG1001) where a decorator argument cannot be read without running code. */
@@ -79,7 +90,10 @@ export function staticValue(node: Node): StaticValue {
   if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return new FunctionValue(node);
   if (Node.isIdentifier(node)) {
     if (node.getText() === 'undefined') return undefined;
-    const declaration = node.getSymbol()?.getDeclarations()[0];
+    const symbol = node.getSymbol();
+    const declaration = (symbol?.getAliasedSymbol() ?? symbol)?.getDeclarations()[0];
+    if (declaration && Node.isClassDeclaration(declaration))
+      return new ClassValue(node, declaration);
     if (declaration && Node.isVariableDeclaration(declaration)) {
       const list = declaration.getVariableStatement();
       const initializer = declaration.getInitializer();

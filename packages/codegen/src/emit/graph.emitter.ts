@@ -8,7 +8,10 @@ interface Edge {
   readonly label?: string;
 }
 
-/** Nodes and edges of a job: sources -> operator -> sinks (main, side outputs, dead letters). */
+/**
+ * Nodes and edges of a job: sources -> chain stages -> operator -> sinks (main, side
+ * outputs, dead letters); a stream is drawn as the edge from the node that writes it.
+ */
 function topology(job: JobGraph): {
   nodes: Array<{ id: string; label: string; kind: string }>;
   edges: Edge[];
@@ -18,7 +21,27 @@ function topology(job: JobGraph): {
     ...job.sinks.map((s) => ({ id: `sink_${s.name}`, label: `${s.name}`, kind: 'sink' })),
   ];
   const edges: Edge[] = [];
+  /** The node that writes a stream: its source, or the stage whose output it is. */
+  const writer = (stream: string) => {
+    const stage = job.stages.find((s) => s.output === stream);
+    return stage ? `stage_${stage.id}` : `source_${stream}`;
+  };
+  for (const stage of job.stages) {
+    const steps = stage.steps.map((s) => s.kind).join(' → ');
+    nodes.push({
+      id: `stage_${stage.id}`,
+      label: `${stage.id}: ${stage.className} (${steps})`,
+      kind: 'stage',
+    });
+    edges.push({ from: writer(stage.input), to: `stage_${stage.id}`, label: stage.input });
+  }
   const op = job.operator;
+  if (!op && job.output) {
+    const read = new Set(job.stages.map((s) => s.input));
+    const ends = [...job.sources.map((s) => s.name), ...job.stages.map((s) => s.output)];
+    for (const stream of ends.filter((e) => !read.has(e)))
+      edges.push({ from: writer(stream), to: `sink_${job.output}` });
+  }
   if (op) {
     const id = `op_${job.className}`;
     nodes.push({
@@ -29,7 +52,7 @@ function topology(job: JobGraph): {
     for (const input of op.inputs) {
       const handler = op.handlers.find((h) => h.source === input);
       edges.push({
-        from: `source_${input}`,
+        from: writer(input),
         to: id,
         label: handler?.key ? `keyBy ${handler.key.text}` : undefined,
       });
@@ -50,7 +73,12 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
   const { nodes, edges } = topology(job);
   if (format === 'json') return JSON.stringify({ job: job.name, nodes, edges }, null, 2);
   if (format === 'dot') {
-    const shape: Record<string, string> = { source: 'cds', sink: 'cylinder', operator: 'box' };
+    const shape: Record<string, string> = {
+      source: 'cds',
+      sink: 'cylinder',
+      operator: 'box',
+      stage: 'component',
+    };
     return [
       `digraph "${job.name}" {`,
       '  rankdir=LR;',
@@ -66,6 +94,7 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
     source: ['[/', '/]'],
     sink: ['[(', ')]'],
     operator: ['[', ']'],
+    stage: ['(', ')'],
   };
   return [
     'flowchart LR',

@@ -42,8 +42,23 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
     file.addFunction({
       isExported: true,
       name: `${camelCase(graph.name)}Spec`,
-      docs: [`The ${graph.name} job for the runtime; \`create\` makes one ${name} per task.`],
-      parameters: [{ name: 'create', type: `() => ${name} | Promise<${name}>` }],
+      docs: [
+        graph.stages.length > 0
+          ? `The ${graph.name} job for the runtime; \`create\` makes one ${name} per task, \`createStage\` one instance of a stage class per task.`
+          : `The ${graph.name} job for the runtime; \`create\` makes one ${name} per task.`,
+      ],
+      parameters: [
+        { name: 'create', type: `() => ${name} | Promise<${name}>` },
+        ...(graph.stages.length > 0
+          ? [
+              {
+                name: 'createStage',
+                type: '<T>(type: Type<T>) => T | Promise<T>',
+                initializer: '(type) => new type()',
+              },
+            ]
+          : []),
+      ],
       returnType: 'JobSpec',
       statements: (w) => writeSpec(w, graph),
     });
@@ -80,8 +95,12 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
           statements: (w) => {
             w.writeLine('this.runner = launchJob({');
             w.indent(() => {
+              const resolve = (type: string) =>
+                `this.moduleRef.resolve(${type}, ContextIdFactory.create())`;
               w.writeLine(
-                `job: ${camelCase(graph.name)}Spec(() => this.moduleRef.resolve(${name}, ContextIdFactory.create())),`,
+                graph.stages.length > 0
+                  ? `job: ${camelCase(graph.name)}Spec(() => ${resolve(name)}, (type) => ${resolve('type')}),`
+                  : `job: ${camelCase(graph.name)}Spec(() => ${resolve(name)}),`,
               );
               w.writeLine(`sinks: ${camelCase(graph.name)}Sinks,`);
               w.writeLine(
@@ -137,7 +156,8 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
               w.writeLine(`module: ${name}RunnerModule,`);
               w.writeLine('providers: [');
               w.indent(() => {
-                w.writeLine(`{ provide: ${name}, useClass: ${name}, scope: Scope.TRANSIENT },`);
+                for (const cls of [name, ...stageClasses(graph)])
+                  w.writeLine(`{ provide: ${cls}, useClass: ${cls}, scope: Scope.TRANSIENT },`);
                 for (const p of input.providers) w.writeLine(`${p.name},`);
                 w.writeLine('{ provide: RUN_BINDINGS, useValue: bindings },');
                 w.writeLine(`${name}Runner,`);
@@ -165,6 +185,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
       'type DynamicModule',
       'type OnApplicationBootstrap',
       'type OnApplicationShutdown',
+      ...(graph.stages.length > 0 ? ['type Type'] : []),
     ],
   });
   file.addImportDeclaration({
@@ -189,6 +210,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
     byModule.get(spec)?.add(name);
   };
   add(graph.classModule, graph.className);
+  for (const stage of graph.stages) add(stage.classModule, stage.className);
   for (const p of input.providers) add(p.module, p.name);
   for (const s of graph.sources)
     if (s.elementType?.module) add(s.elementType.module, `type ${s.elementType.text}`);
@@ -216,9 +238,10 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     w.writeLine(`name: ${q(graph.name)},`);
     w.writeLine('sources: [');
     w.indent(() => {
-      for (const source of graph.sources) writeSource(w, source, graph.operator);
+      for (const source of graph.sources) writeSource(w, graph, source);
     });
     w.writeLine('],');
+    if (graph.stages.length > 0) writeStages(w, graph);
     if (graph.operator) writeOperator(w, graph, graph.operator);
     w.writeLine('outputs: {');
     const outputs: string[] = [];
@@ -238,12 +261,56 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('};');
 }
 
-function writeSource(
-  w: CodeBlockWriter,
-  source: SourceNode,
-  operator: OperatorNode | undefined,
-): void {
-  const handler = operator?.handlers.find((h) => h.source === source.name);
+/** The stage classes of the job, each once, in the order they are listed. */
+const stageClasses = (graph: JobGraph) => [...new Set(graph.stages.map((s) => s.className))];
+
+/** `stages`: each a fresh instance of its class per task, its step methods in declared order. */
+function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
+  w.writeLine('stages: [');
+  w.indent(() => {
+    for (const stage of graph.stages) {
+      w.writeLine('{');
+      w.indent(() => {
+        w.writeLine(`kind: 'chain',`);
+        w.writeLine(`id: ${q(stage.id)},`);
+        w.writeLine(`input: ${q(stage.input)},`);
+        w.writeLine(`output: ${q(stage.output)},`);
+        w.writeLine('create: async () => {');
+        w.indent(() => {
+          w.writeLine(`const stage = await createStage(${stage.className});`);
+          w.writeLine('return [');
+          w.indent(() => {
+            for (const step of stage.steps) {
+              w.writeLine(
+                `{ kind: ${q(step.kind)}, name: ${q(step.method)}, fn: (value) => stage[${q(step.method)}](value) },`,
+              );
+            }
+          });
+          w.writeLine('];');
+        });
+        w.writeLine('},');
+      });
+      w.writeLine('},');
+    }
+  });
+  w.writeLine('],');
+}
+
+/** The stream the operator reads a source as: the end of the source's chain of stages. */
+function streamOf(graph: JobGraph, source: string): string {
+  let stream = source;
+  const seen = new Set<string>();
+  for (let next = graph.stages.find((s) => s.input === stream); next && !seen.has(next.id);) {
+    seen.add(next.id);
+    stream = next.output;
+    next = graph.stages.find((s) => s.input === stream);
+  }
+  return stream;
+}
+
+function writeSource(w: CodeBlockWriter, graph: JobGraph, source: SourceNode): void {
+  const stream = streamOf(graph, source.name);
+  const handler = graph.operator?.handlers.find((h) => h.source === stream);
   w.writeLine('{');
   w.indent(() => {
     w.writeLine(`name: ${q(source.name)},`);

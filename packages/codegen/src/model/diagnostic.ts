@@ -34,6 +34,9 @@ export const DIAGNOSTIC_CODES = {
   SG1701: 'duplicate job name',
   SG1801: 'element type cannot be validated',
   SG1901: 'onError policy is invalid',
+  SG2001: 'duplicate stage id',
+  SG2002: 'a stream is not connected: never written, never read, read twice, or in a cycle',
+  SG2003: 'a stage class is misused',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

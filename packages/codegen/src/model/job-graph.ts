@@ -108,6 +108,30 @@ export interface OperatorNode {
   readonly location: SourceLocation;
 }
 
+export interface StepNode {
+  readonly kind: 'filter' | 'map' | 'flatMap';
+  readonly method: string;
+  readonly location: SourceLocation;
+}
+
+/** A `@Chain` stage class listed in `@StreamJob({ stages })`: stateless steps from one stream to another. */
+export interface ChainStageNode {
+  readonly id: string;
+  readonly input: string;
+  readonly output: string;
+  readonly className: string;
+  /** Absolute path of the module that declares the class. */
+  readonly classModule: string;
+  readonly steps: readonly StepNode[];
+  /** Where `id`, `input` and `output` are written in `@Chain`. */
+  readonly at: {
+    readonly id: SourceLocation;
+    readonly input: SourceLocation;
+    readonly output: SourceLocation;
+  };
+  readonly location: SourceLocation;
+}
+
 /** `@StreamJob({ onError })`: retries of a user function that threw, then what happens. */
 export interface ErrorPolicyNode {
   readonly retries: number;
@@ -133,6 +157,8 @@ export interface JobGraph {
   readonly onError?: ErrorPolicyNode;
   readonly sources: readonly SourceNode[];
   readonly sinks: readonly SinkNode[];
+  /** Stateless stages, in the order `@StreamJob({ stages })` lists them. */
+  readonly stages: readonly ChainStageNode[];
   readonly operator?: OperatorNode;
   readonly location: SourceLocation;
 }

@@ -4,6 +4,7 @@ import { kebabCase } from '../emit/naming';
 import type { JobGraph, SourceLocation } from '../model/job-graph';
 import { validateErrorPolicy } from './validate-error-policy';
 import { validateOperator } from './validate-operator';
+import { streamsOf, validateStages } from './validate-stages';
 
 /** Checks across the decorators of each job, and across jobs. */
 export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
@@ -68,7 +69,8 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
     checkSink(job.output, '@StreamJob output', job.at.output ?? job.location);
     validateStatelessOutput(job, sinks, sink);
   }
-  validateOperator(job, sources, sink);
+  validateStages(job, sink);
+  validateOperator(job, streamsOf(job), sink);
   validateErrorPolicy(job, sink);
 }
 

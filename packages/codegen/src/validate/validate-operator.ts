@@ -2,6 +2,10 @@ import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
 import { didYouMean } from '../analyze/near-name';
 import { list } from './validate-jobs';
+import { sourceOfStream } from './validate-stages';
+
+/** How a list of the job's streams is introduced: plain sources, or streams when it has stages. */
+const streamsWord = (job: JobGraph) => (job.stages.length > 0 ? 'streams' : 'sources');
 
 /** The runtime's rules for names (see @stream-gen/runtime validateStateName / checkJob). */
 const STATE_NAME = /^[A-Za-z_][\w.-]*$/;
@@ -26,12 +30,17 @@ export function validateOperator(
       op.location,
     );
   }
+  // a stage output no source reaches is reported by validateStages
+  const unconnected = (input: string) =>
+    job.stages.some((s) => s.output === input) && sourceOfStream(job, input) === undefined;
   op.inputs.forEach((input, i) => {
-    const source = job.sources.find((s) => s.name === input);
+    const from = sourceOfStream(job, input);
+    const source = job.sources.find((s) => s.name === from);
+    if (!source && unconnected(input)) return;
     if (!source) {
       sink.reportAt(
         'SG1601',
-        `${decorator} input "${input}" is not a declared source (sources: ${list(sources)})${didYouMean(input, sources)}`,
+        `${decorator} input "${input}" is not a declared source (${streamsWord(job)}: ${list(sources)})${didYouMean(input, sources)}`,
         op.at.inputs[i] ?? op.location,
       );
       return;
@@ -74,13 +83,14 @@ export function validateOperator(
         known ? 'SG1103' : 'SG1601',
         known
           ? `@ProcessElement('${handler.source}') reads a source that is not an input of ${decorator}`
-          : `@ProcessElement('${handler.source}') refers to unknown source "${handler.source}" (sources: ${list(sources)})${didYouMean(handler.source, sources)}`,
+          : `@ProcessElement('${handler.source}') refers to unknown source "${handler.source}" (${streamsWord(job)}: ${list(sources)})${didYouMean(handler.source, sources)}`,
         handler.location,
       );
     }
   }
+  const readSources = new Set(op.inputs.map((input) => sourceOfStream(job, input)));
   for (const source of job.sources) {
-    if (!op.inputs.includes(source.name)) {
+    if (!readSources.has(source.name) && !op.inputs.some(unconnected)) {
       sink.reportAt(
         'SG1103',
         `source "${source.name}" is not an input of ${decorator}; read it or remove it`,
@@ -127,11 +137,12 @@ function validateAsync(
   if (!sources.has(input)) {
     sink.reportAt(
       'SG1601',
-      `@AsyncEnrich source "${input}" is not a declared source (sources: ${list(sources)})${didYouMean(input, sources)}`,
+      `@AsyncEnrich source "${input}" is not a declared source (${streamsWord(job)}: ${list(sources)})${didYouMean(input, sources)}`,
       op.at.inputs[0] ?? op.location,
     );
   }
-  for (const extra of job.sources.filter((s) => s.name !== input)) {
+  const from = sourceOfStream(job, input);
+  for (const extra of job.sources.filter((s) => s.name !== from)) {
     sink.reportAt(
       'SG1103',
       `source "${extra.name}" is not read: @AsyncEnrich reads "${input}" only`,

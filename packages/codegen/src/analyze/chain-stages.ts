@@ -1,0 +1,284 @@
+import { Node, type ClassDeclaration, type MethodDeclaration, type Type } from 'ts-morph';
+import type { ChainStageNode, StepNode } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import { readElementTypeNode, type CarriedType, type ElementType } from './element-type';
+import { locationOf } from './location';
+import { asObject, optionAt, optionNode, stringOption } from './options';
+import { ClassValue } from './static-value';
+
+const STEP_DECORATORS: Record<string, StepNode['kind']> = {
+  FilterElement: 'filter',
+  MapElement: 'map',
+  FlatMapElement: 'flatMap',
+};
+
+export interface StageAnalysis {
+  readonly stages: ChainStageNode[];
+  /** Element types of the stages' output streams. */
+  readonly streams: Map<string, CarriedType>;
+  /** Sources without `@Source<T>` that a stage reads: their type is its first step's parameter. */
+  readonly sourceTypes: Map<string, ElementType>;
+  /**
+   * Per source read by a chain: the type of what comes out of its last stage, or
+   * undefined when a step of the chain did not type-check (reported).
+   */
+  readonly chainEnds: Map<string, CarriedType | undefined>;
+  /** The stage classes, for their constructor dependencies. */
+  readonly classes: ClassDeclaration[];
+}
+
+/**
+ * The `@Chain` classes `@StreamJob({ stages })` lists, their steps type-checked along
+ * the chain: each step takes what the one before gives (a map's return type, a
+ * flatMap's element type), starting from the input stream's element type.
+ */
+export function readStages(
+  jobOptions: Node | undefined,
+  sourceNames: readonly string[],
+  declared: ReadonlyMap<string, ElementType>,
+  sink: DiagnosticsSink,
+): StageAnalysis {
+  const analysis: StageAnalysis = {
+    stages: [],
+    streams: new Map(),
+    sourceTypes: new Map(),
+    chainEnds: new Map(),
+    classes: [],
+  };
+  const list = optionNode(jobOptions, 'stages');
+  if (!list) return analysis;
+  if (!Node.isArrayLiteralExpression(list)) {
+    sink.report('SG1002', '@StreamJob stages must be an array of @Chain classes', list);
+    return analysis;
+  }
+  const classes = new Map<ChainStageNode, ClassDeclaration>();
+  for (const element of list.getElements()) {
+    const value = sink.value(element, '@StreamJob stages');
+    if (value === undefined) continue;
+    if (!(value instanceof ClassValue)) {
+      sink.report('SG2003', `@StreamJob stages lists classes, not '${element.getText()}'`, element);
+      continue;
+    }
+    const stage = readStageClass(value.declaration, element, sink);
+    if (stage) {
+      analysis.stages.push(stage);
+      classes.set(stage, value.declaration);
+      if (!analysis.classes.includes(value.declaration)) analysis.classes.push(value.declaration);
+    }
+  }
+  // Types flow from the sources along the chains, whatever order the stages are listed in.
+  const typeOf = (stream: string, first: MethodDeclaration | undefined) => {
+    const known = analysis.streams.get(stream);
+    if (known) return known;
+    const source = declared.get(stream) ?? sourceTypeFromStep(stream, first, sourceNames, sink);
+    if (!source) return undefined;
+    if (!declared.has(stream)) analysis.sourceTypes.set(stream, source);
+    const origin = declared.has(stream) ? `@Source<${source.ref.text}>` : `source "${stream}"`;
+    return { type: source.type, text: source.ref.text, origin };
+  };
+  const pending = new Set(analysis.stages);
+  for (let progress = true; progress;) {
+    progress = false;
+    for (const stage of pending) {
+      const methods = stage.steps.map((s) => methodOf(classes.get(stage)!, s.method));
+      const input = typeOf(stage.input, methods[0]);
+      if (!input) continue;
+      pending.delete(stage);
+      progress = true;
+      const output = checkSteps(stage, methods, input, sink);
+      // a stream written twice is reported; the first writer's type stands
+      if (output && !analysis.streams.has(stage.output)) analysis.streams.set(stage.output, output);
+    }
+  }
+  for (const source of sourceNames) {
+    let stream = source;
+    for (let s = readerOf(analysis.stages, stream); s; s = readerOf(analysis.stages, stream)) {
+      stream = s.output;
+      if (stream === source) break;
+    }
+    if (stream !== source) analysis.chainEnds.set(source, analysis.streams.get(stream));
+  }
+  return analysis;
+}
+
+const readerOf = (stages: readonly ChainStageNode[], stream: string) =>
+  stages.find((s) => s.input === stream);
+
+const methodOf = (cls: ClassDeclaration, name: string) => cls.getMethodOrThrow(name);
+
+/** A source no `@Source<T>` types: its first reader's parameter type, like a handler's. */
+function sourceTypeFromStep(
+  stream: string,
+  first: MethodDeclaration | undefined,
+  sourceNames: readonly string[],
+  sink: DiagnosticsSink,
+): ElementType | undefined {
+  if (!first || !sourceNames.includes(stream)) return undefined;
+  const typeNode = first.getParameters()[0]?.getTypeNode();
+  if (!typeNode) return undefined; // reported by checkSteps
+  return readElementTypeNode(typeNode, `step '${first.getName()}'`, stream, sink);
+}
+
+function readStageClass(
+  cls: ClassDeclaration,
+  listed: Node,
+  sink: DiagnosticsSink,
+): ChainStageNode | undefined {
+  const decorator = cls.getDecorators().find((d) => d.getName() === 'Chain');
+  const name = cls.getName() ?? 'anonymous class';
+  if (!decorator) {
+    sink.report(
+      'SG2003',
+      `${name} is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it`,
+      listed,
+    );
+    return undefined;
+  }
+  const optionsArg = decorator.getArguments()[0];
+  const where = optionsArg ?? decorator;
+  const options = asObject(sink.value(optionsArg, '@Chain options') ?? {});
+  const read = (key: 'id' | 'input' | 'output') => {
+    const value = stringOption(sink, options[key], `@Chain ${key}`, optionAt(where, key));
+    if (value === undefined && options[key] === undefined) {
+      sink.report(
+        'SG1002',
+        `@Chain needs ${key}, like @Chain({ id: 'parse', input: 'raw', output: 'parsed' })`,
+        where,
+      );
+    }
+    return value;
+  };
+  const [id, input, output] = [read('id'), read('input'), read('output')];
+  for (const member of ['State', 'Timer', 'ProcessElement', 'KeyBy', 'AsyncEnrich']) {
+    const misplaced = [...cls.getMethods(), ...cls.getProperties()]
+      .flatMap((m) => m.getDecorators())
+      .filter((d) => d.getName() === member);
+    for (const d of misplaced) {
+      sink.report(
+        'SG2003',
+        `@${member} in @Chain stage ${name}: a chain stage is stateless and unkeyed; move it to the job's keyed operator`,
+        d,
+      );
+    }
+  }
+  const steps: StepNode[] = [];
+  for (const method of cls.getMethods()) {
+    const found = method.getDecorators().filter((d) => d.getName() in STEP_DECORATORS);
+    if (found.length > 1) {
+      sink.report(
+        'SG2003',
+        `'${method.getName()}' has ${found.length} step decorators; keep one`,
+        found[1],
+      );
+    }
+    if (found[0]) {
+      steps.push({
+        kind: STEP_DECORATORS[found[0].getName()],
+        method: method.getName(),
+        location: locationOf(found[0]),
+      });
+    }
+  }
+  if (steps.length === 0) {
+    sink.report(
+      'SG2003',
+      `@Chain stage ${name} has no steps: mark its methods @FilterElement(), @MapElement() or @FlatMapElement()`,
+      decorator,
+    );
+  }
+  if (id === undefined || input === undefined || output === undefined) return undefined;
+  return {
+    id,
+    input,
+    output,
+    className: name,
+    classModule: cls.getSourceFile().getFilePath(),
+    steps,
+    at: {
+      id: locationOf(optionAt(where, 'id')),
+      input: locationOf(optionAt(where, 'input')),
+      output: locationOf(optionAt(where, 'output')),
+    },
+    location: locationOf(decorator),
+  };
+}
+
+/** Checks each step against what reaches it; the type of what leaves the last one. */
+function checkSteps(
+  stage: ChainStageNode,
+  methods: readonly MethodDeclaration[],
+  input: CarriedType,
+  sink: DiagnosticsSink,
+): CarriedType | undefined {
+  let current: CarriedType | undefined = input;
+  stage.steps.forEach((step, i) => {
+    if (!current) return;
+    const method = methods[i];
+    const param = method.getParameters()[0];
+    const typeNode = param?.getTypeNode();
+    const what = `${step.kind} step '${step.method}' of stage "${stage.id}"`;
+    if (!param || !typeNode) {
+      sink.report(
+        'SG1102',
+        `${what} must declare the type it takes: (element: T)`,
+        param ?? method.getNameNode(),
+      );
+      current = undefined;
+      return;
+    }
+    const takes = typeNode.getType();
+    if (!current.type.isAssignableTo(takes)) {
+      sink.report(
+        'SG1102',
+        `${what} takes '${typeNode.getText()}', but receives '${current.text}' (${current.origin})`,
+        typeNode,
+      );
+      current = undefined;
+      return;
+    }
+    const returns = method.getReturnType();
+    const at = method.getReturnTypeNode() ?? method.getNameNode();
+    const returned = method.getReturnTypeNode()?.getText() ?? returns.getText(method);
+    if (returns.getSymbol()?.getName() === 'Promise') {
+      sink.report(
+        'SG1102',
+        `${what} returns a Promise: steps are synchronous (use @AsyncEnrich for calls)`,
+        at,
+      );
+      current = undefined;
+    } else if (step.kind === 'filter') {
+      if (!returns.isBoolean() && !returns.isBooleanLiteral()) {
+        sink.report('SG1102', `${what} must return a boolean, not '${returned}'`, at);
+      }
+      // a filter passes on what it was given, typed as it arrived
+    } else if (step.kind === 'map') {
+      if (returns.isVoid() || returns.isUndefined()) {
+        sink.report('SG1102', `${what} must return the new element, not '${returned}'`, at);
+        current = undefined;
+      } else current = { type: returns, text: returned, origin: `stage "${stage.id}"` };
+    } else {
+      const element = iteratedType(returns);
+      if (!element) {
+        sink.report(
+          'SG1102',
+          `${what} must return an array or Iterable of elements, not '${returned}'`,
+          at,
+        );
+        current = undefined;
+      } else {
+        current = { type: element, text: element.getText(method), origin: `stage "${stage.id}"` };
+      }
+    }
+  });
+  return current;
+}
+
+/** The element type of an array, a readonly array or an Iterable-like type. */
+function iteratedType(type: Type): Type | undefined {
+  if (type.isArray() || type.isReadonlyArray()) return type.getArrayElementType();
+  const name = type.getSymbol()?.getName();
+  if (name && ['Iterable', 'IterableIterator', 'Generator', 'Set', 'ReadonlySet'].includes(name)) {
+    return type.getTypeArguments()[0];
+  }
+  return undefined;
+}
