@@ -148,3 +148,103 @@ export class Copy {}
     ]);
   });
 });
+
+describe('found in review', () => {
+  it('a declared type is used without a handler: a stateless job checks its event time', () => {
+    const body = `${TYPES}
+@StreamJob({ name: 'Copy' })
+@Source<Transaction>('transactions', { eventTime: 'att' })
+@Sink('alerts')
+export class Copy {}
+`;
+    expect(diagnosticsOf(body)).toEqual([
+      `7:51 SG1304 eventTime of source "transactions": 'Transaction' has no field 'att'; did you mean 'at'?`,
+    ]);
+    expect(
+      analyzeSource(body.replace(`'att'`, `'at'`)).jobs[0].graph.sources[0].elementType?.text,
+    ).toBe('Transaction');
+  });
+
+  it('a key is checked against the declared type, which the generated selector reads', () => {
+    expect(diagnosticsOf(fraudJob('CardOnly').replace(`@KeyBy('card')`, `@KeyBy('id')`))).toEqual(
+      [],
+    );
+  });
+
+  it('output on a job with an operator is refused when the options are a const too', () => {
+    const body =
+      `const OPTIONS = { name: 'Fraud', output: 'alerts' } as const;\n${fraudJob('Transaction')}`.replace(
+        `@StreamJob({ name: 'Fraud' })`,
+        '@StreamJob(OPTIONS)',
+      );
+    expect(diagnosticsOf(body)).toEqual([
+      `11:14 SG1002 @StreamJob output is for a job without an operator; set output in @KeyedProcess instead`,
+    ]);
+  });
+
+  it('primitive and union types get the plain "not assignable" reason', () => {
+    const body = fraudJob('Transaction')
+      .replace('@Source<Transaction>', '@Source<number>')
+      .replace(`{ eventTime: 'at' }`, '{}')
+      .replace(`@KeyBy('card')`, '@KeyBy((n: string) => n)')
+      .replace('tx: Transaction', 'tx: string');
+    expect(diagnosticsOf(body)).toContain(
+      `13:21 SG1102 handler 'onTransaction' takes 'string', but source "transactions" carries 'number' (@Source<number>): 'number' is not assignable to 'string'`,
+    );
+  });
+
+  it('@AsyncEnrich options and quoted side-output tags are underlined at their values', () => {
+    const body = `import { AsyncEnrich } from '@stream-gen/annotations';
+@StreamJob({ name: 'E' })
+@Source('a')
+@Sink('out')
+export class E {
+  @AsyncEnrich({ source: 'a', output: 'out', concurrency: 2, timeout: '5 sec', rateLimit: { perSecond: -1 } })
+  async enrich(c: Click): Promise<Click> { return c; }
+}
+`;
+    expect(diagnosticsOf(body)).toEqual([
+      `6:71 SG1002 @AsyncEnrich timeout: "5 sec" is not a duration: use milliseconds or a string like '10s', '5m', '1h'`,
+      `6:104 SG1002 @AsyncEnrich rateLimit.perSecond must be a number > 0`,
+    ]);
+    const tagged = fraudJob('Transaction').replace(
+      `output: 'alerts' })`,
+      `output: 'alerts', sideOutputs: { 'late.v2': 'lat' } })`,
+    );
+    expect(diagnosticsOf(tagged)).toEqual([
+      `9:84 SG1602 side output "late.v2" refers to unknown sink "lat" (declared sinks: "alerts"); add @Sink('lat')`,
+    ]);
+  });
+
+  it('an element type JSON cannot hold is reported once, at the declared type', () => {
+    const body =
+      `export interface Timed { card: string; at: number; when: Date }\n${fraudJob('Timed')}`.replace(
+        '@Source<Transaction>',
+        '@Source<Timed>',
+      );
+    expect(diagnosticsOf(body).filter((d) => d.includes('SG1801'))).toEqual([
+      `8:9 SG1801 element type 'Timed' of source "transactions" cannot be validated: Timed.when: Date is not representable in JSON`,
+    ]);
+  });
+
+  it('no SG1105 next to a handler without an operator; output and deadLetters must differ', () => {
+    const stray = `
+@StreamJob()
+@Source('a', { eventTime: 'ts' })
+export class J {
+  @ProcessElement('a')
+  onA(c: Click) {}
+}
+`;
+    expect(diagnosticsOf(stray).map((d) => d.split(' ')[1])).toEqual(['SG1103']);
+    const same = `
+@StreamJob({ output: 'out', deadLetters: 'out' })
+@Source('a')
+@Sink('out')
+export class K {}
+`;
+    expect(diagnosticsOf(same)).toEqual([
+      `2:22 SG1002 @StreamJob output and deadLetters are both "out": good records and dead letters would mix in one sink`,
+    ]);
+  });
+});

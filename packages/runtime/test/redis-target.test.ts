@@ -79,7 +79,7 @@ describe('redisTarget', () => {
       username: 'app',
       password: 'p@ss,w0rd',
       tls: true,
-      display: 'h1:7000,h2:7001 (user "app", password set, TLS)',
+      display: 'h1:7000,h2:7001 (user set, password set, TLS)',
     });
     // the default user: no user name sent
     expect(redisTarget({ REDIS_CLUSTER_NODES: 'redis://:hunter2@h1:7000' })).toEqual({
@@ -91,7 +91,7 @@ describe('redisTarget', () => {
     });
     expect(redisTarget({ REDIS_CLUSTER_NODES: 'ops@h1:7000' })).toMatchObject({
       username: 'ops',
-      display: 'h1:7000 (user "ops")',
+      display: 'h1:7000 (user set)',
     });
   });
 
@@ -106,6 +106,12 @@ describe('redisTarget', () => {
       'redis://cache:6379?password=***&db=1',
     );
     expect(redactUrl('redis://cache:6379')).toBe('redis://cache:6379');
+    // a secret written raw with a character URL syntax wants encoded is hidden too
+    for (const raw of ['pa/ss+w==', 'p#ss', 'p?ss', 'a@b/c']) {
+      const shown = redisTarget({ REDIS_URL: `redis://app:${raw}@cache:6379` })?.display;
+      expect(shown).toBe('redis://app:***@cache:6379');
+      expect(shown).not.toContain(raw);
+    }
   });
 
   it('refuses both variables at once', () => {

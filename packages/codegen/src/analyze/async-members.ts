@@ -1,8 +1,8 @@
-import type { ClassDeclaration, Decorator, MethodDeclaration } from 'ts-morph';
+import type { ClassDeclaration, Decorator, MethodDeclaration, Node } from 'ts-morph';
 import type { AsyncLimitsNode, HandlerNode, LookupNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { locationOf } from './location';
-import { asObject, durationOption, stringOption, type StaticObject } from './options';
+import { asObject, durationOption, optionAt, stringOption, type StaticObject } from './options';
 
 export interface EnrichMember {
   readonly handler: HandlerNode;
@@ -18,8 +18,14 @@ export function readEnrichers(cls: ClassDeclaration, sink: DiagnosticsSink): Enr
   for (const method of cls.getMethods()) {
     const decorator = method.getDecorators().find((d) => d.getName() === 'AsyncEnrich');
     if (!decorator) continue;
+    const where = decorator.getArguments()[0] ?? decorator;
     const options = asObject(sink.value(decorator.getArguments()[0], '@AsyncEnrich options') ?? {});
-    const source = stringOption(sink, options.source, '@AsyncEnrich source', decorator);
+    const source = stringOption(
+      sink,
+      options.source,
+      '@AsyncEnrich source',
+      optionAt(where, 'source'),
+    );
     if (source === undefined) continue;
     found.push({
       handler: {
@@ -28,8 +34,8 @@ export function readEnrichers(cls: ClassDeclaration, sink: DiagnosticsSink): Enr
         hasKeyBy: false,
         location: locationOf(decorator),
       },
-      limits: readLimits(options, decorator, sink),
-      output: stringOption(sink, options.output, '@AsyncEnrich output', decorator),
+      limits: readLimits(options, where, sink),
+      output: stringOption(sink, options.output, '@AsyncEnrich output', optionAt(where, 'output')),
       method,
       decorator,
     });
@@ -37,30 +43,30 @@ export function readEnrichers(cls: ClassDeclaration, sink: DiagnosticsSink): Enr
   return found;
 }
 
-function readLimits(
-  options: StaticObject,
-  decorator: Decorator,
-  sink: DiagnosticsSink,
-): AsyncLimitsNode {
+function readLimits(options: StaticObject, where: Node, sink: DiagnosticsSink): AsyncLimitsNode {
   const count = (value: unknown, what: string, min: number): number | undefined => {
     if (value === undefined) return undefined;
     if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
     sink.report(
       'SG1002',
       `@AsyncEnrich ${what} must be a whole number >= ${min}, got ${JSON.stringify(value)}`,
-      decorator,
+      optionAt(where, what),
     );
     return undefined;
   };
   const concurrency = count(options.concurrency, 'concurrency', 1);
   if (options.concurrency === undefined)
-    sink.report('SG1002', '@AsyncEnrich needs concurrency (calls in flight at most)', decorator);
+    sink.report('SG1002', '@AsyncEnrich needs concurrency (calls in flight at most)', where);
   const rate = asObject(options.rateLimit ?? {});
   let rateLimit: AsyncLimitsNode['rateLimit'];
   if (options.rateLimit !== undefined) {
     const perSecond = rate.perSecond;
     if (typeof perSecond !== 'number' || !(perSecond > 0)) {
-      sink.report('SG1002', '@AsyncEnrich rateLimit.perSecond must be a number > 0', decorator);
+      sink.report(
+        'SG1002',
+        '@AsyncEnrich rateLimit.perSecond must be a number > 0',
+        optionAt(where, 'rateLimit.perSecond'),
+      );
     } else {
       rateLimit = { perSecond, burst: count(rate.burst, 'rateLimit.burst', 1) };
     }
@@ -68,9 +74,19 @@ function readLimits(
   return {
     concurrency: concurrency ?? 1,
     rateLimit,
-    timeoutMs: durationOption(sink, options.timeout, '@AsyncEnrich timeout', decorator),
+    timeoutMs: durationOption(
+      sink,
+      options.timeout,
+      '@AsyncEnrich timeout',
+      optionAt(where, 'timeout'),
+    ),
     retries: count(options.retries, 'retries', 0),
-    backoffMs: durationOption(sink, options.backoff, '@AsyncEnrich backoff', decorator),
+    backoffMs: durationOption(
+      sink,
+      options.backoff,
+      '@AsyncEnrich backoff',
+      optionAt(where, 'backoff'),
+    ),
     ordered: options.ordered !== false,
   };
 }
@@ -81,8 +97,14 @@ export function readLookups(cls: ClassDeclaration, sink: DiagnosticsSink): Looku
   for (const method of cls.getMethods()) {
     const decorator = method.getDecorators().find((d) => d.getName() === 'LookupTable');
     if (!decorator) continue;
+    const where = decorator.getArguments()[0] ?? decorator;
     const options = asObject(sink.value(decorator.getArguments()[0], '@LookupTable options') ?? {});
-    const refreshMs = durationOption(sink, options.refresh, '@LookupTable refresh', decorator);
+    const refreshMs = durationOption(
+      sink,
+      options.refresh,
+      '@LookupTable refresh',
+      optionAt(where, 'refresh'),
+    );
     if (refreshMs === undefined || refreshMs <= 0) {
       if (options.refresh === undefined)
         sink.report(

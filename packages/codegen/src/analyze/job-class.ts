@@ -56,6 +56,8 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     deadLetters,
     output: option('output') ?? (operator ? undefined : onlySink(readSinks, deadLetters)),
     at: { deadLetters: at('deadLetters'), output: at('output') },
+    looseMembers:
+      !operator && members.handlers.length + members.timers.length + members.states.length > 0,
     checkpointIntervalMs: durationOption(
       sink,
       jobOptions.checkpointInterval,

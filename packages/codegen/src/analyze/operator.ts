@@ -105,7 +105,7 @@ function readKeyedOperator(
   const sideOutputs: Record<string, string> = {};
   const sideOutputsAt: Record<string, SourceLocation> = {};
   for (const [tag, target] of Object.entries(asObject(options.sideOutputs ?? {}))) {
-    const at = optionAt(where, `sideOutputs.${tag}`);
+    const at = optionAt(where, ['sideOutputs', tag]);
     if (typeof target === 'string') {
       sideOutputs[tag] = target;
       sideOutputsAt[tag] = locationOf(at);

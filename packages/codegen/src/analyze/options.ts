@@ -40,20 +40,33 @@ export function stringOption(
 }
 
 /**
- * The value of property `path` (dotted for nested objects, e.g. `rateLimit.perSecond`)
- * when `options` is an object literal: where to point a diagnostic.
+ * The value of property `path` when `options` is an object literal: where to point a
+ * diagnostic. A string path is dotted for nested objects (`rateLimit.perSecond`); an
+ * array names keys that may hold dots themselves (`['sideOutputs', 'late.v2']`).
  */
-export function optionNode(options: Node | undefined, path: string): Node | undefined {
+export function optionNode(
+  options: Node | undefined,
+  path: string | readonly string[],
+): Node | undefined {
   let node: Node | undefined = options;
-  for (const name of path.split('.')) {
+  for (const name of typeof path === 'string' ? path.split('.') : path) {
     if (!node || !Node.isObjectLiteralExpression(node)) return undefined;
-    const property = node.getProperty(name);
+    const property = node.getProperties().find((p) => propertyName(p) === name);
     node = property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
   }
   return node;
 }
 
+/** A property's key as a value: `late`, `'b-c'` and `"b-c"` are `late`, `b-c`, `b-c`. */
+function propertyName(property: Node): string | undefined {
+  if (!Node.isPropertyAssignment(property)) return undefined;
+  const name = property.getNameNode();
+  return Node.isStringLiteral(name) || Node.isNumericLiteral(name)
+    ? String(name.getLiteralValue())
+    : name.getText();
+}
+
 /** The value of option `path` if it is written there, else the whole options (or decorator). */
-export function optionAt(options: Node, path: string): Node {
+export function optionAt(options: Node, path: string | readonly string[]): Node {
   return optionNode(options, path) ?? options;
 }

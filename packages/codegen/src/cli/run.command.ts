@@ -16,10 +16,10 @@ Regenerates the project's runner modules, builds it with its tsconfig.json, and
 starts the job. With every source bound to a JSON-lines file the run is bounded: it
 ends when the files are read and every timer has fired, and exits 0. Sinks not
 bound to a file are logged (dead letters with their reason). Files are read a record
-at a time, in turn, and the watermark moves after each record, so lateness and timers
-come out as a reader of a live stream would see them. Without files the job reads and
-writes topics named after its sources and sinks, on the embedded log unless
-KAFKA_BROKERS is set.
+at a time, one from each file in turn, and the watermark moves after each record, so
+lateness and timers come out as a live stream delivering the records in that order
+would give them. Without files the job reads and writes topics named after its
+sources and sinks, on the embedded log unless KAFKA_BROKERS is set.
 
   --project <dir>     the project (default: the current directory)
   --batch-size <n>    records read from a file per batch (default 1); the watermark

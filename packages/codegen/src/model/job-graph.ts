@@ -151,6 +151,8 @@ export interface JobGraph {
    * `@StreamJob({ output })`, or the job's only sink besides the dead letters.
    */
   readonly output?: string;
+  /** Handlers, timers or state in a class without an operator (reported as SG1103 / SG1201). */
+  readonly looseMembers?: boolean;
   /** Where `deadLetters` and `output` are written in `@StreamJob`. */
   readonly at: { readonly deadLetters?: SourceLocation; readonly output?: SourceLocation };
   readonly checkpointIntervalMs?: number;

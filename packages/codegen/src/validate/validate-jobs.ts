@@ -58,11 +58,11 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
     for (const [tag, target] of Object.entries(op.sideOutputs)) {
       checkSink(target, `side output "${tag}"`, op.at.sideOutputs[tag] ?? op.location);
     }
-    if (job.at.output) {
+    if (job.output !== undefined) {
       sink.reportAt(
         'SG1002',
         `@StreamJob output is for a job without an operator; set output in @${op.kind === 'coProcess' ? 'CoProcess' : op.kind === 'process' ? 'KeyedProcess' : 'AsyncEnrich'} instead`,
-        job.at.output,
+        job.at.output ?? job.location,
       );
     }
   } else {
@@ -80,7 +80,15 @@ function validateStatelessOutput(
   sinks: ReadonlySet<string>,
   sink: DiagnosticsSink,
 ): void {
-  if (job.output !== undefined || job.sources.length === 0) return;
+  if (job.output !== undefined && job.output === job.deadLetters) {
+    sink.reportAt(
+      'SG1002',
+      `@StreamJob output and deadLetters are both "${job.output}": good records and dead letters would mix in one sink`,
+      job.at.output ?? job.location,
+    );
+  }
+  // handlers or timers without an operator were reported: an operator is what is missing
+  if (job.output !== undefined || job.sources.length === 0 || job.looseMembers) return;
   const candidates = [...sinks].filter((s) => s !== job.deadLetters);
   sink.reportAt(
     'SG1105',

@@ -73,10 +73,11 @@ export function withBoundOverrides(job: JobSpec, env: NodeJS.ProcessEnv): JobSpe
 
 /**
  * STREAM_GEN_FILE_BATCH_SIZE: records a file run reads per batch (default 1). The
- * watermark moves after each batch, so with 1 a record is judged late exactly as a
- * reader of a live stream would judge it, and timers fire between records as they
- * would there: a file run predicts the streaming result. Larger batches are faster
- * and let a record that is out of order within its batch pass as on time.
+ * watermark moves after each batch, so with 1 a record is judged late as a reader of a
+ * live stream delivering the records in file order would judge it, and timers fire
+ * between records as they would there (several files are read a record from each in
+ * turn). Larger batches are faster and let a record that is out of order within its
+ * batch pass as on time.
  */
 export function fileBatchSizeFrom(env: NodeJS.ProcessEnv): number {
   const raw = env.STREAM_GEN_FILE_BATCH_SIZE;

@@ -72,19 +72,20 @@ interface UrlParts {
 
 /**
  * Scheme, credentials, host list and the rest (path, query). The credentials end at
- * the last `@` before the first `/`, `?` or `#`, as URL syntax wants those characters
- * percent-encoded in a password.
+ * the last `@` of the whole URL, not at the first `/`, `?` or `#`: URL syntax wants
+ * those percent-encoded in a password, but a secret written raw must still be found
+ * (and hidden), and a host never holds an `@`.
  */
 function splitUrl(url: string): UrlParts {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
   const afterScheme = url.slice(scheme.length);
-  const end = afterScheme.search(/[/?#]/);
-  const authority = end < 0 ? afterScheme : afterScheme.slice(0, end);
-  const rest = end < 0 ? '' : afterScheme.slice(end);
-  const at = authority.lastIndexOf('@');
-  return at < 0
-    ? { scheme, hosts: authority, rest }
-    : { scheme, userinfo: authority.slice(0, at), hosts: authority.slice(at + 1), rest };
+  const at = afterScheme.lastIndexOf('@');
+  const userinfo = at < 0 ? undefined : afterScheme.slice(0, at);
+  const afterCredentials = afterScheme.slice(at + 1);
+  const end = afterCredentials.search(/[/?#]/);
+  const hosts = end < 0 ? afterCredentials : afterCredentials.slice(0, end);
+  const rest = end < 0 ? '' : afterCredentials.slice(end);
+  return userinfo === undefined ? { scheme, hosts, rest } : { scheme, userinfo, hosts, rest };
 }
 
 function clusterTarget(value: string, variable: string): RedisTarget {
@@ -114,7 +115,8 @@ function clusterTarget(value: string, variable: string): RedisTarget {
   const tls = protocol === 'rediss';
   const addresses = nodes as RedisNodeAddress[];
   const notes = [
-    username !== undefined ? `user "${username}"` : '',
+    // not the name itself: `redis://secret@host` is sometimes meant as a password
+    username !== undefined ? 'user set' : '',
     password !== undefined ? 'password set' : '',
     tls ? 'TLS' : '',
   ].filter(Boolean);
