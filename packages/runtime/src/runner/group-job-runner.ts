@@ -316,7 +316,8 @@ export class GroupJobRunner {
     return this.serialized(owned, async (task) => {
       const from = task.positions[topic] ?? 0;
       const next = new Map<string, number>();
-      const groups: Array<{ source: string; key: string; elements: InputElement[] }> = [];
+      const groups: Array<{ source: string; key: string; up: number; elements: InputElement[] }> =
+        [];
       for (const record of records) {
         if (record.offset < from) continue;
         const envelope = parseEnvelope(record);
@@ -340,9 +341,10 @@ export class GroupJobRunner {
         const last = groups[groups.length - 1];
         const element = decodeJson({ offset: envelope.off, value: envelope.v });
         if (last && last.key === key) last.elements.push(element);
-        else groups.push({ source: envelope.s, key, elements: [element] });
+        else groups.push({ source: envelope.s, key, up: envelope.up, elements: [element] });
       }
-      for (const group of groups) await task.processBatch(group.source, group.elements, group.key);
+      for (const group of groups)
+        await task.processBatch(group.source, group.elements, group.key, group.up);
       if (records.length > 0) task.positions[topic] = records[records.length - 1].offset + 1;
       for (const [source, spec] of this.rekeyed) {
         const watermark = this.upstreamWatermark(owned, source, spec);

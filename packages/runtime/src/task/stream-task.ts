@@ -107,6 +107,8 @@ export class StreamTask {
   private lastCheckpointId = 0;
   private committing: Promise<TaskCheckpoint> | undefined;
   private currentKey = '';
+  /** Set while a batch of a re-keyed input is processed: the partition it came from. */
+  private upstreamPartition: number | undefined;
   private outputSeq = 0;
   /** What outputs are named after now; the id prefix is built at the first output. */
   private origin: string | (() => string) = '';
@@ -205,6 +207,25 @@ export class StreamTask {
     elements: readonly InputElement[],
     /** Where the position is kept (default: the source name; per upstream partition after a repartition). */
     positionKey = source,
+    /**
+     * The source partition the elements were read from, when it is not the task's own
+     * (a re-keyed input): it is part of their output ids, since two upstream partitions
+     * hold the same offsets, and their dead letters name it.
+     */
+    upstreamPartition?: number,
+  ): Promise<void> {
+    this.upstreamPartition = upstreamPartition;
+    try {
+      await this.processElements(source, elements, positionKey);
+    } finally {
+      this.upstreamPartition = undefined;
+    }
+  }
+
+  private async processElements(
+    source: string,
+    elements: readonly InputElement[],
+    positionKey: string,
   ): Promise<void> {
     const spec = this.sourceSpec(source);
     const now = this.options.clock.now();
@@ -344,7 +365,8 @@ export class StreamTask {
       element,
       spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     );
-    const base = `${spec.name}@${offset}`;
+    const up = this.upstreamPartition;
+    const base = up === undefined ? `${spec.name}@${offset}` : `${spec.name}:${up}@${offset}`;
     const reject = (reason: string) => this.deadLetter(base, spec.name, offset, reason, value);
     if (error !== undefined) return reject(error);
     if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
@@ -579,7 +601,7 @@ export class StreamTask {
   }
 
   private recordPosition(source: string, offset: number): string {
-    return `source "${source}" partition ${this.id} offset ${offset}`;
+    return `source "${source}" partition ${this.upstreamPartition ?? this.id} offset ${offset}`;
   }
 
   private setOrigin(origin: string | (() => string)): void {
@@ -637,14 +659,16 @@ export class StreamTask {
     value: unknown,
   ): void {
     this.options.metrics.deadLetters++;
-    // A task is one partition of its sources; its id is that partition's number.
-    const letter: DeadLetter = { reason, source, partition: Number(this.id), offset, value };
+    // A task is one partition of its sources, its id that partition's number; a re-keyed
+    // record names the partition it was read from upstream.
+    const partition = this.upstreamPartition ?? Number(this.id);
+    const letter: DeadLetter = { reason, source, partition, offset, value };
     const [before, prefix, seq] = [this.origin, this.outputIdPrefix, this.outputSeq];
     this.setOrigin(`${origin}/dead-letter`);
     this.emitRecord(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {
       [HEADER_REASON]: reason,
       [HEADER_SOURCE]: source,
-      [HEADER_PARTITION]: this.id,
+      [HEADER_PARTITION]: String(partition),
       [HEADER_OFFSET]: String(offset),
     });
     [this.origin, this.outputIdPrefix, this.outputSeq] = [before, prefix, seq];
