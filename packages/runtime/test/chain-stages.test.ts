@@ -134,4 +134,42 @@ describe('chain stages', () => {
       'operator "count" reads unknown stream "nowhere" (sources and stage outputs: lines, parsed, clicks)',
     );
   });
+
+  it('after the operator: its main output goes through them to the sink, a throw dead-letters the input', async () => {
+    const job = chainedJob();
+    const label: ChainStageSpec = {
+      kind: 'chain',
+      id: 'label',
+      input: 'raw-counts',
+      output: 'counts',
+      create: () => [
+        {
+          kind: 'flatMap',
+          name: 'both',
+          fn: (c: { user: string; count: number }) => {
+            if (c.user === 'boom') throw new Error('no label for boom');
+            return [`${c.user}=${c.count}`, `${c.user}!`];
+          },
+        },
+      ],
+    };
+    const h = await JobHarness.create({
+      job: {
+        ...job,
+        stages: [...job.stages!, label],
+        operator: { ...job.operator!, output: 'raw-counts' } as JobSpec['operator'],
+      },
+    });
+    await h.push(
+      'lines',
+      JSON.stringify({ user: 'a', ts: 1 }),
+      JSON.stringify({ user: 'boom', ts: 2 }),
+    );
+    await h.endOfInput();
+    expect(h.output()).toEqual(['a=1', 'a!']);
+    // two outputs of one timer call, each with its own id
+    expect(new Set(h.records('main').map((r) => r.headers['stream-gen-id'])).size).toBe(2);
+    const [letter] = h.deadLetters();
+    expect(letter.reason).toMatch(/flatMap step "label\.both" threw: no label for boom/);
+  });
 });

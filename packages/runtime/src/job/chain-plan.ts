@@ -29,12 +29,33 @@ export function planChains(job: JobSpec): SourceChain[] {
   });
 }
 
+/**
+ * The stages after the operator, in order from its `output` stream: what it emits goes
+ * through them before the main output's sink.
+ */
+export function planOutputChain(job: JobSpec): ChainStageSpec[] {
+  const start = job.operator?.output;
+  if (start === undefined) return [];
+  const readerOf = new Map((job.stages ?? []).map((s) => [s.input, s]));
+  const stages: ChainStageSpec[] = [];
+  for (
+    let next = readerOf.get(start);
+    next && !stages.includes(next);
+    next = readerOf.get(next.output)
+  ) {
+    stages.push(next);
+  }
+  return stages;
+}
+
 /** What is wrong with the job's stages, for {@link checkJob} (empty when nothing). */
 export function chainProblems(job: JobSpec): string[] {
   const stages = job.stages ?? [];
   if (stages.length === 0) return [];
   const problems: string[] = [];
+  // the streams nothing but a stage writes: the sources, and what the operator emits
   const sources = new Set(job.sources.map((s) => s.name));
+  if (job.operator?.output !== undefined) sources.add(job.operator.output);
   const ids = new Set<string>();
   const outputs = new Map<string, ChainStageSpec>();
   const readers = new Map<string, ChainStageSpec>();

@@ -25,9 +25,13 @@ export interface ChainStageSpec {
   readonly kind: 'chain';
   /** Stable id (names the steps in errors and dead letters); unique in the job. */
   readonly id: string;
-  /** A source, or the output of another chain stage. */
+  /** A source, the operator's `output`, or the output of another chain stage. */
   readonly input: string;
-  /** The stream this stage writes: read by another chain stage, the operator, or the main output. */
+  /**
+   * The stream this stage writes: read by another chain stage or the operator; the
+   * last stage of a chain after the operator (or of a job without one) feeds the main
+   * output.
+   */
   readonly output: string;
   /** Called once per task: the stage's steps (a fresh instance of its class). */
   readonly create: () => readonly Step[] | Promise<readonly Step[]>;
@@ -78,30 +82,42 @@ export interface AsyncEnrichFunction<IN, OUT> {
   readonly lookups?: readonly LookupSpec[];
 }
 
-export type OperatorSpec =
-  | {
-      readonly kind: 'process';
-      readonly name: string;
-      readonly input: string;
-      readonly create: () =>
-        KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
-    }
-  | {
-      readonly kind: 'coProcess';
-      readonly name: string;
-      readonly inputs: readonly [string, string];
-      readonly create: () =>
-        KeyedCoProcessFunction<any, any, any> | Promise<KeyedCoProcessFunction<any, any, any>>;
-    }
-  | {
-      readonly kind: 'async';
-      readonly name: string;
-      readonly input: string;
-      readonly limits: AsyncLimits;
-      /** Emit in input order (default) or as calls complete. */
-      readonly ordered?: boolean;
-      readonly create: () => AsyncEnrichFunction<any, any> | Promise<AsyncEnrichFunction<any, any>>;
-    };
+/**
+ * What every operator may say about its main output: the stream it writes, when chain
+ * stages read it before the main output's sink (the operator's `map(lookup)` after
+ * `map(service)`). Without it the main output goes to the sink as emitted.
+ */
+interface OperatorOutput {
+  readonly output?: string;
+}
+
+export type OperatorSpec = OperatorOutput &
+  (
+    | {
+        readonly kind: 'process';
+        readonly name: string;
+        readonly input: string;
+        readonly create: () =>
+          KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
+      }
+    | {
+        readonly kind: 'coProcess';
+        readonly name: string;
+        readonly inputs: readonly [string, string];
+        readonly create: () =>
+          KeyedCoProcessFunction<any, any, any> | Promise<KeyedCoProcessFunction<any, any, any>>;
+      }
+    | {
+        readonly kind: 'async';
+        readonly name: string;
+        readonly input: string;
+        readonly limits: AsyncLimits;
+        /** Emit in input order (default) or as calls complete. */
+        readonly ordered?: boolean;
+        readonly create: () =>
+          AsyncEnrichFunction<any, any> | Promise<AsyncEnrichFunction<any, any>>;
+      }
+  );
 
 export interface OutputSpec {
   /** Sink name of the main output. */

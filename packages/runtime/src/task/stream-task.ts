@@ -2,7 +2,7 @@ import type { JobSpec, SourceSpec } from '../job/job-spec';
 import { DEFAULT_MAX_RECORD_BYTES, LATE_TAG } from '../job/job-spec';
 import { operatorInputs, operatorSources } from '../job/check-job';
 import type { Step } from '../job/job-spec';
-import { openSourceSteps } from './source-steps';
+import { openOutputSteps, openSourceSteps } from './source-steps';
 import { decodeWithin } from '../connectors/json-codec';
 import {
   HEADER_ID,
@@ -23,7 +23,7 @@ import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
 import { openAsyncOperator, type AsyncOperator } from './async-operator';
-import { applyStepsWithRetries } from './steps';
+import { applySteps, applyStepsWithRetries, StepError } from './steps';
 import { CallJournal, isPromise, type FailedCall } from './call-journal';
 import { failureReason, type CallFailure } from './call-failure';
 import { describeValue } from './describe-value';
@@ -94,6 +94,8 @@ export class StreamTask {
   private readonly inputIndex = new Map<string, number>();
   /** Per source: its steps and those of the stages chained after it. */
   private steps = new Map<string, readonly Step[]>();
+  /** The stages after the operator: its main output goes through them to the sink. */
+  private outputSteps: readonly Step[] = [];
   /** Per source: the stream the operator reads it as (the source, or its chain's output). */
   private readonly inputStream = new Map<string, string>();
   private readonly timers = new TimerService();
@@ -149,6 +151,7 @@ export class StreamTask {
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
     task.steps = await openSourceSteps(options.job);
+    task.outputSteps = await openOutputSteps(options.job);
     await task.restore();
     const spec = options.job.operator;
     if (spec?.kind === 'async') {
@@ -448,7 +451,10 @@ export class StreamTask {
             this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
             return;
           } catch (error) {
-            reason = `enrichment "${operator.name}" returned ${errorMessage(error)}`;
+            reason =
+              error instanceof StepError
+                ? error.message
+                : `enrichment "${operator.name}" returned ${errorMessage(error)}`;
           }
         } else {
           reason = `enrichment "${operator.name}" ${result.reason}`;
@@ -610,7 +616,27 @@ export class StreamTask {
     this.outputSeq = 0;
   }
 
+  /**
+   * Emits a value to `stream`; on the main output, through the stages after the
+   * operator first. A step that throws fails the call that emitted (retried per the
+   * error policy, then its input dead-lettered), like a throw in the call itself.
+   */
   private emitRecord(
+    stream: OutputStream,
+    key: string | null,
+    timestamp: number,
+    value: unknown,
+    extraHeaders?: Record<string, string>,
+  ): void {
+    if (stream.kind !== 'main' || this.outputSteps.length === 0) {
+      return this.emitOne(stream, key, timestamp, value, extraHeaders);
+    }
+    for (const out of applySteps(this.outputSteps, value)) {
+      this.emitOne(stream, key, timestamp, out, extraHeaders);
+    }
+  }
+
+  private emitOne(
     stream: OutputStream,
     key: string | null,
     timestamp: number,
