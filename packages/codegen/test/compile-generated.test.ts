@@ -251,6 +251,48 @@ const CASES: ReadonlyArray<{ name: string; why: string; job: string; valid?: tru
     valid: true,
   },
   {
+    name: 'a chain stage after the operator',
+    why: 'the operator writes a stream its stages read; the last stage names the sink',
+    job: chainedJob(true)
+      .replace(
+        `output: 'counts' })\nexport class ChainedCounter`,
+        `output: 'raw-counts' })\nexport class ChainedCounter`,
+      )
+      .replace('stages: [ParseOrders]', 'stages: [ParseOrders, Describe]')
+      // a class in `stages` is read when the decorator runs: declared before the job
+      .replace(
+        '@StreamJob(',
+        `@Chain({ id: 'describe', input: 'raw-counts', output: 'counts' })
+export class Describe {
+  @MapElement()
+  text(count: number): string {
+    return \`count \${count}\`;
+  }
+}
+
+@StreamJob(`,
+      ),
+    valid: true,
+  },
+  {
+    name: 'an @AsyncEnrich method that takes no abort signal',
+    why: 'the generated adapter must not pass the signal to a method of one parameter',
+    job: `import { AsyncEnrich, Sink, Source, StreamJob } from '@stream-gen/annotations';
+import type { Order } from './model';
+
+@StreamJob({ name: 'Lookup' })
+@Source<Order>('orders')
+@Sink('out')
+export class Lookup {
+  @AsyncEnrich({ source: 'orders', output: 'out', concurrency: 1 })
+  async enrich(order: Order): Promise<string> {
+    return order.customerId;
+  }
+}
+`,
+    valid: true,
+  },
+  {
     name: 'a generic element type',
     why: 'the element type text Envelope<Order> is used as an import name',
     job: keyedJob({ keyBy: `'customerId'`, element: 'Envelope<Order>' }),

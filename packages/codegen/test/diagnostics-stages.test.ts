@@ -30,6 +30,24 @@ describe('chain stages', () => {
     expect(diagnosticsOf(chainJob())).toEqual([]);
   });
 
+  it('a type-guard filter narrows what it passes on', () => {
+    const stage = `export type Entry = Click | { heartbeat: true };
+@Chain({ id: 'parse', input: 'lines', output: 'clicks' })
+export class Parse {
+  @FlatMapElement()
+  split(line: Line): Entry[] { return []; }
+  @FilterElement()
+  isClick(e: Entry): e is Click { return 'user' in e; }
+}`;
+    expect(diagnosticsOf(chainJob({ stage }))).toEqual([]);
+    expect(
+      diagnosticsOf(chainJob({ stage: stage.replace('): e is Click', '): boolean') })),
+    ).toEqual([
+      `13:31 SG1304 eventTime of source "lines": 'Entry' has no field 'ts'`,
+      `19:14 SG1102 handler 'onClick' takes 'Click', but stream "clicks" carries 'Entry' (stage "parse"): 'Entry' is not assignable to 'Click'`,
+    ]);
+  });
+
   it('SG1102: a step that does not take what the step before gives', () => {
     const stage = `@Chain({ id: 'parse', input: 'lines', output: 'clicks' })
 export class Parse {
@@ -137,6 +155,45 @@ export class Plain {}`;
       `10:1 SG2003 @Chain stage Empty has no steps: mark its methods @FilterElement(), @MapElement() or @FlatMapElement()`,
       `10:14 SG2001 stage id "parse" is used by Parse and Empty; stage ids name state and outputs, so each must be unique`,
       `13:48 SG2003 Plain is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it`,
+    ]);
+  });
+});
+
+describe('chain stages after the operator', () => {
+  const enrichJob = (stage: string, output = 'raw') => `
+import { AsyncEnrich, Chain, MapElement } from '@stream-gen/annotations';
+export interface Labeled { user: string; label: string }
+${stage}
+@StreamJob({ name: 'E', stages: [Label] })
+@Source<Click>('clicks')
+@Sink('labeled')
+export class E {
+  @AsyncEnrich({ source: 'clicks', output: '${output}', concurrency: 2 })
+  async enrich(c: Click): Promise<Click> { return c; }
+}
+`;
+  const label = (
+    takes: string,
+    output = 'labeled',
+  ) => `@Chain({ id: 'label', input: 'raw', output: '${output}' })
+export class Label {
+  @MapElement()
+  name(c: ${takes}): Labeled { return { user: 'u', label: 'l' }; }
+}`;
+
+  it('accepts stages reading the operator output, their last output a sink', () => {
+    expect(diagnosticsOf(enrichJob(label('Click')))).toEqual([]);
+  });
+
+  it('SG1102: a first step that does not take what the operator emits', () => {
+    expect(diagnosticsOf(enrichJob(label('Labeled')))).toEqual([
+      `7:11 SG1102 map step 'name' of stage "label" takes 'Labeled', but receives 'Click' (what E emits)`,
+    ]);
+  });
+
+  it('SG1602: the last stage after the operator must name a sink', () => {
+    expect(diagnosticsOf(enrichJob(label('Click', 'labeld')))).toEqual([
+      `4:45 SG1602 stream "labeld" of stage "label" is the operator's main output after its stages, but no sink is named "labeld" (declared sinks: "labeled"); did you mean "labeled"?`,
     ]);
   });
 });

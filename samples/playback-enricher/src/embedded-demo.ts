@@ -1,17 +1,26 @@
 import { EmbeddedLog, JobRunner, embeddedBackends, type Logger } from '@stream-gen/runtime';
-import { generatePlays, type PlayGeneratorOptions } from './data-generator';
+import { generatePlayLog, type PlayGeneratorOptions } from './data-generator';
 import { FakeServices, type FakeServiceOptions } from './fake-services';
 import { playbackEnricherJob } from './playback-enricher.spec';
 
 export interface EnricherDemoResult {
-  readonly eventsIn: number;
+  /** Play-log lines written to `plays`. */
+  readonly linesIn: number;
+  /** Plays in the lines that parse, after the filter: what reaches the enricher. */
+  readonly playsToEnrich: number;
+  /** Plays in those lines the filter drops (zero duration). */
+  readonly dropped: number;
   readonly enriched: number;
   readonly deadLetters: number;
   /** Dead-letter reasons and how often each occurred (addresses shortened). */
   readonly reasons: Readonly<Record<string, number>>;
-  /** playIds of inputs found in neither output, and of those found more than once. */
+  /**
+   * playIds (and `line <n>` for malformed lines) found in neither output, found more
+   * than once, or found though they should not be (plays the filter drops).
+   */
   readonly lost: readonly string[];
   readonly duplicated: readonly string[];
+  readonly unexpected: readonly string[];
   /** Measured at the fake service. */
   readonly maxInFlight: number;
   readonly maxCallsPerSecond: number;
@@ -19,10 +28,11 @@ export interface EnricherDemoResult {
 }
 
 /**
- * Starts the fake services, writes generated plays into the embedded log (4
+ * Starts the fake services, writes generated play-log lines into the embedded log (4
  * partitions, keyed by profile), runs PlaybackEnricher on the embedded backends
- * until the sealed topic ends, and accounts for every input: each must be in
- * `enriched` or `dead-letters`, exactly once.
+ * until the sealed topic ends, and accounts for every input: each play the filter
+ * keeps must be in `enriched` or `dead-letters` exactly once, each malformed line in
+ * `dead-letters` exactly once, and nothing else anywhere.
  */
 export async function runEmbeddedDemo(
   options: PlayGeneratorOptions &
@@ -33,14 +43,11 @@ export async function runEmbeddedDemo(
   try {
     const log = new EmbeddedLog(options.partitions ?? 4);
     const backends = embeddedBackends(log);
-    const records = generatePlays(options);
+    const generated = generatePlayLog(options);
     log.createTopic('plays');
     log.append(
       'plays',
-      records.map((r) => ({
-        key: String((r as { profileId?: unknown }).profileId),
-        value: JSON.stringify(r),
-      })),
+      generated.map((g) => ({ key: g.profileId, value: JSON.stringify(g.line) })),
     );
     log.seal('plays');
     const runner = new JobRunner({
@@ -57,31 +64,39 @@ export async function runEmbeddedDemo(
 
     const enriched = readAll(log, 'enriched');
     const dead = readAll(log, 'dead-letters');
+    const lineNumber = new Map(generated.map((g, n) => [g.line, n]));
     const seen = new Map<string, number>();
     for (const r of [...enriched, ...dead]) {
-      // a dead letter's value is { reason, source, partition, offset, value }
-      const play = r.headers['stream-gen-dead-letter-reason']
+      // a dead letter's value is { reason, source, partition, offset, value }: the line
+      // when the parser refused it, else the parsed play
+      const value = r.headers['stream-gen-dead-letter-reason']
         ? (r.value as { value: unknown }).value
         : r.value;
-      const id = String((play as { playId?: unknown }).playId);
+      const id =
+        typeof value === 'string'
+          ? `line ${lineNumber.get(value) ?? '?'}`
+          : String((value as { playId?: unknown }).playId);
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
     const reasons: Record<string, number> = {};
     for (const r of dead) {
-      const reason = (r.headers['stream-gen-dead-letter-reason'] ?? '?').replace(
-        /http:\/\/[^/]+/,
-        '<url>',
-      );
+      // without the address and the parser's entry, reasons of one kind read the same
+      const reason = (r.headers['stream-gen-dead-letter-reason'] ?? '?')
+        .replace(/http:\/\/[^/]+/, '<url>')
+        .replace(/entry \d+ "[^"]*"/, 'entry <n> "..."');
       reasons[reason] = (reasons[reason] ?? 0) + 1;
     }
-    const ids = records.map((r) => String((r as { playId: string }).playId));
+    const ids = new Set(generated.flatMap((g, n) => (g.malformed ? [`line ${n}`] : g.playIds)));
     return {
-      eventsIn: records.length,
+      linesIn: generated.length,
+      playsToEnrich: generated.reduce((sum, g) => sum + g.playIds.length, 0),
+      dropped: generated.reduce((sum, g) => sum + g.dropped.length, 0),
       enriched: enriched.length,
       deadLetters: dead.length,
       reasons,
-      lost: ids.filter((id) => !seen.has(id)),
+      lost: [...ids].filter((id) => !seen.has(id)),
       duplicated: [...seen].filter(([, n]) => n > 1).map(([id]) => id),
+      unexpected: [...seen.keys()].filter((id) => !ids.has(id)),
       maxInFlight: services.maxInFlight,
       maxCallsPerSecond: services.maxCallsPerSecond(),
       elapsedMs,

@@ -1,6 +1,12 @@
 export type DeviceType = 'tv' | 'mobile' | 'web' | 'console';
 
-/** A play as it arrives on the `plays` source. `ts` is event time, epoch ms. */
+/**
+ * A record of the `plays` source: one line of a device's play log, as a JSON string
+ * (see `play-log.ts` for its format). It may hold several plays, or none.
+ */
+export type PlayLogLine = string;
+
+/** A play as the `parse-plays` stage gives it. `ts` is event time, epoch ms. */
 export interface Play {
   playId: string;
   profileId: string;

@@ -1,16 +1,19 @@
 import { AsyncEnrich, LookupTable, Sink, Source, StreamJob } from '@stream-gen/annotations';
 import { EnricherConfig } from './enricher-config';
 import { fetchJson } from './fetch-json';
-import type { EnrichedPlay, PlaybackHistory, Play, TitleMetadata } from './model';
+import type { EnrichedPlay, PlaybackHistory, Play, PlayLogLine, TitleMetadata } from './model';
+import { ParsePlays } from './parse-plays.stage';
 
 /**
- * Pattern 3, the enricher. Each play gets the profile's playback history from a
- * service called over HTTP (under a concurrency cap, a rate limit, a timeout and
- * retries) and the title's metadata from a table reloaded every minute. Plays whose
- * enrichment still fails go to `dead-letters` with the reason.
+ * Pattern 3, the enricher: `flatMap(parser) -> filter -> map(service) -> map(lookup)`.
+ * The `parse-plays` stage turns play-log lines into plays; each play then gets the
+ * profile's playback history from a service called over HTTP (under a concurrency
+ * cap, a rate limit, a timeout and retries) and the title's metadata from a table
+ * reloaded every minute. Plays whose enrichment still fails go to `dead-letters`
+ * with the reason.
  */
-@StreamJob({ name: 'PlaybackEnricher', deadLetters: 'dead-letters' })
-@Source<Play>('plays')
+@StreamJob({ name: 'PlaybackEnricher', deadLetters: 'dead-letters', stages: [ParsePlays] })
+@Source<PlayLogLine>('plays')
 @Sink('enriched')
 @Sink('dead-letters')
 export class PlaybackEnricher {
@@ -25,7 +28,7 @@ export class PlaybackEnricher {
   }
 
   @AsyncEnrich({
-    source: 'plays',
+    source: 'plays-parsed',
     output: 'enriched',
     concurrency: 8,
     rateLimit: { perSecond: 500, burst: 20 },
@@ -33,6 +36,8 @@ export class PlaybackEnricher {
     retries: 3,
     backoff: '50ms',
   })
+  // The title lookup stays in this step, not a map stage of its own: no stage may
+  // follow the operator yet.
   async enrich(play: Play, signal: AbortSignal): Promise<EnrichedPlay> {
     const url = `${this.config.historyUrl}/history/${encodeURIComponent(play.profileId)}`;
     const history = await fetchJson<PlaybackHistory>(url, signal);

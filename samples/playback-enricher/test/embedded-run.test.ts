@@ -4,9 +4,9 @@ import { runEmbeddedDemo } from '../src';
 import { MOST_CALLS_IN_A_SECOND } from './limits';
 
 describe('PlaybackEnricher on the embedded backends', () => {
-  it('accounts for every play exactly once and stays within its limits, over 4 tasks', async () => {
+  it('accounts for every line and play exactly once and stays within its limits, over 4 tasks', async () => {
     const result = await runEmbeddedDemo({
-      plays: 900,
+      lines: 500,
       seed: 4,
       invalidRate: 0.03,
       latencyMs: 3,
@@ -16,19 +16,25 @@ describe('PlaybackEnricher on the embedded backends', () => {
     });
     expect(result.lost).toEqual([]);
     expect(result.duplicated).toEqual([]);
-    expect(result.enriched + result.deadLetters).toBe(900);
+    // the plays the filter drops are nowhere
+    expect(result.unexpected).toEqual([]);
+    const malformed = Object.entries(result.reasons)
+      .filter(([reason]) => reason.startsWith('flatMap'))
+      .reduce((sum, [, n]) => sum + n, 0);
+    expect(result.enriched + result.deadLetters).toBe(result.playsToEnrich + malformed);
     expect(Object.keys(result.reasons).sort()).toEqual([
       expect.stringMatching(
         /^enrichment "PlaybackEnricher" failed after 4 attempts: GET <url>\/history\/p13 answered 503$/,
       ),
-      'invalid record: $.deviceType: expected one of "tv" | "mobile" | "web" | "console", got "fridge"',
-      'invalid record: $.durationMs: expected number, got string',
-      'invalid record: $.profileId: required field is missing',
+      'flatMap step "parse-plays.parse" threw: entry <n> "...": deviceType "fridge" is not one of tv, mobile, web, console',
+      'flatMap step "parse-plays.parse" threw: entry <n> "...": durationMs "long" is not a whole number',
+      'flatMap step "parse-plays.parse" threw: entry <n> "...": expected 7 fields (play <playId> <profileId> <titleId> <ts> <deviceType> <durationMs>), got 6',
     ]);
     expect(result.maxInFlight).toBeLessThanOrEqual(8);
     expect(result.maxInFlight).toBeGreaterThan(1);
     expect(result.maxCallsPerSecond).toBeLessThanOrEqual(MOST_CALLS_IN_A_SECOND);
-    // the rate limit, not the services, sets the pace: 900 plays need more than a second
+    // the rate limit, not the services, sets the pace: these plays need more than a second
+    expect(result.playsToEnrich).toBeGreaterThan(700);
     expect(result.maxCallsPerSecond).toBeGreaterThan(400);
   });
 });

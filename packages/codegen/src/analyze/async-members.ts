@@ -32,6 +32,7 @@ export function readEnrichers(cls: ClassDeclaration, sink: DiagnosticsSink): Enr
         method: method.getName(),
         source,
         hasKeyBy: false,
+        takesSignal: method.getParameters().length >= 2,
         location: locationOf(decorator),
       },
       limits: readLimits(options, where, sink),

@@ -37,6 +37,8 @@ export function readStages(
   sourceNames: readonly string[],
   declared: ReadonlyMap<string, ElementType>,
   sink: DiagnosticsSink,
+  /** The operator's output stream and what it emits, for stages after the operator. */
+  operatorOutput?: { readonly stream: string; readonly type: CarriedType | undefined },
 ): StageAnalysis {
   const analysis: StageAnalysis = {
     stages: [],
@@ -70,6 +72,7 @@ export function readStages(
   const typeOf = (stream: string, first: MethodDeclaration | undefined) => {
     const known = analysis.streams.get(stream);
     if (known) return known;
+    if (stream === operatorOutput?.stream) return operatorOutput.type;
     const source = declared.get(stream) ?? sourceTypeFromStep(stream, first, sourceNames, sink);
     if (!source) return undefined;
     if (!declared.has(stream)) analysis.sourceTypes.set(stream, source);
@@ -247,10 +250,19 @@ function checkSteps(
       );
       current = undefined;
     } else if (step.kind === 'filter') {
-      if (!returns.isBoolean() && !returns.isBooleanLiteral()) {
+      const predicate = method.getReturnTypeNode();
+      if (predicate && Node.isTypePredicate(predicate) && predicate.getTypeNode()) {
+        // `(e: Entry): e is Play` passes on only what it narrows to
+        const narrowed = predicate.getTypeNode()!;
+        current = {
+          type: narrowed.getType(),
+          text: narrowed.getText(),
+          origin: `stage "${stage.id}"`,
+        };
+      } else if (!returns.isBoolean() && !returns.isBooleanLiteral()) {
         sink.report('SG1102', `${what} must return a boolean, not '${returned}'`, at);
       }
-      // a filter passes on what it was given, typed as it arrived
+      // otherwise a filter passes on what it was given, typed as it arrived
     } else if (step.kind === 'map') {
       if (returns.isVoid() || returns.isUndefined()) {
         sink.report('SG1102', `${what} must return the new element, not '${returned}'`, at);
@@ -279,6 +291,25 @@ function iteratedType(type: Type): Type | undefined {
   const name = type.getSymbol()?.getName();
   if (name && ['Iterable', 'IterableIterator', 'Generator', 'Set', 'ReadonlySet'].includes(name)) {
     return type.getTypeArguments()[0];
+  }
+  return undefined;
+}
+
+/**
+ * What a class's operator emits, read from its handlers: the type argument of
+ * `ElementContext<Out>`, or what an `@AsyncEnrich` method's promise resolves to.
+ */
+export function operatorOutputType(cls: ClassDeclaration): CarriedType | undefined {
+  for (const method of cls.getMethods()) {
+    const names = method.getDecorators().map((d) => d.getName());
+    let type: Type | undefined;
+    if (names.includes('AsyncEnrich')) {
+      const returns = method.getReturnType();
+      type = returns.getSymbol()?.getName() === 'Promise' ? returns.getTypeArguments()[0] : returns;
+    } else if (names.includes('ProcessElement')) {
+      type = method.getParameters()[1]?.getType().getTypeArguments()[0];
+    }
+    if (type) return { type, text: type.getText(method), origin: `what ${cls.getName()} emits` };
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { ClassDeclaration, Type } from 'ts-morph';
+import { Node, type ClassDeclaration, type Type } from 'ts-morph';
 import type { JobGraph, SinkNode, SourceNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { readErrorPolicy } from './error-policy';
@@ -7,7 +7,7 @@ import { readMembers } from './members';
 import { readOperator } from './operator';
 import { asObject, durationOption, optionAt, optionNode, stringOption } from './options';
 import { constructorProviders, type ProviderRef } from './providers';
-import { readStages } from './chain-stages';
+import { operatorOutputType, readStages } from './chain-stages';
 import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
@@ -31,7 +31,16 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
   const sourceNames = decoratorsNamed(cls, 'Source')
     .map((d) => sourceName(d))
     .filter((n): n is string => n !== undefined);
-  const stages = readStages(jobArgument, sourceNames, declared, sink);
+  const outputStream = operatorOutputStream(cls);
+  const stages = readStages(
+    jobArgument,
+    sourceNames,
+    declared,
+    sink,
+    outputStream === undefined
+      ? undefined
+      : { stream: outputStream, type: operatorOutputType(cls) },
+  );
   for (const [name, type] of stages.sourceTypes) declared.set(name, type);
   const members = readMembers(cls, sink, declared, stages.streams);
   const sources = decoratorsNamed(cls, 'Source').map((d) => {
@@ -92,4 +101,17 @@ function uniqueProviders(providers: readonly ProviderRef[]): ProviderRef[] {
   return providers.filter(
     (p) => !seen.has(`${p.module}#${p.name}`) && seen.add(`${p.module}#${p.name}`),
   );
+}
+
+/** The `output` an operator decorator names (a sink, or a stream stages read), if static. */
+function operatorOutputStream(cls: ClassDeclaration): string | undefined {
+  const decorators = [
+    ...cls.getDecorators(),
+    ...cls.getMethods().flatMap((m) => m.getDecorators()),
+  ].filter((d) => ['CoProcess', 'KeyedProcess', 'AsyncEnrich'].includes(d.getName()));
+  for (const decorator of decorators) {
+    const output = optionNode(decorator.getArguments()[0], 'output');
+    if (output && Node.isStringLiteral(output)) return output.getLiteralValue();
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { JobGraph } from '../model/job-graph';
+import { outputStream, stagesAfterOperator } from '../model/streams';
 
 export type GraphFormat = 'mermaid' | 'dot' | 'json';
 
@@ -24,7 +25,8 @@ function topology(job: JobGraph): {
   /** The node that writes a stream: its source, or the stage whose output it is. */
   const writer = (stream: string) => {
     const stage = job.stages.find((s) => s.output === stream);
-    return stage ? `stage_${stage.id}` : `source_${stream}`;
+    if (stage) return `stage_${stage.id}`;
+    return stream === outputStream(job) ? `op_${job.className}` : `source_${stream}`;
   };
   for (const stage of job.stages) {
     const steps = stage.steps.map((s) => s.kind).join(' → ');
@@ -57,7 +59,9 @@ function topology(job: JobGraph): {
         label: handler?.key ? `keyBy ${handler.key.text}` : undefined,
       });
     }
-    if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
+    const last = stagesAfterOperator(job).at(-1);
+    if (last) edges.push({ from: `stage_${last.id}`, to: `sink_${last.output}` });
+    else if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
     for (const [tag, sink] of Object.entries(op.sideOutputs))
       edges.push({ from: id, to: `sink_${sink}`, label: tag });
     if (job.deadLetters)

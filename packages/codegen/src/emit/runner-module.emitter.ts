@@ -1,6 +1,7 @@
 import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
 import { buildFile, type GeneratedFile } from './generated-file';
+import { chainEnd, outputStream, stagesAfterOperator } from '../model/streams';
 import { camelCase, GENERATED_HEADER, moduleSpecifier } from './naming';
 
 export interface RunnerModuleInput {
@@ -245,7 +246,8 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     if (graph.operator) writeOperator(w, graph, graph.operator);
     w.writeLine('outputs: {');
     const outputs: string[] = [];
-    const main = graph.operator ? graph.operator.output : graph.output;
+    const after = stagesAfterOperator(graph);
+    const main = graph.operator ? (after.at(-1)?.output ?? graph.operator.output) : graph.output;
     if (main) outputs.push(`main: ${q(main)}`);
     const side = Object.entries(graph.operator?.sideOutputs ?? {});
     if (side.length > 0)
@@ -296,20 +298,8 @@ function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('],');
 }
 
-/** The stream the operator reads a source as: the end of the source's chain of stages. */
-function streamOf(graph: JobGraph, source: string): string {
-  let stream = source;
-  const seen = new Set<string>();
-  for (let next = graph.stages.find((s) => s.input === stream); next && !seen.has(next.id);) {
-    seen.add(next.id);
-    stream = next.output;
-    next = graph.stages.find((s) => s.input === stream);
-  }
-  return stream;
-}
-
 function writeSource(w: CodeBlockWriter, graph: JobGraph, source: SourceNode): void {
-  const stream = streamOf(graph, source.name);
+  const stream = chainEnd(graph, source.name);
   const handler = graph.operator?.handlers.find((h) => h.source === stream);
   w.writeLine('{');
   w.indent(() => {
@@ -342,6 +332,7 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
   w.writeLine('operator: {');
   w.indent(() => {
     w.writeLine(`kind: ${q(op.kind)},`);
+    if (outputStream(graph)) w.writeLine(`output: ${q(op.output ?? '')},`);
     w.writeLine(`name: ${q(graph.className)},`);
     if (op.kind === 'coProcess') w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
     else w.writeLine(`input: ${q(op.inputs[0])},`);
@@ -401,6 +392,7 @@ function writeAsyncOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNod
   w.writeLine('operator: {');
   w.indent(() => {
     w.writeLine(`kind: 'async',`);
+    if (outputStream(graph)) w.writeLine(`output: ${q(op.output ?? '')},`);
     w.writeLine(`name: ${q(graph.className)},`);
     w.writeLine(`input: ${q(op.inputs[0])},`);
     w.writeLine(`limits: { ${fields.join(', ')} },`);
@@ -410,7 +402,11 @@ function writeAsyncOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNod
       w.writeLine('const job = await create();');
       w.writeLine('return {');
       w.indent(() => {
-        w.writeLine(`enrich: (value, signal) => job[${q(handler.method)}](value, signal),`);
+        w.writeLine(
+          handler.takesSignal
+            ? `enrich: (value, signal) => job[${q(handler.method)}](value, signal),`
+            : `enrich: (value) => job[${q(handler.method)}](value),`,
+        );
         w.writeLine('lookups: [');
         w.indent(() => {
           for (const l of op.lookups) {

@@ -53,6 +53,8 @@ export interface HandlerNode {
   readonly key?: SelectorCode;
   /** True when @KeyBy is present, even if it was invalid (already reported). */
   readonly hasKeyBy: boolean;
+  /** For an @AsyncEnrich method: whether it takes the abort signal second. */
+  readonly takesSignal?: boolean;
   readonly location: SourceLocation;
 }
 

@@ -4,7 +4,8 @@ import { kebabCase } from '../emit/naming';
 import type { JobGraph, SourceLocation } from '../model/job-graph';
 import { validateErrorPolicy } from './validate-error-policy';
 import { validateOperator } from './validate-operator';
-import { streamsOf, validateStages } from './validate-stages';
+import { outputStream, streamsOf } from '../model/streams';
+import { validateStages } from './validate-stages';
 
 /** Checks across the decorators of each job, and across jobs. */
 export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
@@ -54,7 +55,9 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
   checkSink(job.deadLetters, '@StreamJob deadLetters', job.at.deadLetters ?? job.location);
   const op = job.operator;
   if (op) {
-    checkSink(op.output, 'operator output', op.at.output ?? op.location);
+    // an output stages read is a stream; the last of them names the sink (validateStages)
+    if (outputStream(job) === undefined)
+      checkSink(op.output, 'operator output', op.at.output ?? op.location);
     for (const [tag, target] of Object.entries(op.sideOutputs)) {
       checkSink(target, `side output "${tag}"`, op.at.sideOutputs[tag] ?? op.location);
     }

@@ -2,7 +2,7 @@ import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
 import { didYouMean } from '../analyze/near-name';
 import { list } from './validate-jobs';
-import { sourceOfStream } from './validate-stages';
+import { sourceOfStream } from '../model/streams';
 
 /** How a list of the job's streams is introduced: plain sources, or streams when it has stages. */
 const streamsWord = (job: JobGraph) => (job.stages.length > 0 ? 'streams' : 'sources');

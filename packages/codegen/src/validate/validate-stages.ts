@@ -1,24 +1,8 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { ChainStageNode, JobGraph } from '../model/job-graph';
+import { outputStream, sourceOfStream, stagesAfterOperator, streamsOf } from '../model/streams';
 import { list } from './validate-jobs';
-
-/** The source a stream comes from: itself, or the source at the start of its chain of stages. */
-export function sourceOfStream(job: JobGraph, stream: string): string | undefined {
-  const seen = new Set<string>();
-  for (let current = stream; !seen.has(current);) {
-    seen.add(current);
-    if (job.sources.some((s) => s.name === current)) return current;
-    const writer = job.stages.find((s) => s.output === current);
-    if (!writer) return undefined;
-    current = writer.input;
-  }
-  return undefined; // a cycle, reported by validateStages
-}
-
-/** Every stream name the job has: its sources and its stages' outputs. */
-export const streamsOf = (job: JobGraph): Set<string> =>
-  new Set([...job.sources.map((s) => s.name), ...job.stages.map((s) => s.output)]);
 
 /**
  * The stages must chain from the sources: ids unique, every input written by a source
@@ -39,12 +23,18 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
     } else ids.set(stage.id, stage);
   }
   const sources = new Set(job.sources.map((s) => s.name));
+  const fromOperator = outputStream(job);
   const written = new Map<string, ChainStageNode>();
   for (const stage of job.stages) {
-    if (sources.has(stage.output) || written.has(stage.output)) {
+    if (sources.has(stage.output) || written.has(stage.output) || stage.output === fromOperator) {
+      const first = sources.has(stage.output)
+        ? 'a source'
+        : stage.output === fromOperator
+          ? 'the operator'
+          : `stage "${written.get(stage.output)?.id}"`;
       sink.reportAt(
         'SG2002',
-        `stream "${stage.output}" is written twice: by ${sources.has(stage.output) ? 'a source' : `stage "${written.get(stage.output)?.id}"`} and by stage "${stage.id}"`,
+        `stream "${stage.output}" is written twice: by ${first} and by stage "${stage.id}"`,
         stage.at.output,
       );
     } else written.set(stage.output, stage);
@@ -78,8 +68,22 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
     }
   }
   const operatorInputs = new Set(job.operator?.inputs ?? []);
+  const sinks = new Set(job.sinks.map((s) => s.name));
+  const after = stagesAfterOperator(job);
+  const last = after.at(-1);
+  if (last && !readers.has(last.output) && !sinks.has(last.output)) {
+    sink.reportAt(
+      'SG1602',
+      `stream "${last.output}" of stage "${last.id}" is the operator's main output after its stages, but no sink is named "${last.output}" (declared sinks: ${list(sinks)})${didYouMean(last.output, sinks, `; add @Sink('${last.output}')`)}`,
+      last.at.output,
+    );
+  }
   for (const stage of job.stages) {
-    const read = readers.has(stage.output) || operatorInputs.has(stage.output) || !job.operator;
+    const read =
+      readers.has(stage.output) ||
+      operatorInputs.has(stage.output) ||
+      !job.operator ||
+      stage === last;
     if (!read) {
       sink.reportAt(
         'SG2002',
