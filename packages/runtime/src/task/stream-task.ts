@@ -4,26 +4,19 @@ import { operatorInputs, operatorSources } from '../job/check-job';
 import type { Step } from '../job/job-spec';
 import { openOutputSteps, openSourceSteps } from './source-steps';
 import { decodeWithin } from '../connectors/json-codec';
-import {
-  HEADER_ID,
-  HEADER_OFFSET,
-  HEADER_PARTITION,
-  HEADER_REASON,
-  HEADER_SOURCE,
-} from '../records';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import type { CheckpointStore, StateBackend } from '../state/state-backend';
 import type { Clock } from '../time/clock';
 import { TimerService, type TimeDomain, type Timer } from '../time/timer-service';
 import { WatermarkTracker } from '../time/watermark-tracker';
 import { errorMessage } from '../util/error-message';
-import { UsageError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
 import { openAsyncOperator, type AsyncOperator } from './async-operator';
-import { applySteps, applyStepsWithRetries, StepError } from './steps';
+import { applyStepsWithRetries, StepError } from './steps';
+import { TaskOutput } from './task-output';
 import { CallJournal, isPromise, type FailedCall } from './call-journal';
 import { failureReason, type CallFailure } from './call-failure';
 import { describeValue } from './describe-value';
@@ -31,13 +24,7 @@ import { eventTimeOf } from './event-time';
 import type { InputElement } from './input-element';
 import { JournaledStateCache } from './journaled-state-cache';
 import { UserFunctionError } from './user-function.error';
-import {
-  DEAD_LETTER_STREAM,
-  MAIN_STREAM,
-  type DeadLetter,
-  type Emission,
-  type OutputStream,
-} from './output-stream';
+import { MAIN_STREAM, type Emission, type OutputStream } from './output-stream';
 
 export type { InputElement } from './input-element';
 
@@ -94,8 +81,6 @@ export class StreamTask {
   private readonly inputIndex = new Map<string, number>();
   /** Per source: its steps and those of the stages chained after it. */
   private steps = new Map<string, readonly Step[]>();
-  /** The stages after the operator: its main output goes through them to the sink. */
-  private outputSteps: readonly Step[] = [];
   /** Per source: the stream the operator reads it as (the source, or its chain's output). */
   private readonly inputStream = new Map<string, string>();
   private readonly timers = new TimerService();
@@ -111,10 +96,7 @@ export class StreamTask {
   private currentKey = '';
   /** Set while a batch of a re-keyed input is processed: the partition it came from. */
   private upstreamPartition: number | undefined;
-  private outputSeq = 0;
-  /** What outputs are named after now; the id prefix is built at the first output. */
-  private origin: string | (() => string) = '';
-  private outputIdPrefix: string | undefined;
+  private readonly output: TaskOutput;
   private readonly ctx: KeyedContextImpl;
 
   private constructor(
@@ -135,7 +117,15 @@ export class StreamTask {
     for (const s of job.sources) if (s.eventTime) policies[s.name] = s.eventTime;
     this.watermarks = new WatermarkTracker(policies, clock.now());
     this.cache = cache;
-    this.journal = new CallJournal(cache, (emission) => this.deliver(emission));
+    this.output = new TaskOutput({
+      jobName: job.name,
+      taskId: options.taskId,
+      clock,
+      metrics: options.metrics,
+      emit: options.emit,
+      hold: (emission) => this.journal.hold(emission),
+    });
+    this.journal = new CallJournal(cache, (emission) => this.output.deliver(emission));
     this.ctx = new KeyedContextImpl({
       timers: this.timers,
       currentWatermark: () => this.watermarks.current,
@@ -151,7 +141,7 @@ export class StreamTask {
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
     task.steps = await openSourceSteps(options.job);
-    task.outputSteps = await openOutputSteps(options.job);
+    task.output.outputSteps = await openOutputSteps(options.job);
     await task.restore();
     const spec = options.job.operator;
     if (spec?.kind === 'async') {
@@ -611,70 +601,16 @@ export class StreamTask {
   }
 
   private setOrigin(origin: string | (() => string)): void {
-    this.origin = origin;
-    this.outputIdPrefix = undefined;
-    this.outputSeq = 0;
+    this.output.setOrigin(origin);
   }
 
-  /**
-   * Emits a value to `stream`; on the main output, through the stages after the
-   * operator first. A step that throws fails the call that emitted (retried per the
-   * error policy, then its input dead-lettered), like a throw in the call itself.
-   */
   private emitRecord(
     stream: OutputStream,
     key: string | null,
     timestamp: number,
     value: unknown,
-    extraHeaders?: Record<string, string>,
   ): void {
-    if (stream.kind !== 'main' || this.outputSteps.length === 0) {
-      return this.emitOne(stream, key, timestamp, value, extraHeaders);
-    }
-    for (const out of applySteps(this.outputSteps, value)) {
-      this.emitOne(stream, key, timestamp, out, extraHeaders);
-    }
-  }
-
-  private emitOne(
-    stream: OutputStream,
-    key: string | null,
-    timestamp: number,
-    value: unknown,
-    extraHeaders?: Record<string, string>,
-  ): void {
-    // Encoded here, not in the sink: a value JSON cannot hold fails the call that
-    // emitted it (and becomes a dead letter) instead of failing the job at every replay.
-    let encoded: string | undefined;
-    try {
-      encoded = JSON.stringify(value);
-    } catch (error) {
-      throw new UsageError(`output is not JSON: ${errorMessage(error)}`);
-    }
-    if (encoded === undefined) throw new UsageError(`output ${String(value)} is not JSON`);
-    const origin = typeof this.origin === 'string' ? this.origin : this.origin();
-    this.outputIdPrefix ??= `${this.options.job.name}/${this.id}/${origin}`;
-    const id = `${this.outputIdPrefix}#${this.outputSeq++}`;
-    const emission: Emission = {
-      stream,
-      record: {
-        key,
-        value,
-        encoded,
-        timestamp,
-        headers: extraHeaders ? { [HEADER_ID]: id, ...extraHeaders } : { [HEADER_ID]: id },
-      },
-    };
-    if (!this.journal.hold(emission)) this.deliver(emission);
-  }
-
-  /** Counts an output and hands it to the runner. */
-  private deliver(emission: Emission): void {
-    const { stream } = emission;
-    const metrics = this.options.metrics;
-    if (stream.kind === 'main') metrics.mainOut++;
-    else if (stream.kind === 'side') metrics.countSide(stream.tag);
-    this.options.emit(emission);
+    this.output.emit(stream, key, timestamp, value);
   }
 
   private deadLetter(
@@ -684,20 +620,10 @@ export class StreamTask {
     reason: string,
     value: unknown,
   ): void {
-    this.options.metrics.deadLetters++;
     // A task is one partition of its sources, its id that partition's number; a re-keyed
     // record names the partition it was read from upstream.
     const partition = this.upstreamPartition ?? Number(this.id);
-    const letter: DeadLetter = { reason, source, partition, offset, value };
-    const [before, prefix, seq] = [this.origin, this.outputIdPrefix, this.outputSeq];
-    this.setOrigin(`${origin}/dead-letter`);
-    this.emitRecord(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {
-      [HEADER_REASON]: reason,
-      [HEADER_SOURCE]: source,
-      [HEADER_PARTITION]: String(partition),
-      [HEADER_OFFSET]: String(offset),
-    });
-    [this.origin, this.outputIdPrefix, this.outputSeq] = [before, prefix, seq];
+    this.output.deadLetter(origin, { reason, source, partition, offset, value });
   }
 }
 
