@@ -248,3 +248,23 @@ export class K {}
     ]);
   });
 });
+
+describe('selector typos', () => {
+  it('SG1304: a field an arrow selector reads that the type lacks, and a nested path', () => {
+    expect(
+      diagnosticsOf(
+        fraudJob('Transaction').replace(`@KeyBy('card')`, `@KeyBy((t: Transaction) => t.crd)`),
+      ),
+    ).toEqual([
+      `12:10 SG1304 @KeyBy of 'onTransaction': 'Transaction' has no field 'crd'; did you mean 'card'?`,
+    ]);
+    const nested =
+      `export interface Meta { tsMs: number }\nexport interface Ev { id: string; meta: Meta }\n${fraudJob('Ev')}`
+        .replace('@Source<Transaction>', '@Source<Ev>')
+        .replace(`{ eventTime: 'at' }`, `{ eventTime: 'meta.tsms' }`)
+        .replace(`@KeyBy('card')`, `@KeyBy('id')`);
+    expect(diagnosticsOf(nested)).toEqual([
+      `9:42 SG1304 eventTime of source "transactions": 'Meta' has no field 'tsms' (path 'meta.tsms'); did you mean 'meta.tsMs'?`,
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
-import { Node, type Type } from 'ts-morph';
-import { didYouMean } from './near-name';
+import { Node, SyntaxKind, type Type } from 'ts-morph';
+import { didYouMean, nearName } from './near-name';
 import { FunctionValue, type StaticValue } from './static-value';
 
 type Expected = 'key' | 'time';
@@ -34,12 +34,16 @@ export function selectorTypeProblem(
   let result: Type;
   if (typeof value === 'string') {
     result = elementType;
-    for (const segment of value.split('.')) {
+    const segments = value.split('.');
+    for (const [i, segment] of segments.entries()) {
       const property = result.getProperty(segment);
       if (!property) {
         const fields = result.getProperties().map((p) => p.getName());
         const where = segment === value ? '' : ` (path '${value}')`;
-        return `'${result.getText(at)}' has no field '${segment}'${where}${didYouMean(segment, fields, '', "'")}`;
+        // suggest the whole path, so it can be copied as it is
+        const near = nearName(segment, fields);
+        const path = [...segments.slice(0, i), near].join('.');
+        return `'${result.getText(at)}' has no field '${segment}'${where}${near === undefined ? '' : `; did you mean '${path}'?`}`;
       }
       const fieldType = property.getTypeAtLocation(at);
       if (property.isOptional() || fieldType.isNullable()) {
@@ -48,6 +52,8 @@ export function selectorTypeProblem(
       result = fieldType;
     }
   } else if (value instanceof FunctionValue && Node.isArrowFunction(value.node)) {
+    const missing = missingField(value.node, elementType);
+    if (missing) return missing;
     result = value.node.getReturnType();
   } else {
     return undefined;
@@ -55,4 +61,21 @@ export function selectorTypeProblem(
   return fits(result, expected)
     ? undefined
     : `it gives '${result.getText(at)}', not ${describeExpected(expected)}`;
+}
+
+/**
+ * A field the arrow reads from its parameter that the element type lacks (`e.usr`): the
+ * compiler types it `any`, so without this the message would only say the key is `any`.
+ */
+function missingField(arrow: Node, elementType: Type): string | undefined {
+  if (!Node.isArrowFunction(arrow)) return undefined;
+  const param = arrow.getParameters()[0]?.getName();
+  for (const access of arrow.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+    if (access.getExpression().getText() !== param) continue;
+    const name = access.getName();
+    if (elementType.getProperty(name)) continue;
+    const fields = elementType.getProperties().map((p) => p.getName());
+    return `'${elementType.getText(arrow)}' has no field '${name}'${didYouMean(name, fields, '', "'")}`;
+  }
+  return undefined;
 }
