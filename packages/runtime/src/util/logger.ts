@@ -23,8 +23,19 @@ export function consoleLogger(prefix = 'stream-gen', minLevel: Level = 'info'): 
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Level from STREAM_GEN_LOG_LEVEL (debug|info|warn|error), default info. */
-export function defaultLogger(prefix?: string): Logger {
-  const wanted = process.env.STREAM_GEN_LOG_LEVEL as Level | undefined;
-  return consoleLogger(prefix, wanted && LEVELS.includes(wanted) ? wanted : 'info');
+/**
+ * Level from STREAM_GEN_LOG_LEVEL (debug|info|warn|error, any case), default info. An
+ * unknown value logs at info and says so once, rather than failing a job over its logs.
+ */
+export function defaultLogger(prefix?: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  const raw = env.STREAM_GEN_LOG_LEVEL;
+  const wanted = raw?.trim().toLowerCase() ?? '';
+  const known = (LEVELS as readonly string[]).includes(wanted);
+  const logger = consoleLogger(prefix, known ? (wanted as Level) : 'info');
+  if (raw !== undefined && raw.trim() !== '' && !known) {
+    logger.warn(
+      `STREAM_GEN_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${raw}": logging at info`,
+    );
+  }
+  return logger;
 }
