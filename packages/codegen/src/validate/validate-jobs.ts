@@ -2,6 +2,7 @@ import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import { kebabCase } from '../emit/naming';
 import type { JobGraph, SourceLocation } from '../model/job-graph';
+import { list } from './name-list';
 import { validateErrorPolicy } from './validate-error-policy';
 import { validateOperator } from './validate-operator';
 import { outputStream, streamsOf } from '../model/streams';
@@ -117,9 +118,4 @@ function checkSinkName(
     `${role} refers to unknown sink "${name}" (declared sinks: ${list(sinks)})${didYouMean(name, sinks, `; add @Sink('${name}')`)}`,
     location,
   );
-}
-
-export function list(names: Iterable<string>): string {
-  const all = [...names];
-  return all.length > 0 ? all.map((n) => `"${n}"`).join(', ') : 'none';
 }

@@ -1,7 +1,7 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
 import { didYouMean } from '../analyze/near-name';
-import { list } from './validate-jobs';
+import { list } from './name-list';
 import { sourceOfStream } from '../model/streams';
 
 /** How a list of the job's streams is introduced: plain sources, or streams when it has stages. */

@@ -2,7 +2,7 @@ import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { ChainStageNode, JobGraph } from '../model/job-graph';
 import { outputStream, sourceOfStream, stagesAfterOperator, streamsOf } from '../model/streams';
-import { list } from './validate-jobs';
+import { list } from './name-list';
 
 /**
  * The stages must chain from the sources: ids unique, every input written by a source
