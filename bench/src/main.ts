@@ -20,7 +20,7 @@ import { joinEmbedded } from './workloads/join-embedded';
 import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
-import { statelessKafka } from './workloads/stateless-kafka';
+import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import type { Workload } from './workloads/workload';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'results.json');
@@ -30,6 +30,7 @@ const WORKLOADS: readonly Workload[] = [
   rawConsume,
   rawRedisPipeline,
   statelessKafka,
+  chainKafka,
   enricher,
   joinKafkaRedis,
   joinEmbedded,

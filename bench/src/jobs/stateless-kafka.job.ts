@@ -30,14 +30,47 @@ export const statelessJob: JobSpec = {
   outputs: { main: 'projected' },
 };
 
+/**
+ * The same filter and projection as chain stages (one per source, created per task):
+ * what the stage machinery costs over steps written on the source.
+ */
+export const chainJob: JobSpec = {
+  name: 'BenchChain',
+  sources: [{ name: 'impressions' }, { name: 'plays' }],
+  stages: ['impressions', 'plays'].map((source) => ({
+    kind: 'chain' as const,
+    id: `keep-${source}`,
+    input: source,
+    output: `kept-${source}`,
+    create: () => steps,
+  })),
+  outputs: { main: 'projected' },
+};
+
 /** A stateless job, Kafka to Kafka: filter and projection, no keyed state. */
-export async function statelessKafka(
+export function statelessKafka(
+  params: KafkaJobParams & { readonly expected: number },
+  channel: JobChannel,
+): Promise<Measured> {
+  return runStateless(statelessJob, params, channel);
+}
+
+/** The same, its steps in chain stages. */
+export function chainKafka(
+  params: KafkaJobParams & { readonly expected: number },
+  channel: JobChannel,
+): Promise<Measured> {
+  return runStateless(chainJob, params, channel);
+}
+
+async function runStateless(
+  spec: JobSpec,
   params: KafkaJobParams & { readonly expected: number },
   channel: JobChannel,
 ): Promise<Measured> {
   const redisRoundTrips = countRedisRoundTrips();
   const job = launchOnKafka({
-    job: statelessJob,
+    job: spec,
     sinks: ['projected'],
     params,
     progress: (m) => m.recordsIn,
