@@ -75,4 +75,33 @@ describe('elements of a re-keyed input', () => {
     await task.processBatch('clicks', [{ offset: 8, value: { user: 'a' } }]);
     expect(emitted.at(-1)?.record.value).toMatchObject({ partition: 3, offset: 8 });
   });
+
+  it('a timer that fails in a re-keyed batch names the task, not the upstream partition', async () => {
+    const emitted: Emission[] = [];
+    const failing = () => ({
+      processElement: (_v: unknown, ctx: ElementContext<unknown>) =>
+        ctx.timers.registerEventTimeTimer(1),
+      onTimer: () => {
+        throw new Error('timer broke');
+      },
+    });
+    const task = await StreamTask.open({
+      job: {
+        ...clickJob(),
+        operator: { kind: 'process', name: 'failing', input: 'clicks', create: failing },
+        outputs: { main: 'counts', deadLetters: 'dead' },
+      },
+      taskId: '3',
+      backend: new MemoryStateBackend(),
+      clock: new ManualClock(0),
+      logger: silentLogger,
+      metrics: new JobMetrics(),
+      emit: (e) => emitted.push(e),
+      checkFutureEventTimes: false,
+    });
+    // the second element moves the watermark past the timer, which fires in this batch
+    await task.processBatch('clicks', [click('a', 1, 0), click('a', 500, 1)], 'clicks@2', 2);
+    const letter = emitted.find((e) => e.stream.kind === 'dead-letter')?.record.value;
+    expect(letter).toMatchObject({ source: 'event-timer', partition: 3 });
+  });
 });

@@ -249,6 +249,8 @@ export class StreamTask {
         if (pending) await pending;
       }
     }
+    // timers the batch made due belong to no upstream partition
+    this.upstreamPartition = undefined;
     await this.advance(now);
   }
 
