@@ -16,6 +16,8 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
     (await import('./jobs/raw-redis-pipeline.job')).rawRedisPipeline,
   'stateless-kafka': async () => (await import('./jobs/stateless-kafka.job')).statelessKafka,
   'chain-kafka': async () => (await import('./jobs/stateless-kafka.job')).chainKafka,
+  'pipeline-kafka-redis': async () =>
+    (await import('./jobs/pipeline-kafka-redis.job')).pipelineKafkaRedis,
   enricher: async () => (await import('./jobs/enricher.job')).enricher,
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,

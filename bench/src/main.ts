@@ -21,6 +21,7 @@ import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
+import { pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
 import type { Workload } from './workloads/workload';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'results.json');
@@ -31,6 +32,7 @@ const WORKLOADS: readonly Workload[] = [
   rawRedisPipeline,
   statelessKafka,
   chainKafka,
+  pipelineKafkaRedis,
   enricher,
   joinKafkaRedis,
   joinEmbedded,

@@ -1,5 +1,6 @@
 import {
   GroupJobRunner,
+  PipelineRunner,
   consoleLogger,
   launchJob,
   type JobMetrics,
@@ -33,6 +34,8 @@ export function launchOnKafka(options: {
   readonly checkpointIntervalMs?: number;
   /** Events done so far, from the runner's metrics. */
   readonly progress: (metrics: JobMetrics) => number;
+  /** Segments of a job with keyed stages behind repartitions: each owns the partitions. */
+  readonly segments?: number;
 }): RunningJob {
   const { params } = options;
   const env: NodeJS.ProcessEnv = {
@@ -52,7 +55,7 @@ export function launchOnKafka(options: {
     logger: consoleLogger(`bench ${options.job.name}`, 'warn'),
     checkpointIntervalMs: options.checkpointIntervalMs,
   });
-  if (!(runner instanceof GroupJobRunner)) {
+  if (!(runner instanceof GroupJobRunner) && !(runner instanceof PipelineRunner)) {
     throw new Error('launchJob did not run the job on Kafka: KAFKA_BROKERS was not taken');
   }
   const run = runner.run();
@@ -62,7 +65,7 @@ export function launchOnKafka(options: {
   failed.catch(() => undefined);
   return {
     progress: () => options.progress(runner.metrics),
-    ready: () => runner.status().length >= params.partitions,
+    ready: () => runner.status().length >= params.partitions * (options.segments ?? 1),
     failed,
     async stop() {
       await runner.stop();

@@ -12,6 +12,7 @@ export type {
   SourceSpec,
   OperatorSpec,
   ChainStageSpec,
+  KeyedStageSpec,
   OutputSpec,
   EventTimeSpec,
   Step,
@@ -26,6 +27,7 @@ export {
 export { UserFunctionError } from './task/user-function.error';
 export type { DecodedElement, EncodedElement } from './task/input-element';
 export { checkJob, operatorInputs } from './job/check-job';
+export { planSegments, exchangeTopic, type JobSegment } from './job/segments';
 export type {
   RuntimeContext,
   StateOptions,
@@ -133,6 +135,9 @@ export {
 } from './state/redis';
 export { withCheckpointAdmin } from './admin/with-checkpoint-admin';
 export { GroupJobRunner, type GroupJobRunnerOptions } from './runner/group-job-runner';
+export { PipelineRunner, type PipelineOptions, type SegmentRunner } from './runner/pipeline-runner';
+export type { SegmentOptions } from './runner/segment-options';
+export { ExchangeWriter, type ExchangeTransport } from './runner/exchange-writer';
 export type {
   BrokerClient,
   BrokerConsumer,

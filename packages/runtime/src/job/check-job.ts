@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../util/errors';
 import { chainProblems, planChains, sourceOfStream } from './chain-plan';
 import type { JobSpec, SourceSpec } from './job-spec';
+import { keyedStageProblems } from './segments';
 
 /** Names of the streams the operator reads, in input order (empty when stateless). */
 export function operatorInputs(job: JobSpec): readonly string[] {
@@ -47,6 +48,7 @@ export function checkJob(job: JobSpec): void {
   if (job.sources.length === 0) problems.push('a job needs at least one source');
   const stageProblems = chainProblems(job);
   problems.push(...stageProblems);
+  if (stageProblems.length === 0) problems.push(...keyedStageProblems(job));
   const inputs = operatorInputs(job);
   if (new Set(inputs).size !== inputs.length) {
     problems.push(

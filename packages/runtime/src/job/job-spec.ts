@@ -37,6 +37,25 @@ export interface ChainStageSpec {
   readonly create: () => readonly Step[] | Promise<readonly Step[]>;
 }
 
+/**
+ * A keyed stage behind a repartition: it reads the stream the operator writes (its
+ * `output`, or the end of the chain of stages after it), or the stream the keyed stage
+ * before it writes, keyed anew by `key`. Its tasks are its own (ids `<stage id>/<n>`),
+ * fed through `<job>.<id>.repartition` on Kafka and through the embedded log otherwise,
+ * and apply only what their upstream tasks committed (see `task/epoch-gate.ts`).
+ */
+export interface KeyedStageSpec {
+  readonly kind: 'process';
+  /** Stable id: names the stage's tasks, state, output ids and repartition topic. */
+  readonly id: string;
+  /** The stream it reads: the operator's output stream, or the previous keyed stage's `output`. */
+  readonly input: string;
+  /** The stream it writes, when another keyed stage reads it; the last one feeds the main output. */
+  readonly output?: string;
+  readonly key: (value: any) => string | number;
+  readonly create: () => KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
+}
+
 export interface EventTimeSpec<T = any> {
   /** Event time of an element, epoch ms. */
   readonly timestamp: (value: T) => number;
@@ -160,6 +179,12 @@ export interface JobSpec {
    * their stages) goes to the main output.
    */
   readonly operator?: OperatorSpec;
+  /**
+   * Keyed stages after the operator, each across a repartition, in order: the first
+   * reads the operator's output stream, each next one the `output` of the one before.
+   * The last one's emissions go to the main output.
+   */
+  readonly keyedStages?: readonly KeyedStageSpec[];
   readonly outputs: OutputSpec;
   /** Default: no retry, then dead-letter. */
   readonly onError?: ErrorPolicy;

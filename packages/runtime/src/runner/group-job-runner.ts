@@ -19,11 +19,12 @@ import { errorMessage } from '../util/error-message';
 import { ConfigurationError, StreamGenError } from '../util/errors';
 import { CheckpointFencedError, CheckpointRewoundError } from '../state/redis';
 import { defaultLogger, type Logger } from '../util/logger';
-import type { RunSummary } from './job-runner';
+import { markRestored, type RunSummary } from './job-runner';
+import type { SegmentOptions } from './segment-options';
 import { OutputRouter } from './output-router';
 import type { NamedTopics } from './run-bindings';
 
-export interface GroupJobRunnerOptions {
+export interface GroupJobRunnerOptions extends SegmentOptions {
   readonly job: JobSpec;
   readonly client: BrokerClient;
   readonly topics: NamedTopics;
@@ -71,7 +72,7 @@ interface OwnedTask {
  * twice even when the group's committed offsets lag behind the checkpoint.
  */
 export class GroupJobRunner {
-  readonly metrics = new JobMetrics();
+  readonly metrics: JobMetrics;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly router: OutputRouter;
@@ -93,6 +94,7 @@ export class GroupJobRunner {
 
   constructor(private readonly options: GroupJobRunnerOptions) {
     checkJob(options.job);
+    this.metrics = options.metrics ?? new JobMetrics();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.router = new OutputRouter(options.job, options.sinks, this.logger, {
@@ -110,6 +112,12 @@ export class GroupJobRunner {
         options.repartitionTopic ?? `${options.job.name}.${op?.name}.repartition`;
       this.sourceOfTopic.set(this.repartitionTopic, this.repartitionTopic);
     }
+  }
+
+  /** How many tasks the job runs: the partitions of the topics its tasks read. */
+  async taskCount(): Promise<number> {
+    const topic = [...this.sourceOfTopic.keys()][0];
+    return topic === undefined ? 0 : this.options.client.partitionCount(topic);
   }
 
   private topicOf(source: string): string {
@@ -239,6 +247,7 @@ export class GroupJobRunner {
       if (partitions.has(partition)) continue;
       // Revoked: abandon what is not checkpointed; the new owner replays it.
       owned.revoked = true;
+      this.options.exchangeOut?.discard(partition);
       this.owned.delete(partition);
       this.opened.delete(partition);
       await owned.queue;
@@ -255,15 +264,22 @@ export class GroupJobRunner {
   }
 
   private async assign(partition: number): Promise<void> {
-    const taskId = String(partition);
+    const { exchangeOut, exchangeIn } = this.options;
+    const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
     const task = StreamTask.open({
       job: this.options.job,
       taskId,
+      partition,
       backend: this.options.backend,
       clock: this.clock,
       logger: this.logger,
       metrics: this.metrics,
-      emit: (emission) => this.router.route(taskId, emission),
+      exchange: exchangeIn,
+      emit: (emission, epoch, attempt) => {
+        if (exchangeOut && emission.stream.kind === 'main') {
+          exchangeOut.route(partition, epoch, attempt, emission.record);
+        } else this.router.route(taskId, emission);
+      },
       externalWatermarks: new Set(this.rekeyed.keys()),
     });
     const owned: OwnedTask = {
@@ -279,6 +295,7 @@ export class GroupJobRunner {
     this.owned.set(partition, owned);
     const opened = await task;
     if (!owned.revoked) this.opened.set(partition, opened);
+    await markRestored(exchangeOut, partition, opened);
     for (const [topic, source] of this.sourceOfTopic) {
       this.consumer?.seek(topic, partition, opened.positions[source] ?? 0);
     }
@@ -293,6 +310,12 @@ export class GroupJobRunner {
     const source = this.sourceOfTopic.get(topic);
     if (!owned || !source) return Promise.resolve();
     if (topic === this.repartitionTopic) return this.onRepartitionBatch(owned, topic, records);
+    if (source === this.options.exchangeIn?.source) {
+      return this.serialized(owned, async (task) => {
+        await task.processExchange(records);
+        await this.afterWork(owned, task);
+      });
+    }
     return this.serialized(owned, async (task) => {
       const from = task.positions[source] ?? 0;
       const fresh = records.filter((r) => r.offset >= from);
@@ -444,7 +467,7 @@ export class GroupJobRunner {
    * processing meanwhile; the next checkpoint waits for this one.
    */
   private async afterWork(owned: OwnedTask, task: StreamTask): Promise<void> {
-    await this.router.flush(task.id);
+    await this.flush(owned, task);
     // A revoked task abandons its uncommitted work: the new owner replays it.
     if (owned.revoked || owned.committing) return;
     if (this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval) return;
@@ -464,6 +487,14 @@ export class GroupJobRunner {
    */
   private async checkpoint(owned: OwnedTask, task: StreamTask): Promise<void> {
     const checkpoint = await task.checkpoint();
+    // the epoch is committed: the exchange may apply it (see task/epoch-gate.ts)
+    await this.options.exchangeOut?.mark(
+      owned.partition,
+      checkpoint.id,
+      task.attempt,
+      checkpoint.watermarks.current,
+      false,
+    );
     await Promise.all(
       [...this.sourceOfTopic].map(([topic, source]) => {
         const next = checkpoint.positions[source];
@@ -480,6 +511,12 @@ export class GroupJobRunner {
     );
   }
 
+  /** What the task emitted goes to the sinks and to the exchange it feeds. */
+  private async flush(owned: OwnedTask, task: StreamTask): Promise<void> {
+    await this.router.flush(task.id);
+    await this.options.exchangeOut?.flush(owned.partition);
+  }
+
   /** The final checkpoint of every owned task (graceful stop), after any in flight. */
   private async checkpointAll(): Promise<void> {
     await Promise.all(
@@ -488,7 +525,7 @@ export class GroupJobRunner {
           await owned.committing;
           throwCommitError(owned);
           if (owned.revoked) return;
-          await this.router.flush(task.id);
+          await this.flush(owned, task);
           owned.lastCheckpointAt = this.clock.now();
           await this.checkpoint(owned, task);
         }),
@@ -506,6 +543,7 @@ export class GroupJobRunner {
       `task ${owned.partition}: ${error.message}; restarting it from the newest checkpoint`,
     );
     owned.revoked = true;
+    this.options.exchangeOut?.discard(owned.partition);
     this.owned.delete(owned.partition);
     this.opened.delete(owned.partition);
     (await owned.task).close();

@@ -10,8 +10,10 @@ import { ConfigurationError } from '../util/errors';
 import { errorMessage } from '../util/error-message';
 import { defaultLogger, type Logger } from '../util/logger';
 import { OutputRouter } from './output-router';
+import type { ExchangeWriter } from './exchange-writer';
+import type { SegmentOptions } from './segment-options';
 
-export interface JobRunnerOptions {
+export interface JobRunnerOptions extends SegmentOptions {
   readonly job: JobSpec;
   /** A connector per source name of the job. */
   readonly sources: Readonly<Record<string, SourceConnector>>;
@@ -42,6 +44,7 @@ export interface RunSummary {
 }
 
 interface TaskRun {
+  readonly partition: number;
   readonly task: StreamTask;
   readonly readers: Map<string, PartitionReader>;
   lastCheckpointAt: number;
@@ -54,7 +57,7 @@ interface TaskRun {
  * {@link stop}.
  */
 export class JobRunner {
-  readonly metrics = new JobMetrics();
+  readonly metrics: JobMetrics;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly router: OutputRouter;
@@ -64,6 +67,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     checkJob(options.job);
+    this.metrics = options.metrics ?? new JobMetrics();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.checkWiring();
@@ -90,7 +94,7 @@ export class JobRunner {
   private async execute(): Promise<RunSummary> {
     const { job } = this.options;
     const started = Date.now();
-    const partitions = await this.partitionCount();
+    const partitions = await this.taskCount();
     this.logger.info(
       `job ${job.name} starting on ${this.options.backendsDescription ?? 'custom backends'}: ` +
         `sources ${job.sources.map((s) => `${s.name} (${this.options.sources[s.name].describe()})`).join(', ')}; ` +
@@ -168,8 +172,11 @@ export class JobRunner {
     }
   }
 
-  /** Co-partitioning: every source of a task must have the same number of partitions. */
-  private async partitionCount(): Promise<number> {
+  /**
+   * How many tasks the job runs: the partitions of its sources, which must be the same
+   * for every source of a keyed operator (co-partitioning).
+   */
+  async taskCount(): Promise<number> {
     const counts = await Promise.all(
       this.options.job.sources.map(
         async (s) => [s.name, await this.options.sources[s.name].partitions()] as const,
@@ -187,17 +194,24 @@ export class JobRunner {
   }
 
   private async openTask(partition: number): Promise<TaskRun> {
-    const { job, sources, backend } = this.options;
-    const taskId = String(partition);
+    const { job, sources, backend, exchangeOut, exchangeIn } = this.options;
+    const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
     const task = await StreamTask.open({
       job,
       taskId,
+      partition,
       backend,
       clock: this.clock,
       logger: this.logger,
       metrics: this.metrics,
-      emit: (emission) => this.router.route(taskId, emission),
+      exchange: exchangeIn,
+      emit: (emission, epoch, attempt) => {
+        if (exchangeOut && emission.stream.kind === 'main') {
+          exchangeOut.route(partition, epoch, attempt, emission.record);
+        } else this.router.route(taskId, emission);
+      },
     });
+    await markRestored(exchangeOut, partition, task);
     const readers = new Map<string, PartitionReader>();
     for (const spec of job.sources) {
       const connector = sources[spec.name];
@@ -207,7 +221,7 @@ export class JobRunner {
         await task.endInput(spec.name);
       }
     }
-    return { task, readers, lastCheckpointAt: this.clock.now() };
+    return { partition, task, readers, lastCheckpointAt: this.clock.now() };
   }
 
   private async loop(run: TaskRun): Promise<void> {
@@ -219,21 +233,24 @@ export class JobRunner {
       for (const [source, reader] of readers) {
         if (ended.has(source)) continue;
         const { records, end } = await reader.read(batchSize);
+        const exchange = source === this.options.exchangeIn?.source;
         if (records.length > 0) {
           received += records.length;
-          await task.processBatch(source, records.map(decodeJson));
-          await this.router.flush(task.id);
+          if (exchange) await task.processExchange(records);
+          else await task.processBatch(source, records.map(decodeJson));
+          await this.flush(run);
         }
-        if (end) {
+        // an exchange ends when every upstream task sent its last marker
+        if (exchange ? task.exchangeEnded : end) {
           ended.add(source);
           await task.endInput(source);
-          await this.router.flush(task.id);
+          await this.flush(run);
         }
       }
       if (ended.size === readers.size) break;
       if (received === 0) {
         await task.tick();
-        await this.router.flush(task.id);
+        await this.flush(run);
         await sleep(this.options.pollIntervalMs ?? 20);
       } else {
         // Let timers, I/O and other tasks run between batches.
@@ -245,10 +262,26 @@ export class JobRunner {
     await this.checkpoint(run);
   }
 
-  /** Outputs are already in the sinks (flushed after every step); then the atomic commit. */
-  private async checkpoint(run: TaskRun): Promise<void> {
+  /** What the task emitted goes to the sinks and to the exchange it feeds. */
+  private async flush(run: TaskRun): Promise<void> {
     await this.router.flush(run.task.id);
+    await this.options.exchangeOut?.flush(run.partition);
+  }
+
+  /**
+   * Outputs are already in the sinks (flushed after every step); then the atomic commit,
+   * then the exchange markers of the committed epoch.
+   */
+  private async checkpoint(run: TaskRun): Promise<void> {
+    await this.flush(run);
     const checkpoint = await run.task.checkpoint();
+    await this.options.exchangeOut?.mark(
+      run.partition,
+      checkpoint.id,
+      run.task.attempt,
+      checkpoint.watermarks.current,
+      run.task.allInputsEnded,
+    );
     run.lastCheckpointAt = this.clock.now();
     for (const [source, reader] of run.readers) {
       const next = checkpoint.positions[source];
@@ -269,6 +302,20 @@ export class JobRunner {
     timer.unref();
     return timer;
   }
+}
+
+/**
+ * A task that restored checkpoint E tells the exchange it feeds that E is committed,
+ * naming the attempt that committed it: that attempt may have died before its markers.
+ */
+export async function markRestored(
+  exchange: ExchangeWriter | undefined,
+  partition: number,
+  task: StreamTask,
+): Promise<void> {
+  const attempt = task.committedAttempt;
+  if (!exchange || attempt === undefined) return;
+  await exchange.mark(partition, task.checkpointId, attempt, task.watermark, false);
 }
 
 function sleep(ms: number): Promise<void> {

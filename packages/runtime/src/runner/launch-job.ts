@@ -3,8 +3,18 @@ import { defaultLogger, type Logger } from '../util/logger';
 import { MemoryStateBackend } from '../state/memory-state.backend';
 import { ConfigurationError } from '../util/errors';
 import { startStatusServer } from './status-server';
-import { resolveBackends } from './backends';
-import { embeddedBackends } from './embedded-backends';
+import { resolveBackends, type KafkaBackends } from './backends';
+import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
+import type { SinkConnector, SourceConnector } from '../connectors/connector';
+import { EmbeddedLogSource } from '../connectors/embedded-log.connectors';
+import type { EmbeddedLog } from '../connectors/embedded-log';
+import type { KeyedStageSpec } from '../job/job-spec';
+import { exchangeTopic, segmentTaskId, type JobSegment } from '../job/segments';
+import type { JobMetrics } from '../task/metrics';
+import type { TaskStatus } from '../task/stream-task';
+import { embeddedExchange, kafkaExchange } from './exchange-writer';
+import { PipelineRunner } from './pipeline-runner';
+import type { SegmentOptions } from './segment-options';
 import { GroupJobRunner } from './group-job-runner';
 import type { RunSummary } from './job-runner';
 import { JobRunner } from './job-runner';
@@ -26,6 +36,8 @@ export interface LaunchOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
   readonly checkpointIntervalMs?: number;
+  /** The embedded log to run on (tests and hand-written mains that fill it themselves). */
+  readonly log?: EmbeddedLog;
 }
 
 /**
@@ -45,10 +57,10 @@ function createRunner(
   options: LaunchOptions,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-): JobRunner | GroupJobRunner {
+): RunningJob & { status(): TaskStatus[]; readonly metrics: JobMetrics } {
   const ns = namespaceFrom(env);
   const job = withBoundOverrides(options.job, env);
-  const backends = resolveBackends(env, logger, undefined, ns.redisKeyPrefix);
+  const backends = resolveBackends(env, logger, options.log, ns.redisKeyPrefix);
   const topics = namespacedTopics(
     options.topics ?? {
       sources: Object.fromEntries(job.sources.map((s) => [s.name, s.name])),
@@ -60,48 +72,92 @@ function createRunner(
   const fileRun =
     Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
   const checkpointIntervalMs = checkpointIntervalFrom(env) ?? options.checkpointIntervalMs;
-  if (backends.mode === 'kafka' && !fileRun) {
-    const operator = job.operator?.name;
-    return new GroupJobRunner({
-      job,
-      client: backends.client,
-      topics,
-      sinks: Object.fromEntries(options.sinks.map((n) => [n, backends.sink(n, topics.sinks[n])])),
-      backend: backends.backend,
-      backendsDescription: backends.description,
-      groupId: env.STREAM_GEN_GROUP_ID || ns.groupId(job.name),
-      repartitionTopic: operator ? ns.topic(`${job.name}.${operator}.repartition`) : undefined,
-      logger,
-      checkpointIntervalMs,
-      onClose: () => backends.close(),
-    });
-  }
-  if (backends.mode === 'embedded' && !fileRun) {
+  const kafka = backends.mode === 'kafka' && !fileRun ? backends : undefined;
+  if (backends.mode === 'embedded' && !fileRun && !options.log) {
     logger.warn(
       'nothing outside this process can write to the embedded log: pass --source <name>=<file.jsonl> ' +
         'for a bounded run over files, or set KAFKA_BROKERS to read topics',
     );
   }
-  const { sources, sinks } = connectorsFor(
-    { sources: job.sources.map((s) => s.name), sinks: options.sinks },
-    topics,
-    bindings,
-    backends.mode === 'embedded' ? backends : embeddedBackends(),
-    logger,
-  );
+  const local = kafka ? undefined : backends.mode === 'embedded' ? backends : embeddedBackends();
+  const connectors = local
+    ? connectorsFor(
+        { sources: job.sources.map((s) => s.name), sinks: options.sinks },
+        topics,
+        bindings,
+        local,
+        logger,
+      )
+    : undefined;
+  const sinks =
+    connectors?.sinks ??
+    Object.fromEntries(
+      options.sinks.map((n) => [n, (kafka as KafkaBackends).sink(n, topics.sinks[n])]),
+    );
+  // A file run starts over every time, so its state must too: always in memory.
+  const backend = fileRun ? new MemoryStateBackend() : backends.backend;
   const batchSize = fileRun ? fileBatchSizeFrom(env) : undefined;
-  return new JobRunner({
+  const groupId = env.STREAM_GEN_GROUP_ID || ns.groupId(job.name);
+
+  const segmentRunner = (
+    segment: JobSegment,
+    extra: SegmentOptions & { readonly sinks: Readonly<Record<string, SinkConnector>> },
+    onClose?: () => Promise<void>,
+  ): JobRunner | GroupJobRunner => {
+    const stage = segment.stage;
+    const exchange = stage ? ns.topic(exchangeTopic(job.name, stage)) : undefined;
+    const taskIdOf = stage ? (p: number) => segmentTaskId(segment, p) : undefined;
+    if (kafka) {
+      const operator = segment.job.operator?.name;
+      return new GroupJobRunner({
+        ...extra,
+        job: segment.job,
+        client: kafka.client,
+        topics: exchange && stage ? { sources: { [stage.input]: exchange }, sinks: {} } : topics,
+        backend,
+        backendsDescription: kafka.description,
+        groupId: stage ? `${groupId}.${stage.id}` : groupId,
+        repartitionTopic: operator ? ns.topic(`${job.name}.${operator}.repartition`) : undefined,
+        logger,
+        checkpointIntervalMs,
+        taskIdOf,
+        onClose,
+      });
+    }
+    const log = (local as EmbeddedBackends).log;
+    return new JobRunner({
+      ...extra,
+      job: segment.job,
+      sources:
+        exchange && stage
+          ? { [stage.input]: new EmbeddedLogSource(log, stage.input, exchange) }
+          : (connectors as { sources: Record<string, SourceConnector> }).sources,
+      backend,
+      backendsDescription: fileRun
+        ? `JSON-lines files, read ${batchSize === 1 ? 'a record' : `${batchSize} records`} at a time, with in-memory state`
+        : backends.description,
+      logger,
+      checkpointIntervalMs,
+      batchSize,
+      taskIdOf,
+      onClose,
+    });
+  };
+
+  if (!job.keyedStages?.length) {
+    return segmentRunner({ job }, { sinks }, () => backends.close());
+  }
+  return new PipelineRunner({
     job,
-    sources,
-    sinks,
-    // A file run starts over every time, so its state must too: always in memory.
-    backend: fileRun ? new MemoryStateBackend() : backends.backend,
-    backendsDescription: fileRun
-      ? `JSON-lines files, read ${batchSize === 1 ? 'a record' : `${batchSize} records`} at a time, with in-memory state`
-      : backends.description,
     logger,
-    checkpointIntervalMs,
-    batchSize,
+    sinks,
+    runner: (segment, extra) => segmentRunner(segment, extra),
+    exchange: async (segment, upstreamTasks) => {
+      const topic = ns.topic(exchangeTopic(job.name, segment.stage as KeyedStageSpec));
+      return kafka
+        ? kafkaExchange(kafka.client, job.name, topic)
+        : embeddedExchange((local as EmbeddedBackends).log, topic, upstreamTasks);
+    },
     onClose: () => backends.close(),
   });
 }
@@ -114,7 +170,7 @@ export interface RunningJob {
 
 /** STREAM_GEN_HTTP_PORT: /health and /metrics while the job runs (0 picks a free port). */
 function withStatusServer(
-  runner: JobRunner | GroupJobRunner,
+  runner: RunningJob & { status(): TaskStatus[]; readonly metrics: JobMetrics },
   port: number,
   job: string,
   logger: Logger,

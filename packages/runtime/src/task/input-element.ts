@@ -6,6 +6,10 @@ export interface DecodedElement {
   readonly offset: number;
   /** Set when the record could not be decoded: it goes to the dead letters with this reason. */
   readonly error?: string;
+  /** Elements of an exchange: where their output ids start (their upstream output id). */
+  readonly origin?: string;
+  /** Elements of an exchange: the event time their upstream emitted them at. */
+  readonly timestamp?: number;
 }
 
 /**

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { JobSpec, SourceSpec } from '../job/job-spec';
+import type { RawRecord } from '../records';
 import { DEFAULT_MAX_RECORD_BYTES, LATE_TAG } from '../job/job-spec';
 import { operatorInputs, operatorSources } from '../job/check-job';
 import type { Step } from '../job/job-spec';
@@ -25,6 +27,7 @@ import type { InputElement } from './input-element';
 import { JournaledStateCache } from './journaled-state-cache';
 import { UserFunctionError } from './user-function.error';
 import { MAIN_STREAM, type Emission, type OutputStream } from './output-stream';
+import { ExchangeInput } from './exchange-input';
 
 export type { InputElement } from './input-element';
 
@@ -37,14 +40,22 @@ export interface TaskStatus {
 
 export interface StreamTaskOptions {
   readonly job: JobSpec;
-  /** The task's id: the partition number it owns. */
+  /** The task's id: the partition number it owns (`<stage id>/<n>` behind a repartition). */
   readonly taskId: string;
+  /** The partition it owns, when the id is not that number. */
+  readonly partition?: number;
   readonly backend: StateBackend;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: JobMetrics;
-  /** Receives every output record, in order. The runner writes them to sinks before checkpointing. */
-  readonly emit: (emission: Emission) => void;
+  /**
+   * Receives every output record, in order, with the epoch it belongs to (the id of the
+   * checkpoint that will cover its input) and the task's attempt. The runner writes
+   * them to sinks (or an exchange) before checkpointing.
+   */
+  readonly emit: (emission: Emission, epoch: number, attempt: string) => void;
+  /** The source that is an exchange (a repartition behind another keyed stage), and its upstream task count. */
+  readonly exchange?: { readonly source: string; readonly upstreamTasks: number };
   /**
    * Sources read through a repartition topic: their watermark comes only from the
    * upstream watermarks the runner passes in, not from the elements seen here.
@@ -93,6 +104,13 @@ export class StreamTask {
   private asyncOperator: AsyncOperator | undefined;
   private lastCheckpointId = 0;
   private committing: Promise<TaskCheckpoint> | undefined;
+  /** The id of the checkpoint being committed: outputs from now on belong to the next one. */
+  private committingId: number | undefined;
+  /** This opening of the task, saved in its checkpoints and named by exchange markers. */
+  readonly attempt = randomUUID().slice(0, 8);
+  /** The attempt that committed the checkpoint this task restored. */
+  private restoredAttempt: string | undefined;
+  private readonly exchange: ExchangeInput | undefined;
   private currentKey = '';
   /** Set while a batch of a re-keyed input is processed: the partition it came from. */
   private upstreamPartition: number | undefined;
@@ -116,13 +134,17 @@ export class StreamTask {
     const policies: Record<string, { maxOutOfOrdernessMs: number; idleTimeoutMs?: number }> = {};
     for (const s of job.sources) if (s.eventTime) policies[s.name] = s.eventTime;
     this.watermarks = new WatermarkTracker(policies, clock.now());
+    if (options.exchange) {
+      const { source, upstreamTasks } = options.exchange;
+      this.exchange = new ExchangeInput(source, upstreamTasks, `${job.name}/`, options.logger);
+    }
     this.cache = cache;
     this.output = new TaskOutput({
       jobName: job.name,
       taskId: options.taskId,
       clock,
       metrics: options.metrics,
-      emit: options.emit,
+      emit: (emission) => options.emit(emission, this.openEpoch, this.attempt),
       hold: (emission) => this.journal.hold(emission),
     });
     this.journal = new CallJournal(cache, (emission) => this.output.deliver(emission));
@@ -167,6 +189,21 @@ export class StreamTask {
 
   get checkpointId(): number {
     return this.lastCheckpointId;
+  }
+
+  /** The checkpoint that will cover what the task processes now. */
+  get openEpoch(): number {
+    return (this.committingId ?? this.lastCheckpointId) + 1;
+  }
+
+  /** The attempt that committed the task's latest checkpoint (this one, once it committed). */
+  get committedAttempt(): string | undefined {
+    return this.lastCheckpointId === 0 ? undefined : (this.restoredAttempt ?? this.attempt);
+  }
+
+  /** The exchange input ended: every upstream task ended and all it sent was applied. */
+  get exchangeEnded(): boolean {
+    return this.exchange?.ended ?? false;
   }
 
   /** Watermark, positions and last checkpoint, for status endpoints and logs. */
@@ -215,10 +252,34 @@ export class StreamTask {
     }
   }
 
+  /**
+   * Handles a batch of an exchange: elements wait in the gate until their upstream
+   * epoch is committed; what the batch's markers released is processed in order, then
+   * the input's watermark moves to the minimum over the upstream tasks.
+   */
+  async processExchange(records: readonly RawRecord[]): Promise<void> {
+    const exchange = this.exchange;
+    if (!exchange) throw new RangeError(`task ${this.id} reads no exchange`);
+    const source = exchange.source;
+    for (const batch of exchange.accept(this.id, records)) {
+      this.upstreamPartition = batch.upstream;
+      try {
+        await this.processElements(source, batch.elements, undefined);
+      } finally {
+        this.upstreamPartition = undefined;
+      }
+    }
+    this.positions[source] = exchange.position;
+    const now = this.options.clock.now();
+    if (exchange.ended) this.watermarks.end(source);
+    else this.watermarks.setInputWatermark(source, exchange.watermark, now);
+    await this.advance(now);
+  }
+
   private async processElements(
     source: string,
     elements: readonly InputElement[],
-    positionKey: string,
+    positionKey: string | undefined,
   ): Promise<void> {
     const spec = this.sourceSpec(source);
     const now = this.options.clock.now();
@@ -227,7 +288,7 @@ export class StreamTask {
     const ready: ReadyElement[] = [];
     for (const element of elements) {
       metrics.recordsIn++;
-      this.positions[positionKey] = element.offset + 1;
+      if (positionKey !== undefined) this.positions[positionKey] = element.offset + 1;
       this.prepare(spec, input, element, now, ready);
     }
     if (spec.eventTime) this.watermarks.touch(source, now);
@@ -314,7 +375,10 @@ export class StreamTask {
       positions: { ...this.positions },
       watermarks: this.watermarks.snapshot(),
       timers: this.timers.snapshot(),
+      attempt: this.attempt,
+      ...(this.exchange ? { exchange: this.exchange.snapshot() } : {}),
     };
+    this.committingId = checkpoint.id;
     // Between two calls into the task, every clean entry is in the store: forget the
     // surplus now. Not after the commit, when the next batch may have prefetched its keys.
     this.cache.trim();
@@ -322,10 +386,14 @@ export class StreamTask {
     try {
       await this.checkpoints.commit(checkpoint, writes);
     } catch (error) {
+      // The task is not used again after a failed commit (the runner fails the job or
+      // reopens the task): outputs of epoch id + 1 are out, so id must not be reused.
       this.cache.markDirty(writes);
       throw error;
     }
     this.lastCheckpointId = checkpoint.id;
+    this.restoredAttempt = undefined;
+    this.committingId = undefined;
     this.options.metrics.checkpoints++;
     return checkpoint;
   }
@@ -334,7 +402,11 @@ export class StreamTask {
     const checkpoint = await this.checkpoints.latest();
     if (!checkpoint) return;
     this.lastCheckpointId = checkpoint.id;
+    this.restoredAttempt = checkpoint.attempt ?? this.attempt;
     Object.assign(this.positions, checkpoint.positions);
+    if (this.exchange) {
+      this.exchange.restore(checkpoint.positions[this.exchange.source] ?? 0, checkpoint.exchange);
+    }
     this.watermarks.restore(checkpoint.watermarks, this.options.clock.now());
     this.timers.restore(checkpoint.timers);
     this.options.logger.debug(
@@ -361,21 +433,29 @@ export class StreamTask {
       spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     );
     const up = this.upstreamPartition;
-    const base = up === undefined ? `${spec.name}@${offset}` : `${spec.name}:${up}@${offset}`;
+    const base =
+      'origin' in element && element.origin !== undefined
+        ? element.origin
+        : up === undefined
+          ? `${spec.name}@${offset}`
+          : `${spec.name}:${up}@${offset}`;
+    const carried = 'timestamp' in element ? element.timestamp : undefined;
     const reject = (reason: string) => this.deadLetter(base, spec.name, offset, reason, value);
     if (error !== undefined) return reject(error);
     if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
     const invalid = spec.validate?.(value);
     if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
     const steps = this.steps.get(spec.name);
-    if (!steps)
-      return this.prepareValue(spec, input, value, `${base}.0`, offset, value, now, ready);
+    if (!steps) {
+      const origin = `${base}.0`;
+      return this.prepareValue(spec, input, value, origin, offset, value, now, ready, carried);
+    }
     const values = applyStepsWithRetries(steps, value, this.attempts - 1);
     if (!Array.isArray(values)) {
       return this.failed(values, base, { source: spec.name, offset, value });
     }
     for (let i = 0; i < values.length; i++) {
-      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready);
+      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready, carried);
     }
   }
 
@@ -389,10 +469,14 @@ export class StreamTask {
     record: unknown,
     now: number,
     ready: ReadyElement[],
+    /** The event time an exchange element carries. */
+    carried?: number,
   ): void {
     let timestamp = now;
     let key = '';
-    if (spec.eventTime) {
+    if (carried !== undefined) {
+      timestamp = carried;
+    } else if (spec.eventTime) {
       const time = eventTimeOf(spec.eventTime, value, this.futureCheckedAgainst(now));
       if (typeof time === 'string') return this.deadLetter(origin, spec.name, offset, time, record);
       timestamp = time;
@@ -414,7 +498,9 @@ export class StreamTask {
       }
       return;
     }
-    if (spec.eventTime && !this.options.externalWatermarks?.has(spec.name)) {
+    const external =
+      this.options.externalWatermarks?.has(spec.name) || this.exchange?.source === spec.name;
+    if (spec.eventTime && !external) {
       this.watermarks.observe(spec.name, timestamp, now);
     }
     ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
@@ -624,7 +710,7 @@ export class StreamTask {
   ): void {
     // A task is one partition of its sources, its id that partition's number; a re-keyed
     // record names the partition it was read from upstream.
-    const partition = this.upstreamPartition ?? Number(this.id);
+    const partition = this.upstreamPartition ?? this.options.partition ?? Number(this.id);
     this.output.deadLetter(origin, { reason, source, partition, offset, value });
   }
 }
