@@ -1,3 +1,4 @@
+import { backoffMs } from '../util/retry';
 import type { Clock } from '../time/clock';
 import { errorMessage } from '../util/error-message';
 import { Semaphore } from './semaphore';
@@ -42,7 +43,7 @@ export class AsyncCaller {
     const attempts = (this.limits.retries ?? 0) + 1;
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await sleep((this.limits.backoffMs ?? 100) * 2 ** (attempt - 2));
+      if (attempt > 1) await sleep(backoffMs(attempt - 1, this.limits.backoffMs ?? 100));
       // The slot first: a token taken while waiting for a slot would let calls
       // bunch up when slots free, and the service would see more than the rate.
       await this.slots.acquire();

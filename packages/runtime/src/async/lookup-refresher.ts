@@ -1,4 +1,5 @@
 import { errorMessage } from '../util/error-message';
+import { retrying } from '../util/retry';
 import type { Logger } from '../util/logger';
 
 /** A lookup table (side input): `load` fetches it and keeps it where the function reads it. */
@@ -18,18 +19,14 @@ export async function startLookups(
   logger: Logger,
 ): Promise<() => void> {
   for (const lookup of lookups) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await lookup.load();
-        break;
-      } catch (error) {
-        const waitMs = Math.min(30_000, 250 * 2 ** (attempt - 1));
+    await retrying(() => lookup.load(), {
+      firstWaitMs: 250,
+      maxWaitMs: 30_000,
+      onRetry: (error, attempt, waitMs) =>
         logger.warn(
           `lookup "${lookup.name}" failed to load (attempt ${attempt}): ${errorMessage(error)}; retrying in ${waitMs} ms`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      }
-    }
+        ),
+    });
   }
   const timers = lookups.map((lookup) => {
     const timer = setInterval(() => {

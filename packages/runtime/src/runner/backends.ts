@@ -8,6 +8,7 @@ import { MemoryStateBackend } from '../state/memory-state.backend';
 import { RedisStateBackend } from '../state/redis';
 import type { StateBackend } from '../state/state-backend';
 import { errorMessage } from '../util/error-message';
+import { backoffMs } from '../util/retry';
 import { ConfigurationError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
@@ -143,7 +144,7 @@ const redisName = (target: RedisTarget) => (target.kind === 'cluster' ? 'Redis C
 function connectRedis(target: RedisTarget, logger: Logger): Redis | Cluster {
   let lastClusterError: Error | undefined;
   const retry = (attempt: number) => {
-    const wait = Math.min(5000, 100 * 2 ** attempt);
+    const wait = backoffMs(attempt + 1, 100, 5000);
     logger.warn(
       `${redisName(target)} at ${target.display} unavailable${why(lastClusterError)}; retrying in ${wait} ms`,
     );

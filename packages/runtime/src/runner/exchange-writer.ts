@@ -3,7 +3,10 @@ import type { BrokerClient, OutgoingRecord } from '../connectors/kafka/broker-cl
 import type { KeyedStageSpec } from '../job/job-spec';
 import { HEADER_ID, type OutRecord } from '../records';
 import type { ExchangeElement, ExchangeMarker } from '../task/exchange-envelope';
-import { ConfigurationError } from '../util/errors';
+import { errorMessage } from '../util/error-message';
+import { ConfigurationError, StreamGenError } from '../util/errors';
+import type { Logger } from '../util/logger';
+import { retrying, type RetriesExhausted } from '../util/retry';
 import { stableHash } from '../util/stable-hash';
 
 /** Where an exchange's records go: a Kafka topic, or a topic of the embedded log. */
@@ -25,7 +28,12 @@ export class ExchangeWriter {
   private readonly buffers = new Map<number, OutgoingRecord[]>();
   private attached: ExchangeTransport | undefined;
 
-  constructor(private readonly stage: KeyedStageSpec) {}
+  constructor(
+    private readonly stage: KeyedStageSpec,
+    private readonly logger: Logger,
+    /** How long a failing write is retried (the task waits) before the job fails. Default 10 min. */
+    private readonly retryBudgetMs = 10 * 60_000,
+  ) {}
 
   /** Where records go: set before the upstream runs (its task count sizes an embedded exchange). */
   attach(transport: ExchangeTransport): void {
@@ -68,7 +76,7 @@ export class ExchangeWriter {
     const buffer = this.buffers.get(upstream);
     if (!buffer || buffer.length === 0) return;
     this.buffers.set(upstream, []);
-    await this.transport.send(buffer);
+    await this.send(buffer);
   }
 
   /** Drops what a task emitted and did not flush (the task was revoked or failed). */
@@ -94,7 +102,7 @@ export class ExchangeWriter {
     };
     const value = JSON.stringify(marker);
     const now = Date.now();
-    await this.transport.send(
+    await this.send(
       Array.from({ length: this.transport.partitions }, (_, partition) => ({
         partition,
         key: null,
@@ -103,6 +111,29 @@ export class ExchangeWriter {
         timestamp: now,
       })),
     );
+  }
+
+  /** Sends in order; while the broker is away, retried with backoff (the task waits). */
+  private async send(records: readonly OutgoingRecord[]): Promise<void> {
+    const transport = this.transport;
+    try {
+      await retrying(() => transport.send(records), {
+        firstWaitMs: 250,
+        maxWaitMs: 10_000,
+        budgetMs: this.retryBudgetMs,
+        final: (error) => (error as { retriable?: unknown } | null)?.retriable === false,
+        onRetry: (error, attempt, waitMs) =>
+          this.logger.warn(
+            `writing ${records.length} record(s) to exchange ${transport.describe()} failed ` +
+              `(attempt ${attempt}): ${errorMessage(error)}; retrying in ${waitMs} ms`,
+          ),
+      });
+    } catch (error) {
+      const { lastError, attempts } = error as RetriesExhausted;
+      throw new StreamGenError(
+        `writing to exchange ${transport.describe()} failed ${attempts} time(s): ${errorMessage(lastError)}`,
+      );
+    }
   }
 }
 

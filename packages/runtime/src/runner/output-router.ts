@@ -8,6 +8,7 @@ import {
   type OutputStream,
 } from '../task/output-stream';
 import { errorMessage } from '../util/error-message';
+import { retrying, type RetriesExhausted } from '../util/retry';
 import type { Logger } from '../util/logger';
 
 const MAX_LOGGED_DEAD_LETTERS = 20;
@@ -80,30 +81,31 @@ export class OutputRouter {
    * records keep their ids.
    */
   private async write(sink: string, records: readonly OutRecord[]): Promise<void> {
-    const started = Date.now();
-    const sleep = this.retry.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.sinks[sink].write(records);
-        if (attempt > 1) this.logger.info(`sink "${sink}" is writing again`);
-        return;
-      } catch (error) {
-        const waitMs = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1));
-        // kafkajs marks errors that cannot go away (a record over the size limit)
-        const permanent = (error as { retriable?: unknown } | null)?.retriable === false;
-        if (
-          permanent ||
-          this.retry.givenUp?.() ||
-          Date.now() - started + waitMs > this.retry.budgetMs
-        ) {
-          throw new SinkWriteError(sink, records.length, attempt, Date.now() - started, error);
-        }
-        this.logger.warn(
-          `writing ${records.length} record(s) to sink "${sink}" failed (attempt ${attempt}): ` +
-            `${errorMessage(error)}; retrying in ${waitMs} ms`,
-        );
-        await sleep(waitMs);
-      }
+    try {
+      await retrying(
+        async (attempt) => {
+          await this.sinks[sink].write(records);
+          if (attempt > 1) this.logger.info(`sink "${sink}" is writing again`);
+        },
+        {
+          firstWaitMs: FIRST_RETRY_MS,
+          maxWaitMs: LONGEST_RETRY_MS,
+          budgetMs: this.retry.budgetMs,
+          sleep: this.retry.sleep,
+          // kafkajs marks errors that cannot go away (a record over the size limit)
+          final: (error) =>
+            (error as { retriable?: unknown } | null)?.retriable === false ||
+            this.retry.givenUp?.() === true,
+          onRetry: (error, attempt, waitMs) =>
+            this.logger.warn(
+              `writing ${records.length} record(s) to sink "${sink}" failed (attempt ${attempt}): ` +
+                `${errorMessage(error)}; retrying in ${waitMs} ms`,
+            ),
+        },
+      );
+    } catch (error) {
+      const { lastError, attempts, triedMs } = error as RetriesExhausted;
+      throw new SinkWriteError(sink, records.length, attempts, triedMs, lastError);
     }
   }
 

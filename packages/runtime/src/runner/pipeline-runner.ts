@@ -114,7 +114,9 @@ export class PipelineRunner {
     let upstreamTasks = 0;
     for (const [i, segment] of segments.entries()) {
       if (this.stopRequested) return;
-      const writer = segment.feeds ? new ExchangeWriter(segment.feeds) : undefined;
+      const writer = segment.feeds
+        ? new ExchangeWriter(segment.feeds, this.options.logger)
+        : undefined;
       const runner = this.options.runner(segment, {
         sinks,
         metrics: this.metrics,
