@@ -85,9 +85,9 @@ export const PIPELINE_EXCHANGE = 'BenchPipeline.top-profile.repartition';
 
 /**
  * The pipeline on Kafka and Redis. Every input event becomes one element of stage two,
- * so half the elements both stages took in is the input events through both: the
- * window ends once stage two applied all of them (each only after the upstream
- * checkpoint that covers it, one checkpoint interval behind).
+ * so stage two's elements are the input events through both stages: the window ends
+ * once it applied all of them (each only after the upstream checkpoint that covers it,
+ * one checkpoint interval behind).
  */
 export function pipelineKafkaRedis(
   params: KafkaJobParams & { readonly expected: number },
@@ -99,7 +99,7 @@ export function pipelineKafkaRedis(
     sinks: ['top-profiles'],
     params,
     checkpointIntervalMs: 1000,
-    progress: (m) => Math.floor(m.recordsIn / 2),
+    progress: (_, stages) => stages[1]?.metrics.recordsIn ?? 0,
     segments: 2,
   });
   return measureWindow(job, {

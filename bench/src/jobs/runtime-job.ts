@@ -4,6 +4,7 @@ import {
   consoleLogger,
   launchJob,
   type JobMetrics,
+  type StageMetrics,
   type JobSpec,
   type NamedTopics,
 } from '@stream-gen/runtime';
@@ -32,8 +33,8 @@ export function launchOnKafka(options: {
   readonly params: KafkaJobParams;
   /** The job's default checkpoint interval, as its generated runner passes it. */
   readonly checkpointIntervalMs?: number;
-  /** Events done so far, from the runner's metrics. */
-  readonly progress: (metrics: JobMetrics) => number;
+  /** Events done so far, from the runner's metrics (and each stage's, for a job of several). */
+  readonly progress: (metrics: JobMetrics, stages: readonly StageMetrics[]) => number;
   /** Segments of a job with keyed stages behind repartitions: each owns the partitions. */
   readonly segments?: number;
 }): RunningJob {
@@ -64,7 +65,11 @@ export function launchOnKafka(options: {
   });
   failed.catch(() => undefined);
   return {
-    progress: () => options.progress(runner.metrics),
+    progress: () =>
+      options.progress(
+        runner.metrics,
+        runner instanceof PipelineRunner ? runner.stageMetrics() : [],
+      ),
     ready: () => runner.status().length >= params.partitions * (options.segments ?? 1),
     failed,
     async stop() {

@@ -77,7 +77,7 @@ export {
   type StreamTaskOptions,
   type TaskStatus,
 } from './task/stream-task';
-export { JobMetrics } from './task/metrics';
+export { JobMetrics, jobMetricsOf, type StageMetrics } from './task/metrics';
 export type { OutputStream, Emission, DeadLetter } from './task/output-stream';
 
 export type {

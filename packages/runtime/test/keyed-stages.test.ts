@@ -3,7 +3,7 @@
  * stage one reach the per-category stage through the exchange, keyed anew, and the
  * result equals what the bids give when computed directly.
  */
-import { EmbeddedLog, HEADER_ID, launchJob, silentLogger } from '../src';
+import { checkJob, EmbeddedLog, HEADER_ID, launchJob, silentLogger, type Logger } from '../src';
 import {
   expectedTop,
   generateBids,
@@ -69,5 +69,74 @@ describe('keyed stage behind a repartition (embedded)', () => {
         .map((t) => `${t.id} ${JSON.stringify(t.value)}`)
         .sort();
     expect(byId(b)).toEqual(byId(a));
+  });
+
+  it('reports each stage on /metrics and its tasks on /health', async () => {
+    const bids = generateBids({ count: 300, seed: 9 });
+    const log = new EmbeddedLog(2);
+    log.createTopic('bids', 2);
+    log.append(
+      'bids',
+      bids.map((b) => ({ key: b.auction, value: JSON.stringify(b) })),
+    );
+    let url = '';
+    const logger: Logger = {
+      ...silentLogger,
+      info: (m: string) => (url ||= /status on (http:\/\/\S+)\/health/.exec(m)?.[1] ?? ''),
+    };
+    const job = launchJob({
+      job: topAuctionJob(),
+      sinks: ['top', 'late', 'dead-letters'],
+      log,
+      env: { STREAM_GEN_HTTP_PORT: '0' },
+      logger,
+      checkpointIntervalMs: 20,
+    });
+    const run = job.run();
+    try {
+      const deadline = Date.now() + 10_000;
+      let metrics = '';
+      while (Date.now() < deadline && !/stage="top-auction"} [1-9]/.test(metrics)) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (url) metrics = await (await fetch(`${url}/metrics`)).text();
+      }
+      expect(metrics).toContain(
+        'stream_gen_records_in_total{job="TopAuctions",stage="count-bids"} 300',
+      );
+      expect(metrics).toMatch(
+        /stream_gen_records_in_total\{job="TopAuctions",stage="top-auction"\} [1-9]/,
+      );
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        tasks: Array<{ task: string }>;
+      };
+      expect(health.tasks.map((t) => t.task).sort()).toEqual([
+        '0',
+        '1',
+        'top-auction/0',
+        'top-auction/1',
+      ]);
+    } finally {
+      await job.stop();
+      await run;
+    }
+  });
+
+  it('refuses keyed stages that do not follow the operator, naming each problem', () => {
+    const job = topAuctionJob();
+    const [stage] = job.keyedStages ?? [];
+    expect(() =>
+      checkJob({
+        ...job,
+        keyedStages: [
+          { ...stage, input: 'counts' },
+          { ...stage, id: 'count-bids' },
+        ],
+      }),
+    ).toThrow(
+      'job "TopAuctions" is not valid:\n' +
+        '  - keyed stage "top-auction" reads "counts", but the stream before it is "auction-counts"\n' +
+        '  - keyed stage "top-auction" names no output, but keyed stage "count-bids" comes after it\n' +
+        '  - stage id "count-bids" is used twice',
+    );
   });
 });

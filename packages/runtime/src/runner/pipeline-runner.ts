@@ -1,7 +1,7 @@
 import type { SinkConnector } from '../connectors/connector';
 import { planSegments, type JobSegment } from '../job/segments';
 import type { JobSpec } from '../job/job-spec';
-import { JobMetrics } from '../task/metrics';
+import { JobMetrics, jobMetricsOf, type StageMetrics } from '../task/metrics';
 import type { TaskStatus } from '../task/stream-task';
 import { errorMessage } from '../util/error-message';
 import type { Logger } from '../util/logger';
@@ -40,7 +40,7 @@ export interface PipelineOptions {
  * segment has applied everything the first one read.
  */
 export class PipelineRunner {
-  readonly metrics = new JobMetrics();
+  private readonly stages: StageMetrics[] = [];
   private runners: SegmentRunner[] = [];
   private running: Promise<RunSummary> | undefined;
   private stopRequested = false;
@@ -61,6 +61,16 @@ export class PipelineRunner {
 
   status(): TaskStatus[] {
     return this.runners.flatMap((r) => r.status());
+  }
+
+  /** The job's counters (read from the first stage, written by the last, the rest summed). */
+  get metrics(): JobMetrics {
+    return jobMetricsOf(this.stages);
+  }
+
+  /** Each stage's own counters. */
+  stageMetrics(): readonly StageMetrics[] {
+    return this.stages;
   }
 
   private async execute(): Promise<RunSummary> {
@@ -117,9 +127,11 @@ export class PipelineRunner {
       const writer = segment.feeds
         ? new ExchangeWriter(segment.feeds, this.options.logger)
         : undefined;
+      const metrics = new JobMetrics();
+      this.stages.push({ stage: segment.stage?.id ?? segment.job.operator?.name ?? '', metrics });
       const runner = this.options.runner(segment, {
         sinks,
-        metrics: this.metrics,
+        metrics,
         exchangeOut: writer,
         exchangeIn: i === 0 ? undefined : { source: segment.job.sources[0].name, upstreamTasks },
       });

@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JobMetrics } from '../task/metrics';
+import type { JobMetrics, StageMetrics } from '../task/metrics';
 import type { TaskStatus } from '../task/stream-task';
 import type { Logger } from '../util/logger';
 
 export interface Observable {
   readonly metrics: JobMetrics;
   status(): TaskStatus[];
+  /** A job of several stages: each stage's counters, written with a `stage` label. */
+  stageMetrics?(): readonly StageMetrics[];
 }
 
 export interface StatusServer {
@@ -49,9 +51,12 @@ export async function startStatusServer(
 }
 
 function prometheus(job: string, target: Observable): string {
-  const m = target.metrics;
   const label = `job="${job}"`;
-  const counters: Array<[string, number, string]> = [
+  const series = target.stageMetrics?.().map((s) => ({
+    labels: `${label},stage="${s.stage}"`,
+    m: s.metrics,
+  })) ?? [{ labels: label, m: target.metrics }];
+  const counters = (m: JobMetrics): Array<[string, number, string]> => [
     ['records_in_total', m.recordsIn, 'records read from sources'],
     ['records_out_total', m.mainOut, 'records emitted to the main output'],
     ['late_total', m.late, 'elements at or below the watermark on arrival'],
@@ -61,13 +66,11 @@ function prometheus(job: string, target: Observable): string {
     ['state_round_trips_total', m.stateRoundTrips, 'reads from the state backend'],
   ];
   const lines: string[] = [];
-  for (const [name, value, help] of counters) {
-    lines.push(
-      `# HELP stream_gen_${name} ${help}`,
-      `# TYPE stream_gen_${name} counter`,
-      `stream_gen_${name}{${label}} ${value}`,
-    );
-  }
+  counters(target.metrics).forEach(([name, , help], i) => {
+    lines.push(`# HELP stream_gen_${name} ${help}`, `# TYPE stream_gen_${name} counter`);
+    for (const { labels, m } of series)
+      lines.push(`stream_gen_${name}{${labels}} ${counters(m)[i][1]}`);
+  });
   lines.push(
     '# HELP stream_gen_watermark_ms task watermark (event time, ms)',
     '# TYPE stream_gen_watermark_ms gauge',
