@@ -4,6 +4,7 @@
  * result equals what the bids give when computed directly.
  */
 import { checkJob, EmbeddedLog, HEADER_ID, launchJob, silentLogger, type Logger } from '../src';
+import { PipelineHarness } from '../src/testing';
 import {
   expectedTop,
   generateBids,
@@ -138,5 +139,20 @@ describe('keyed stage behind a repartition (embedded)', () => {
         '  - keyed stage "top-auction" names no output, but keyed stage "count-bids" comes after it\n' +
         '  - stage id "count-bids" is used twice',
     );
+  });
+});
+
+describe('PipelineHarness', () => {
+  it('pushes through both stages and reads the internal stream and each stage state', async () => {
+    const bids = generateBids({ count: 200, seed: 2, windows: 2 });
+    const harness = await PipelineHarness.create({ job: topAuctionJob() });
+    await harness.push('bids', ...bids.slice(0, 120));
+    await harness.push('bids', ...bids.slice(120));
+    expect(await harness.state('count-bids', 'category', bids[0].auction)).toBe(bids[0].category);
+    await harness.endOfInput();
+    expect(sortTop(harness.output<TopAuction>())).toEqual(expectedTop(bids));
+    const counts = harness.stream<{ count: number }>('auction-counts');
+    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(bids.length);
+    harness.close();
   });
 });

@@ -187,6 +187,11 @@ export class StreamTask {
     return this.watermarks.current;
   }
 
+  /** The names of the job's sources, in order. */
+  get sourceNames(): string[] {
+    return [...this.sources.keys()];
+  }
+
   get checkpointId(): number {
     return this.lastCheckpointId;
   }

@@ -1,15 +1,15 @@
 import { decodeJson } from '../connectors/json-codec';
 import type { JobSpec } from '../job/job-spec';
 import { checkJob } from '../job/check-job';
-import type { OutRecord } from '../records';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import { MemoryStateBackend } from '../state/memory-state.backend';
 import type { StateBackend } from '../state/state-backend';
 import { ManualClock } from '../time/clock';
 import type { Timer } from '../time/timer-service';
 import { JobMetrics } from '../task/metrics';
-import type { DeadLetter, Emission } from '../task/output-stream';
+import type { Emission } from '../task/output-stream';
 import { StreamTask } from '../task/stream-task';
+import { HarnessOutputs } from './harness-outputs';
 import { silentLogger, type Logger } from '../util/logger';
 
 export interface JobHarnessOptions {
@@ -34,16 +34,18 @@ export interface JobHarnessOptions {
  * letters, state and pending timers. It runs the same task code as the runner.
  * Framework-neutral: use it from jest, node:test or a script.
  */
-export class JobHarness {
+export class JobHarness extends HarnessOutputs {
   private constructor(
     private readonly options: JobHarnessOptions,
     readonly clock: ManualClock,
     readonly backend: StateBackend,
     private readonly task: StreamTask,
     readonly metrics: JobMetrics,
-    private readonly emissions: Emission[],
+    emissions: Emission[],
     private readonly checkFutureEventTimes: boolean,
-  ) {}
+  ) {
+    super(emissions);
+  }
 
   static create(options: JobHarnessOptions): Promise<JobHarness> {
     return JobHarness.open(options, options.processingTime !== undefined);
@@ -115,31 +117,6 @@ export class JobHarness {
 
   get watermark(): number {
     return this.task.watermark;
-  }
-
-  /** Values emitted to the main output, in order. */
-  output<T = unknown>(): T[] {
-    return this.records('main').map((r) => r.value as T);
-  }
-
-  /** Values of a side output (for example `late`). */
-  sideOutput<T = unknown>(tag: string): T[] {
-    return this.emissions
-      .filter((e) => e.stream.kind === 'side' && e.stream.tag === tag)
-      .map((e) => e.record.value as T);
-  }
-
-  deadLetters(): DeadLetter[] {
-    return this.records('dead-letter').map((r) => r.value as DeadLetter);
-  }
-
-  /** Every output record with its headers (ids), in emission order. */
-  records(kind?: Emission['stream']['kind']): OutRecord[] {
-    return this.emissions.filter((e) => !kind || e.stream.kind === kind).map((e) => e.record);
-  }
-
-  clearOutputs(): void {
-    this.emissions.length = 0;
   }
 
   /** The current value of a keyed state entry (undefined when empty or expired). */

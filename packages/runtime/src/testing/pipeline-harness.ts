@@ -1,0 +1,178 @@
+import type { OutgoingRecord } from '../connectors/kafka/broker-client';
+import { checkJob } from '../job/check-job';
+import type { JobSpec } from '../job/job-spec';
+import { planSegments, segmentTaskId } from '../job/segments';
+import type { RawRecord } from '../records';
+import { ExchangeWriter } from '../runner/exchange-writer';
+import { MemoryStateBackend } from '../state/memory-state.backend';
+import { parseEnvelope } from '../task/exchange-envelope';
+import { JobMetrics } from '../task/metrics';
+import type { Emission } from '../task/output-stream';
+import { StreamTask } from '../task/stream-task';
+import { ManualClock } from '../time/clock';
+import { HarnessOutputs } from './harness-outputs';
+import { silentLogger } from '../util/logger';
+
+interface Stage {
+  readonly id: string;
+  readonly task: StreamTask;
+  /** The stream its main output writes, when a keyed stage reads it. */
+  readonly writes?: string;
+  readonly writer?: ExchangeWriter;
+  /** What the exchange into the next stage holds, in order (one partition). */
+  readonly exchange: RawRecord[];
+  /** How much of the previous stage's exchange this stage has read. */
+  read: number;
+}
+
+/**
+ * Drives a job with keyed stages behind repartitions without any broker: one task per
+ * stage, the stages connected by an exchange of one partition through the same writer,
+ * markers and gate as a running job. Every call settles the whole job: each stage
+ * checkpoints (so what it emitted is committed) and the next applies it. Push to the
+ * job's sources, move time, read the main output, every internal stream, each stage's
+ * state.
+ */
+export class PipelineHarness extends HarnessOutputs {
+  private constructor(
+    readonly clock: ManualClock,
+    private readonly stages: Stage[],
+    emissions: Emission[],
+    readonly metrics: JobMetrics,
+    /** The job's sources with event time. */
+    private readonly timed: readonly string[],
+  ) {
+    super(emissions);
+  }
+
+  static async create(options: {
+    readonly job: JobSpec;
+    readonly processingTime?: number;
+  }): Promise<PipelineHarness> {
+    checkJob(options.job);
+    const clock = new ManualClock(options.processingTime ?? 0);
+    const backend = new MemoryStateBackend();
+    const metrics = new JobMetrics();
+    const emissions: Emission[] = [];
+    const stages: Stage[] = [];
+    for (const [i, segment] of planSegments(options.job).entries()) {
+      const exchange: RawRecord[] = [];
+      const writer = segment.feeds ? new ExchangeWriter(segment.feeds, silentLogger) : undefined;
+      writer?.attach({
+        partitions: 1,
+        describe: () => `exchange to "${segment.feeds?.id}"`,
+        async send(records: readonly OutgoingRecord[]) {
+          for (const r of records) exchange.push({ offset: exchange.length, value: r.value });
+        },
+        async close() {},
+      });
+      const task = await StreamTask.open({
+        job: segment.job,
+        taskId: segmentTaskId(segment, 0),
+        partition: 0,
+        backend,
+        clock,
+        logger: silentLogger,
+        metrics,
+        exchange: i === 0 ? undefined : { source: segment.job.sources[0].name, upstreamTasks: 1 },
+        emit: (e, epoch, attempt) => {
+          if (writer && e.stream.kind === 'main') writer.route(0, epoch, attempt, e.record);
+          else emissions.push(e);
+        },
+        checkFutureEventTimes: options.processingTime !== undefined,
+      });
+      const id = segment.stage?.id ?? segment.job.operator?.name ?? '';
+      stages.push({ id, task, writes: segment.feeds?.input, writer, exchange, read: 0 });
+    }
+    const timed = options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
+    return new PipelineHarness(clock, stages, emissions, metrics, timed);
+  }
+
+  /** Pushes values to a source of the job as one batch, and lets every stage apply what follows. */
+  async push(source: string, ...values: unknown[]): Promise<void> {
+    const first = this.stages[0].task;
+    let offset = first.positions[source] ?? 0;
+    await first.processBatch(
+      source,
+      values.map((value) => ({ value, offset: offset++ })),
+    );
+    await this.settle();
+  }
+
+  /** Sets the watermark of every event-time source of the job. */
+  async advanceWatermark(watermark: number, source?: string): Promise<void> {
+    const first = this.stages[0].task;
+    for (const name of source ? [source] : this.timed) {
+      await first.advanceInputWatermark(name, watermark);
+    }
+    await this.settle();
+  }
+
+  async advanceProcessingTime(ms: number): Promise<void> {
+    this.clock.advanceBy(ms);
+    for (const stage of this.stages) await stage.task.tick();
+    await this.settle();
+  }
+
+  /** Ends the job's sources: every event-time timer of every stage fires. */
+  async endOfInput(): Promise<void> {
+    const first = this.stages[0].task;
+    for (const name of first.sourceNames) await first.endInput(name);
+    await this.settle();
+  }
+
+  /** Values written to an internal stream (read by a keyed stage), as the next stage got them. */
+  stream<T = unknown>(name: string): T[] {
+    const stage = this.stages.find((s) => s.writes === name);
+    if (!stage) {
+      const names = this.stages.flatMap((s) => (s.writes ? [s.writes] : []));
+      throw new RangeError(
+        `no keyed stage reads a stream "${name}" (internal streams: ${names.join(', ')})`,
+      );
+    }
+    return stage.exchange.flatMap((r) => {
+      const envelope = parseEnvelope(String(r.value));
+      return envelope?.x === 'e' ? [JSON.parse(envelope.v) as T] : [];
+    });
+  }
+
+  /** A state entry of one stage (the operator's name for the first), by key. */
+  state<T = unknown>(stage: string, name: string, key: string): Promise<T | undefined> {
+    const found = this.stages.find((s) => s.id === stage);
+    if (!found) {
+      throw new RangeError(
+        `no stage "${stage}" (stages: ${this.stages.map((s) => s.id).join(', ')})`,
+      );
+    }
+    return found.task.readState(name, key) as Promise<T | undefined>;
+  }
+
+  close(): void {
+    for (const stage of this.stages) stage.task.close();
+  }
+
+  /** Each stage commits what it did and the next one applies it, down to the last. */
+  private async settle(): Promise<void> {
+    for (const [i, stage] of this.stages.entries()) {
+      const upstream = this.stages[i - 1];
+      if (upstream) {
+        const fresh = upstream.exchange.slice(stage.read);
+        stage.read = upstream.exchange.length;
+        if (fresh.length > 0) await stage.task.processExchange(fresh);
+        if (stage.task.exchangeEnded) await stage.task.endInput(stage.task.sourceNames[0]);
+      }
+      if (stage.writer) {
+        await stage.writer.flush(0);
+        const checkpoint = await stage.task.checkpoint();
+        const ended = stage.task.allInputsEnded;
+        await stage.writer.mark(
+          0,
+          checkpoint.id,
+          stage.task.attempt,
+          checkpoint.watermarks.current,
+          ended,
+        );
+      }
+    }
+  }
+}
