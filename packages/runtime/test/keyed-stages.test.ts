@@ -156,3 +156,31 @@ describe('PipelineHarness', () => {
     harness.close();
   });
 });
+
+describe('a keyed source not partitioned by key, embedded', () => {
+  it('is read whole by every task, each keeping its keys: one count per key, bad records once', async () => {
+    const bids = generateBids({ count: 900, seed: 4 });
+    const log = new EmbeddedLog(3);
+    log.createTopic('bids', 3);
+    // round robin: every auction's bids spread over the three partitions
+    log.append('bids', [
+      ...bids.map((b, i) => ({ value: JSON.stringify(b), partition: i % 3 })),
+      { value: '{"not": "a bid"', partition: 1 },
+    ]);
+    log.seal('bids');
+    const job = topAuctionJob();
+    const spread = { ...job, sources: [{ ...job.sources[0], partitionedByKey: false }] };
+    await launchJob({
+      job: spread,
+      sinks: ['top', 'late', 'dead-letters'],
+      log,
+      logger: silentLogger,
+      checkpointIntervalMs: 30,
+    }).run();
+    expect(sortTop(topOf(log).map((t) => t.value))).toEqual(expectedTop(bids));
+    const dead = [0, 1, 2].flatMap((p) => log.read('dead-letters', p, 0, 100).records);
+    expect(dead.map((r) => r.headers[HEADER_ID])).toEqual([
+      'TopAuctions/1/bids:1@300/dead-letter#0',
+    ]);
+  });
+});

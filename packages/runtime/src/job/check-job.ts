@@ -7,7 +7,7 @@ import { keyedStageProblems } from './segments';
 export function operatorInputs(job: JobSpec): readonly string[] {
   const op = job.operator;
   if (!op) return [];
-  return op.kind === 'coProcess' ? op.inputs : [op.input];
+  return op.kind === 'coProcess' || op.kind === 'union' ? op.inputs : [op.input];
 }
 
 /**
@@ -50,9 +50,15 @@ export function checkJob(job: JobSpec): void {
   problems.push(...stageProblems);
   if (stageProblems.length === 0) problems.push(...keyedStageProblems(job));
   const inputs = operatorInputs(job);
-  if (new Set(inputs).size !== inputs.length) {
+  const twice = inputs.filter((stream, i) => inputs.indexOf(stream) !== i);
+  if (twice.length > 0) {
     problems.push(
-      `operator "${job.operator?.name}" reads source "${inputs[0]}" twice; a co-process needs two different sources`,
+      `operator "${job.operator?.name}" reads stream "${twice[0]}" twice; its inputs must be different streams`,
+    );
+  }
+  if (job.operator?.kind === 'union' && inputs.length < 2) {
+    problems.push(
+      `union "${job.operator.name}" reads ${inputs.length} stream(s); a union needs two or more (a process reads one)`,
     );
   }
   const chains = stageProblems.length === 0 ? planChains(job) : [];

@@ -127,6 +127,18 @@ export type OperatorSpec = OperatorOutput &
           KeyedCoProcessFunction<any, any, any> | Promise<KeyedCoProcessFunction<any, any, any>>;
       }
     | {
+        /**
+         * A keyed function over two or more streams of one key: every element reaches
+         * `processElement`, and `ctx.input` names the stream it came from. State and
+         * timers are shared across the inputs, as in a co-process.
+         */
+        readonly kind: 'union';
+        readonly name: string;
+        readonly inputs: readonly string[];
+        readonly create: () =>
+          KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
+      }
+    | {
         readonly kind: 'async';
         readonly name: string;
         readonly input: string;
@@ -145,6 +157,11 @@ export interface OutputSpec {
   readonly sideOutputs?: Readonly<Record<string, string>>;
   /** Sink name for records that failed decoding, validation or a user function. */
   readonly deadLetters?: string;
+  /**
+   * Sink name per intermediate stream that should also be written out (fan-out): a
+   * stream a keyed stage reads through a repartition goes to this sink as well.
+   */
+  readonly streams?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -29,9 +29,11 @@ export function exchangeTopic(job: string, stage: KeyedStageSpec): string {
 export function planSegments(job: JobSpec): JobSegment[] {
   const stages = job.keyedStages ?? [];
   if (stages.length === 0) return [{ job }];
+  // a stream a keyed stage reads may be written to a sink too (fan-out)
+  const sinkOf = (next: KeyedStageSpec) => job.outputs.streams?.[next.input];
   const segments: JobSegment[] = [
     {
-      job: { ...job, keyedStages: undefined, outputs: { ...job.outputs, main: undefined } },
+      job: { ...job, keyedStages: undefined, outputs: { ...job.outputs, main: sinkOf(stages[0]) } },
       feeds: stages[0],
     },
   ];
@@ -53,7 +55,7 @@ export function planSegments(job: JobSpec): JobSegment[] {
           },
         ],
         operator: { kind: 'process', name: stage.id, input: stage.input, create: stage.create },
-        outputs: { ...job.outputs, main: last ? job.outputs.main : undefined },
+        outputs: { ...job.outputs, main: last ? job.outputs.main : sinkOf(stages[i + 1]) },
         onError: job.onError,
       },
     });
@@ -83,6 +85,14 @@ export function keyedStageProblems(job: JobSpec): string[] {
     problems.push(
       `keyed stage "${stages[0].id}" reads "${stages[0].input}", but operator "${job.operator.name}" names no output stream; give it output: "${stages[0].input}"`,
     );
+  }
+  const read = new Set(stages.map((s) => s.input));
+  for (const stream of Object.keys(job.outputs.streams ?? {})) {
+    if (!read.has(stream)) {
+      problems.push(
+        `outputs.streams names "${stream}", which no keyed stage reads (streams that can go to a sink too: ${[...read].join(', ')})`,
+      );
+    }
   }
   for (const [i, stage] of stages.entries()) {
     if (!/^[A-Za-z_][\w.-]*$/.test(stage.id)) {

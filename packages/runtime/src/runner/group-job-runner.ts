@@ -264,7 +264,7 @@ export class GroupJobRunner {
   }
 
   private async assign(partition: number): Promise<void> {
-    const { exchangeOut, exchangeIn } = this.options;
+    const { job, exchangeOut, exchangeIn } = this.options;
     const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
     const task = StreamTask.open({
       job: this.options.job,
@@ -278,7 +278,10 @@ export class GroupJobRunner {
       emit: (emission, epoch, attempt) => {
         if (exchangeOut && emission.stream.kind === 'main') {
           exchangeOut.route(partition, epoch, attempt, emission.record);
-        } else this.router.route(taskId, emission);
+          // the stream goes to a sink as well (fan-out)
+          if (job.outputs.main === undefined) return;
+        }
+        this.router.route(taskId, emission);
       },
       externalWatermarks: new Set(this.rekeyed.keys()),
     });

@@ -1,6 +1,6 @@
 import type { PartitionReader, SinkConnector, SourceConnector } from '../connectors/connector';
 import { decodeJson } from '../connectors/json-codec';
-import { checkJob } from '../job/check-job';
+import { checkJob, isKeyed, operatorSources } from '../job/check-job';
 import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
@@ -43,10 +43,18 @@ export interface RunSummary {
   readonly metrics: Record<string, unknown>;
 }
 
+/** One partition a task reads; `partition` set when it is not the task's own (a source read whole). */
+interface Reader {
+  readonly source: string;
+  readonly partition?: number;
+  readonly reader: PartitionReader;
+}
+
 interface TaskRun {
   readonly partition: number;
   readonly task: StreamTask;
-  readonly readers: Map<string, PartitionReader>;
+  /** By the key its position is kept under: the source, or `<source>@<partition>` when read whole. */
+  readonly readers: Map<string, Reader>;
   lastCheckpointAt: number;
 }
 
@@ -95,6 +103,7 @@ export class JobRunner {
     const { job } = this.options;
     const started = Date.now();
     const partitions = await this.taskCount();
+    const whole = await this.readWhole(partitions);
     this.logger.info(
       `job ${job.name} starting on ${this.options.backendsDescription ?? 'custom backends'}: ` +
         `sources ${job.sources.map((s) => `${s.name} (${this.options.sources[s.name].describe()})`).join(', ')}; ` +
@@ -108,7 +117,9 @@ export class JobRunner {
     const progress = this.startProgressLog();
     try {
       await this.router.open();
-      this.runs = await Promise.all(Array.from({ length: partitions }, (_, p) => this.openTask(p)));
+      this.runs = await Promise.all(
+        Array.from({ length: partitions }, (_, p) => this.openTask(p, partitions, whole)),
+      );
       // One failed task stops the others; they finish their batch and checkpoint before
       // the sinks close, and the first error is what the run reports.
       const outcomes = await Promise.allSettled(
@@ -125,7 +136,7 @@ export class JobRunner {
       if (progress) clearInterval(progress);
       for (const run of this.runs) {
         run.task.close();
-        for (const reader of run.readers.values()) await reader.close().catch(() => undefined);
+        for (const { reader } of run.readers.values()) await reader.close().catch(() => undefined);
       }
       await this.router
         .close()
@@ -177,12 +188,9 @@ export class JobRunner {
    * for every source of a keyed operator (co-partitioning).
    */
   async taskCount(): Promise<number> {
-    const counts = await Promise.all(
-      this.options.job.sources.map(
-        async (s) => [s.name, await this.options.sources[s.name].partitions()] as const,
-      ),
-    );
-    const distinct = new Set(counts.map(([, n]) => n));
+    const counts = await this.partitionCounts();
+    const whole = this.wholeCandidates();
+    const distinct = new Set(counts.filter(([name]) => !whole.has(name)).map(([, n]) => n));
     if (distinct.size > 1 && this.options.job.operator) {
       throw new ConfigurationError(
         `job "${this.options.job.name}": the inputs of a keyed operator must be co-partitioned, but ` +
@@ -193,7 +201,41 @@ export class JobRunner {
     return Math.max(...counts.map(([, n]) => n));
   }
 
-  private async openTask(partition: number): Promise<TaskRun> {
+  private partitionCounts(): Promise<Array<readonly [string, number]>> {
+    return Promise.all(
+      this.options.job.sources.map(
+        async (s) => [s.name, await this.options.sources[s.name].partitions()] as const,
+      ),
+    );
+  }
+
+  /** The keyed operator's sources not partitioned by key. */
+  private wholeCandidates(): Set<string> {
+    const { job } = this.options;
+    if (!isKeyed(job)) return new Set();
+    const keyed = operatorSources(job).filter((s): s is string => s !== undefined);
+    return new Set(
+      keyed.filter((name) => !job.sources.find((s) => s.name === name)?.partitionedByKey),
+    );
+  }
+
+  /**
+   * The sources every task reads whole, keeping the keys it owns, with their partition
+   * counts: the keyed operator's sources that are not partitioned by key, when the job
+   * runs more than one task. (On Kafka they go through a repartition topic instead.)
+   */
+  private async readWhole(tasks: number): Promise<Record<string, number>> {
+    if (tasks < 2) return {};
+    const candidates = this.wholeCandidates();
+    const counts = await this.partitionCounts();
+    return Object.fromEntries(counts.filter(([name]) => candidates.has(name)));
+  }
+
+  private async openTask(
+    partition: number,
+    tasks: number,
+    whole: Readonly<Record<string, number>>,
+  ): Promise<TaskRun> {
     const { job, sources, backend, exchangeOut, exchangeIn } = this.options;
     const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
     const task = await StreamTask.open({
@@ -205,20 +247,36 @@ export class JobRunner {
       logger: this.logger,
       metrics: this.metrics,
       exchange: exchangeIn,
+      rekeyed: Object.keys(whole).length > 0 ? { tasks, sources: whole } : undefined,
       emit: (emission, epoch, attempt) => {
         if (exchangeOut && emission.stream.kind === 'main') {
           exchangeOut.route(partition, epoch, attempt, emission.record);
-        } else this.router.route(taskId, emission);
+          // the stream goes to a sink as well (fan-out)
+          if (job.outputs.main === undefined) return;
+        }
+        this.router.route(taskId, emission);
       },
     });
     await markRestored(exchangeOut, partition, task);
-    const readers = new Map<string, PartitionReader>();
+    const readers = new Map<string, Reader>();
     for (const spec of job.sources) {
       const connector = sources[spec.name];
-      if (partition < (await connector.partitions())) {
-        readers.set(spec.name, await connector.open(partition, task.positions[spec.name] ?? 0));
+      const source = spec.name;
+      const count = whole[source];
+      if (count !== undefined) {
+        for (let p = 0; p < count; p++) {
+          const at = task.positions[`${source}@${p}`] ?? 0;
+          readers.set(`${source}@${p}`, {
+            source,
+            partition: p,
+            reader: await connector.open(p, at),
+          });
+        }
+      } else if (partition < (await connector.partitions())) {
+        const reader = await connector.open(partition, task.positions[source] ?? 0);
+        readers.set(source, { source, reader });
       } else {
-        await task.endInput(spec.name);
+        await task.endInput(source);
       }
     }
     return { partition, task, readers, lastCheckpointAt: this.clock.now() };
@@ -230,20 +288,20 @@ export class JobRunner {
     const batchSize = this.options.batchSize ?? 500;
     while (!this.stopping) {
       let received = 0;
-      for (const [source, reader] of readers) {
-        if (ended.has(source)) continue;
+      for (const [at, { source, partition, reader }] of readers) {
+        if (ended.has(at)) continue;
         const { records, end } = await reader.read(batchSize);
         const exchange = source === this.options.exchangeIn?.source;
         if (records.length > 0) {
           received += records.length;
           if (exchange) await task.processExchange(records);
-          else await task.processBatch(source, records.map(decodeJson));
+          else await task.processBatch(source, records.map(decodeJson), at, partition);
           await this.flush(run);
         }
         // an exchange ends when every upstream task sent its last marker
         if (exchange ? task.exchangeEnded : end) {
-          ended.add(source);
-          await task.endInput(source);
+          ended.add(at);
+          await task.endInput(source, partition);
           await this.flush(run);
         }
       }
@@ -283,8 +341,8 @@ export class JobRunner {
       run.task.allInputsEnded,
     );
     run.lastCheckpointAt = this.clock.now();
-    for (const [source, reader] of run.readers) {
-      const next = checkpoint.positions[source];
+    for (const [at, { reader }] of run.readers) {
+      const next = checkpoint.positions[at];
       if (next !== undefined) await reader.commit?.(next);
     }
   }

@@ -60,7 +60,7 @@ export async function createKeyedOperator(
     },
   };
 
-  if (spec.kind === 'process') {
+  if (spec.kind === 'process' || spec.kind === 'union') {
     const fn = await spec.create();
     await fn.open?.(runtime);
     opening = false;

@@ -28,6 +28,7 @@ import { JournaledStateCache } from './journaled-state-cache';
 import { UserFunctionError } from './user-function.error';
 import { MAIN_STREAM, type Emission, type OutputStream } from './output-stream';
 import { ExchangeInput } from './exchange-input';
+import { stableHash } from '../util/stable-hash';
 
 export type { InputElement } from './input-element';
 
@@ -54,6 +55,12 @@ export interface StreamTaskOptions {
    * them to sinks (or an exchange) before checkpointing.
    */
   readonly emit: (emission: Emission, epoch: number, attempt: string) => void;
+  /**
+   * Sources this task reads every partition of, keeping the elements whose key hashes
+   * to its own partition (embedded runs of a source not partitioned by key): source ->
+   * its partition count; `tasks` is the job's task count, which the key hash picks from.
+   */
+  readonly rekeyed?: { readonly tasks: number; readonly sources: Readonly<Record<string, number>> };
   /** The source that is an exchange (a repartition behind another keyed stage), and its upstream task count. */
   readonly exchange?: { readonly source: string; readonly upstreamTasks: number };
   /**
@@ -132,7 +139,13 @@ export class StreamTask {
       this.inputStream.set(name, inputs[i]);
     });
     const policies: Record<string, { maxOutOfOrdernessMs: number; idleTimeoutMs?: number }> = {};
-    for (const s of job.sources) if (s.eventTime) policies[s.name] = s.eventTime;
+    for (const s of job.sources) {
+      if (!s.eventTime) continue;
+      const partitions = options.rekeyed?.sources[s.name];
+      // a source read whole: each of its partitions holds the watermark back on its own
+      if (partitions === undefined) policies[s.name] = s.eventTime;
+      else for (let p = 0; p < partitions; p++) policies[`${s.name}@${p}`] = s.eventTime;
+    }
     this.watermarks = new WatermarkTracker(policies, clock.now());
     if (options.exchange) {
       const { source, upstreamTasks } = options.exchange;
@@ -292,11 +305,11 @@ export class StreamTask {
     const input = this.inputIndex.get(source);
     const ready: ReadyElement[] = [];
     for (const element of elements) {
-      metrics.recordsIn++;
+      if (!this.readsForOthers(source)) metrics.recordsIn++;
       if (positionKey !== undefined) this.positions[positionKey] = element.offset + 1;
       this.prepare(spec, input, element, now, ready);
     }
-    if (spec.eventTime) this.watermarks.touch(source, now);
+    if (spec.eventTime) this.watermarks.touch(this.channelOf(source), now);
     if (input !== undefined && this.asyncOperator) {
       await this.enrich(source, ready);
     } else if (input === undefined || !this.operator) {
@@ -325,10 +338,15 @@ export class StreamTask {
     this.asyncOperator?.close();
   }
 
-  /** The source reached its end: its watermark becomes the end of time. */
-  async endInput(source: string): Promise<void> {
+  /** The source (or one partition of a source read whole) reached its end: its watermark becomes the end of time. */
+  async endInput(source: string, partition?: number): Promise<void> {
     const spec = this.sourceSpec(source);
-    if (spec.eventTime) this.watermarks.end(source);
+    const partitions = this.options.rekeyed?.sources[source];
+    if (spec.eventTime && partitions !== undefined && partition === undefined) {
+      for (let p = 0; p < partitions; p++) this.watermarks.end(`${source}@${p}`);
+    } else if (spec.eventTime) {
+      this.watermarks.end(partitions === undefined ? source : `${source}@${partition}`);
+    }
     await this.advance(this.options.clock.now());
   }
 
@@ -445,7 +463,10 @@ export class StreamTask {
           ? `${spec.name}@${offset}`
           : `${spec.name}:${up}@${offset}`;
     const carried = 'timestamp' in element ? element.timestamp : undefined;
-    const reject = (reason: string) => this.deadLetter(base, spec.name, offset, reason, value);
+    const reject = (reason: string) =>
+      this.readsForOthers(spec.name)
+        ? undefined
+        : this.deadLetter(base, spec.name, offset, reason, value);
     if (error !== undefined) return reject(error);
     if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
     const invalid = spec.validate?.(value);
@@ -457,6 +478,7 @@ export class StreamTask {
     }
     const values = applyStepsWithRetries(steps, value, this.attempts - 1);
     if (!Array.isArray(values)) {
+      if (this.readsForOthers(spec.name)) return;
       return this.failed(values, base, { source: spec.name, offset, value });
     }
     for (let i = 0; i < values.length; i++) {
@@ -479,19 +501,26 @@ export class StreamTask {
   ): void {
     let timestamp = now;
     let key = '';
+    const others = this.readsForOthers(spec.name);
     if (carried !== undefined) {
       timestamp = carried;
     } else if (spec.eventTime) {
       const time = eventTimeOf(spec.eventTime, value, this.futureCheckedAgainst(now));
-      if (typeof time === 'string') return this.deadLetter(origin, spec.name, offset, time, record);
+      if (typeof time === 'string')
+        return others ? undefined : this.deadLetter(origin, spec.name, offset, time, record);
       timestamp = time;
     }
     if (input !== undefined && spec.key) {
       const selected = selectKey(spec.key, value);
       if (typeof selected !== 'string') {
-        return this.deadLetter(origin, spec.name, offset, selected.reason, record);
+        return others
+          ? undefined
+          : this.deadLetter(origin, spec.name, offset, selected.reason, record);
       }
       key = selected;
+      const rekeyed = this.options.rekeyed;
+      // another task's key: that task reads this partition too, and keeps it
+      if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) return;
     }
     if (spec.eventTime && this.watermarks.isLate(timestamp)) {
       this.options.metrics.late++;
@@ -506,9 +535,34 @@ export class StreamTask {
     const external =
       this.options.externalWatermarks?.has(spec.name) || this.exchange?.source === spec.name;
     if (spec.eventTime && !external) {
-      this.watermarks.observe(spec.name, timestamp, now);
+      this.watermarks.observe(this.channelOf(spec.name), timestamp, now);
     }
     ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
+  }
+
+  /** The watermark input of a source: per upstream partition when the task reads it whole. */
+  private channelOf(source: string): string {
+    const whole = this.options.rekeyed?.sources[source] !== undefined;
+    return whole ? `${source}@${this.upstreamPartition ?? 0}` : source;
+  }
+
+  /**
+   * True while the task reads a partition of a source it reads whole that is not its
+   * own: what cannot be keyed there is dead-lettered by the partition's own task.
+   */
+  private readsForOthers(source: string): boolean {
+    return (
+      this.options.rekeyed?.sources[source] !== undefined &&
+      this.upstreamPartition !== this.ownPartition
+    );
+  }
+
+  private ownsKey(key: string, tasks: number): boolean {
+    return stableHash(key) % tasks === this.ownPartition;
+  }
+
+  private get ownPartition(): number {
+    return this.options.partition ?? Number(this.id);
   }
 
   private futureCheckedAgainst(now: number): number | undefined {
