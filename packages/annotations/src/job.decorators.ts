@@ -30,7 +30,10 @@ export function CoProcess(options: CoProcessOptions): ClassDecorator {
   return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'coProcess' }, target);
 }
 
-/** The class is a keyed function over one input. */
+/**
+ * The class is a keyed function over one input: the job's operator, or with `id` a
+ * keyed stage behind a repartition, listed in `@StreamJob({ stages })`.
+ */
 export function KeyedProcess(options: KeyedProcessOptions): ClassDecorator {
   return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'process' }, target);
 }

@@ -8,11 +8,16 @@ export interface StreamJobMetadata {
   /** Sink for records that fail decoding, validation or a user function. */
   readonly deadLetters?: string;
   /**
-   * For a job without an operator: the sink its sources' elements go to. Optional when
-   * the job has one sink besides `deadLetters`.
+   * The sink of the main output when no operator names it: in a job without an
+   * operator, where its sources' elements go; in a job with keyed stages, where the
+   * last one's emissions go. Optional when the job has one sink besides `deadLetters`
+   * and the side outputs.
    */
   readonly output?: string;
-  /** The job's @Chain stage classes, connected to its sources, operator and sinks by stream names. */
+  /**
+   * The job's stage classes, connected to its sources, operator and sinks by stream
+   * names: `@Chain` (stateless) and `@KeyedProcess({ id })` (keyed, behind a repartition).
+   */
   readonly stages?: readonly StageClass[];
   readonly checkpointInterval?: Duration;
   /** What happens when a handler, a timer or an enrichment throws. Default: no retry, dead letter. */
@@ -85,7 +90,7 @@ export interface SinkMetadata extends SinkOptions {
 }
 
 export interface OperatorOptions {
-  /** Sink of the main output. */
+  /** Sink of the main output, or the stream the stages after the operator read. */
   readonly output?: string;
   /** Sink per side-output tag, e.g. `{ late: 'late' }`. */
   readonly sideOutputs?: Readonly<Record<string, string>>;
@@ -97,6 +102,16 @@ export interface CoProcessOptions extends OperatorOptions {
 
 export interface KeyedProcessOptions extends OperatorOptions {
   readonly input: string;
+  /**
+   * Makes the class a keyed stage behind a repartition, listed in `@StreamJob({ stages })`,
+   * rather than the job's operator: a stable id naming the stage's tasks, state, output
+   * ids and repartition topic (`<job>.<id>.repartition`); keep it when renaming the
+   * class. A stage's `input` is the stream the operator's main output ends in, or the
+   * `output` of the keyed stage before it; its `output` is the stream the next keyed
+   * stage reads. The last one names none: what it emits is the job's main output
+   * (`@StreamJob({ output })`). Side outputs and dead letters are the job's.
+   */
+  readonly id?: string;
 }
 
 export type OperatorMetadata =
@@ -161,6 +176,7 @@ export interface JobClassMetadata {
   readonly job?: StreamJobMetadata;
   readonly sources: readonly SourceMetadata[];
   readonly sinks: readonly SinkMetadata[];
+  /** The operator decorator; on a keyed stage class, its @KeyedProcess (with `id`). */
   readonly operator?: OperatorMetadata;
   readonly handlers: readonly HandlerMetadata[];
   readonly states: readonly StateMetadata[];

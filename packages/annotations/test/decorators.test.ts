@@ -6,6 +6,7 @@ import {
   FlatMapElement,
   MapElement,
   KeyBy,
+  KeyedProcess,
   LookupTable,
   ProcessElement,
   readJobMetadata,
@@ -123,5 +124,46 @@ describe('chain stages', () => {
     });
     expect(readJobMetadata(Chained).job).toMatchObject({ stages: [Parse], output: 'out' });
     expect(readJobMetadata(Chained).chain).toBeUndefined();
+  });
+});
+
+describe('keyed stages', () => {
+  interface Count {
+    user: string;
+    n: number;
+  }
+
+  @KeyedProcess({ id: 'top', input: 'counts', output: 'tops' })
+  class Top {
+    @State() best!: unknown;
+
+    @ProcessElement('counts')
+    @KeyBy((c: Count) => c.user)
+    onCount(_c: Count) {}
+
+    @Timer()
+    onTimer(_ts: number) {}
+  }
+
+  @StreamJob({ name: 'Tops', stages: [Top], output: 'out' })
+  @Source<Click>('clicks', { eventTime: 'ts' })
+  @Sink('out')
+  @KeyedProcess({ input: 'clicks', output: 'counts' })
+  class Tops {}
+
+  it('records the stage id with its @KeyedProcess, and its members as an operator’s', () => {
+    const meta = readJobMetadata(Top);
+    expect(meta.operator).toEqual({ kind: 'process', id: 'top', input: 'counts', output: 'tops' });
+    expect(meta.handlers.map((h) => [h.method, h.source, typeof h.key])).toEqual([
+      ['onCount', 'counts', 'function'],
+    ]);
+    expect(meta.states).toEqual([{ property: 'best' }]);
+    expect(meta.timers).toEqual([{ method: 'onTimer', domain: 'event' }]);
+    expect(readJobMetadata(Tops).job).toMatchObject({ stages: [Top], output: 'out' });
+    expect(readJobMetadata(Tops).operator).toEqual({
+      kind: 'process',
+      input: 'clicks',
+      output: 'counts',
+    });
   });
 });

@@ -10,75 +10,20 @@
  * (gitignored; inside the repository so that @nestjs/* and reflect-metadata resolve from
  * its node_modules), removed after the tests.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { Project, ts, type CompilerOptions, type Diagnostic } from 'ts-morph';
+import { checkGenerated, generate, type GenerationResult } from '../src';
 import {
-  checkGenerated,
-  formatDiagnostics,
-  generate,
-  type GeneratedFile,
-  type GenerationResult,
-} from '../src';
+  FIXTURE,
+  format,
+  generateOrFail,
+  REPO,
+  TMP,
+  typeCheck,
+  writeProject,
+} from './generated-project';
 
-const REPO = resolve(__dirname, '../../..');
-const FIXTURE = join(__dirname, 'fixtures/golden-project');
 const SAMPLE = join(REPO, 'samples/impression-join');
-const TMP = join(__dirname, '.tmp');
-
-/**
- * A ts-morph project with the compiler options of `tsconfig`, the sources of `roots`
- * (their generated files left out) and `generated` (in memory). The options are used as
- * they are, except:
- * - `@stream-gen/*` resolve to the packages' TypeScript sources, as in jest.config.js, so
- *   the check needs no build and never sees a stale `dist`; `composite` and `rootDir` are
- *   lifted for that reason only (those sources lie outside the project);
- * - ts-morph bundles TypeScript 6, which reports the `moduleResolution: node` of the
- *   tsconfigs as deprecated (TS5107) while the repository's TypeScript 5.9 does not, so
- *   that deprecation is acknowledged.
- */
-function typeCheck(
-  tsconfig: string,
-  roots: readonly string[],
-  generated: readonly GeneratedFile[],
-): Project {
-  const overrides: CompilerOptions = {
-    composite: false,
-    declaration: false,
-    declarationMap: false,
-    rootDir: REPO,
-    ...(Number(ts.versionMajorMinor.split('.')[0]) >= 6 ? { ignoreDeprecations: '6.0' } : {}),
-    paths: {
-      '@stream-gen/runtime/testing': [join(REPO, 'packages/runtime/src/testing/index.ts')],
-      '@stream-gen/*': [join(REPO, 'packages/*/src/index.ts')],
-    },
-  };
-  const project = new Project({
-    tsConfigFilePath: tsconfig,
-    skipAddingFilesFromTsConfig: true,
-    compilerOptions: overrides,
-  });
-  for (const root of roots) {
-    project.addSourceFilesAtPaths([
-      join(root, 'src/**/*.ts'),
-      `!${join(root, 'src/**/*.generated.ts')}`,
-    ]);
-  }
-  for (const file of generated) project.createSourceFile(file.path, file.text, { overwrite: true });
-  return project;
-}
-
-/** Diagnostics formatted with their code frames; '' when there is none. */
-const format = (project: Project, diagnostics: readonly Diagnostic[]) =>
-  diagnostics.length === 0
-    ? ''
-    : project.formatDiagnosticsWithColorAndContext(diagnostics as Diagnostic[]);
-
-function generateOrFail(dir: string): GenerationResult {
-  const result = generate(dir);
-  if (result.diagnostics.length > 0) throw new Error(formatDiagnostics(result.diagnostics));
-  return result;
-}
 
 describe('generated files of the golden fixture', () => {
   it('compile with zero diagnostics, next to the fixture sources', () => {
@@ -302,12 +247,6 @@ export class Lookup {
 describe('generate() never emits code that does not compile', () => {
   let root: string;
   const outcomes = new Map<string, { result: GenerationResult; errors: string }>();
-
-  const writeProject = (dir: string, files: Record<string, string>) => {
-    mkdirSync(join(dir, 'src'), { recursive: true });
-    copyFileSync(join(FIXTURE, 'tsconfig.json'), join(dir, 'tsconfig.json'));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'src', name), text);
-  };
 
   beforeAll(() => {
     mkdirSync(TMP, { recursive: true });

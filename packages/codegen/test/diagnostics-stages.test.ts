@@ -151,10 +151,10 @@ export class Parse {
 export class Empty {}
 export class Plain {}`;
     expect(diagnosticsOf(chainJob({ stage, stages: 'Parse, Empty, Plain' }))).toEqual([
-      `8:3 SG2003 @State in @Chain stage Parse: a chain stage is stateless and unkeyed; move it to the job's keyed operator`,
+      `8:3 SG2003 @State in @Chain stage Parse, a stage that is not keyed: make the class a keyed stage with @KeyedProcess({ id, input }), or move it to the job's keyed operator`,
       `10:1 SG2003 @Chain stage Empty has no steps: mark its methods @FilterElement(), @MapElement() or @FlatMapElement()`,
       `10:14 SG2001 stage id "parse" is used by Parse and Empty; stage ids name state and outputs, so each must be unique`,
-      `13:48 SG2003 Plain is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it`,
+      `13:48 SG2003 Plain is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it, or @KeyedProcess({ id, input }) for a keyed stage`,
     ]);
   });
 });

@@ -144,7 +144,7 @@ export class Copy {}
       `@StreamJob({ name: 'Fraud', output: 'alerts' })`,
     );
     expect(diagnosticsOf(body)).toEqual([
-      `6:37 SG1002 @StreamJob output is for a job without an operator; set output in @KeyedProcess instead`,
+      `6:37 SG1002 @StreamJob output is for a job without an operator or with keyed stages; set output in @KeyedProcess instead`,
     ]);
   });
 });
@@ -178,7 +178,7 @@ export class Copy {}
         '@StreamJob(OPTIONS)',
       );
     expect(diagnosticsOf(body)).toEqual([
-      `11:14 SG1002 @StreamJob output is for a job without an operator; set output in @KeyedProcess instead`,
+      `11:14 SG1002 @StreamJob output is for a job without an operator or with keyed stages; set output in @KeyedProcess instead`,
     ]);
   });
 

@@ -32,3 +32,52 @@ it('draws chain stages between the source and the sink of a job without an opera
     '  stage_real --> sink_out',
   ]);
 });
+
+const keyedJob = `
+export interface Bid { auction: string; category: string; ts: number }
+export interface AuctionCount { auction: string; category: string; count: number }
+@KeyedProcess({ id: 'top-auction', input: 'auction-counts' })
+export class TopPerCategory {
+  @ProcessElement('auction-counts')
+  @KeyBy((c: AuctionCount) => c.category)
+  onCount(count: AuctionCount, ctx: ElementContext<AuctionCount>) { ctx.emit(count); }
+}
+@StreamJob({ name: 'TopAuctions', deadLetters: 'dead-letters', stages: [TopPerCategory] })
+@Source<Bid>('bids', { eventTime: 'ts' })
+@Sink('top')
+@Sink('dead-letters')
+@KeyedProcess({ input: 'bids', output: 'auction-counts' })
+export class CountBids {
+  @ProcessElement('bids')
+  @KeyBy('auction')
+  onBid(bid: Bid, ctx: ElementContext<AuctionCount>) { ctx.emit({ ...bid, count: 1 }); }
+}
+`;
+
+it('draws a keyed stage behind the operator, its input a dashed repartition named by its topic', () => {
+  const result = analyzeSource(keyedJob);
+  expect(result.diagnostics).toEqual([]);
+  const graph = result.jobs[0].graph;
+  expect(renderGraph(graph, 'mermaid').split('\n')).toEqual([
+    'flowchart LR',
+    '  source_bids[/"bids"/]',
+    '  sink_top[("top")]',
+    '  sink_dead_letters[("dead-letters")]',
+    '  op_CountBids["CountBids (keyed process)"]',
+    '  stage_top_auction["top-auction: TopPerCategory (keyed process)"]',
+    '  source_bids -->|"keyBy (e: Bid) => e.auction"| op_CountBids',
+    '  op_CountBids -.->|"TopAuctions.top-auction.repartition"| stage_top_auction',
+    '  stage_top_auction --> sink_top',
+    '  op_CountBids -->|"dead letters"| sink_dead_letters',
+    '  stage_top_auction -->|"dead letters"| sink_dead_letters',
+  ]);
+  expect(renderGraph(graph, 'dot').split('\n')).toContain(
+    '  op_CountBids -> stage_top_auction [label="TopAuctions.top-auction.repartition", style=dashed];',
+  );
+  expect(JSON.parse(renderGraph(graph, 'json')).edges[1]).toEqual({
+    from: 'op_CountBids',
+    to: 'stage_top-auction',
+    label: 'TopAuctions.top-auction.repartition',
+    repartition: true,
+  });
+});

@@ -4,6 +4,7 @@ import type { DiagnosticsSink } from './diagnostics-sink';
 import { readElementTypeNode, type CarriedType, type ElementType } from './element-type';
 import { locationOf } from './location';
 import { asObject, optionAt, optionNode, stringOption } from './options';
+import { keyedStageDecorator, type ListedClass } from './keyed-stages';
 import { ClassValue } from './static-value';
 
 const STEP_DECORATORS: Record<string, StepNode['kind']> = {
@@ -25,6 +26,8 @@ export interface StageAnalysis {
   readonly chainEnds: Map<string, CarriedType | undefined>;
   /** The stage classes, for their constructor dependencies. */
   readonly classes: ClassDeclaration[];
+  /** The `@KeyedProcess({ id })` classes listed, read by readKeyedStages. */
+  readonly keyed: ListedClass[];
 }
 
 /**
@@ -46,6 +49,7 @@ export function readStages(
     sourceTypes: new Map(),
     chainEnds: new Map(),
     classes: [],
+    keyed: [],
   };
   const list = optionNode(jobOptions, 'stages');
   if (!list) return analysis;
@@ -59,6 +63,10 @@ export function readStages(
     if (value === undefined) continue;
     if (!(value instanceof ClassValue)) {
       sink.report('SG2003', `@StreamJob stages lists classes, not '${element.getText()}'`, element);
+      continue;
+    }
+    if (keyedStageDecorator(value.declaration)) {
+      analysis.keyed.push({ declaration: value.declaration, listed: element });
       continue;
     }
     const stage = readStageClass(value.declaration, element, sink);
@@ -130,9 +138,12 @@ function readStageClass(
   const decorator = cls.getDecorators().find((d) => d.getName() === 'Chain');
   const name = cls.getName() ?? 'anonymous class';
   if (!decorator) {
+    const keyed = cls.getDecorators().some((d) => d.getName() === 'KeyedProcess');
     sink.report(
       'SG2003',
-      `${name} is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it`,
+      keyed
+        ? `${name} is listed in @StreamJob stages but its @KeyedProcess has no id: add one, like @KeyedProcess({ id: 'top', input }), to make it a keyed stage`
+        : `${name} is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it, or @KeyedProcess({ id, input }) for a keyed stage`,
       listed,
     );
     return undefined;
@@ -156,10 +167,14 @@ function readStageClass(
     const misplaced = [...cls.getMethods(), ...cls.getProperties()]
       .flatMap((m) => m.getDecorators())
       .filter((d) => d.getName() === member);
+    const fix =
+      member === 'AsyncEnrich'
+        ? 'move it to the job class'
+        : "make the class a keyed stage with @KeyedProcess({ id, input }), or move it to the job's keyed operator";
     for (const d of misplaced) {
       sink.report(
         'SG2003',
-        `@${member} in @Chain stage ${name}: a chain stage is stateless and unkeyed; move it to the job's keyed operator`,
+        `@${member} in @Chain stage ${name}, a stage that is not keyed: ${fix}`,
         d,
       );
     }
@@ -291,25 +306,6 @@ function iteratedType(type: Type): Type | undefined {
   const name = type.getSymbol()?.getName();
   if (name && ['Iterable', 'IterableIterator', 'Generator', 'Set', 'ReadonlySet'].includes(name)) {
     return type.getTypeArguments()[0];
-  }
-  return undefined;
-}
-
-/**
- * What a class's operator emits, read from its handlers: the type argument of
- * `ElementContext<Out>`, or what an `@AsyncEnrich` method's promise resolves to.
- */
-export function operatorOutputType(cls: ClassDeclaration): CarriedType | undefined {
-  for (const method of cls.getMethods()) {
-    const names = method.getDecorators().map((d) => d.getName());
-    let type: Type | undefined;
-    if (names.includes('AsyncEnrich')) {
-      const returns = method.getReturnType();
-      type = returns.getSymbol()?.getName() === 'Promise' ? returns.getTypeArguments()[0] : returns;
-    } else if (names.includes('ProcessElement')) {
-      type = method.getParameters()[1]?.getType().getTypeArguments()[0];
-    }
-    if (type) return { type, text: type.getText(method), origin: `what ${cls.getName()} emits` };
   }
   return undefined;
 }

@@ -7,7 +7,10 @@ import { readMembers } from './members';
 import { readOperator } from './operator';
 import { asObject, durationOption, optionAt, optionNode, stringOption } from './options';
 import { constructorProviders, type ProviderRef } from './providers';
-import { operatorOutputType, readStages } from './chain-stages';
+import { readStages } from './chain-stages';
+import { operatorOutputType } from './emitted-type';
+import { readKeyedStages, reportIdOnOperator } from './keyed-stages';
+import { unclaimedSinks } from '../model/streams';
 import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
@@ -32,14 +35,13 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     .map((d) => sourceName(d))
     .filter((n): n is string => n !== undefined);
   const outputStream = operatorOutputStream(cls);
+  const emitted = outputStream === undefined ? undefined : operatorOutputType(cls);
   const stages = readStages(
     jobArgument,
     sourceNames,
     declared,
     sink,
-    outputStream === undefined
-      ? undefined
-      : { stream: outputStream, type: operatorOutputType(cls) },
+    outputStream === undefined ? undefined : { stream: outputStream, type: emitted },
   );
   for (const [name, type] of stages.sourceTypes) declared.set(name, type);
   const members = readMembers(cls, sink, declared, stages.streams);
@@ -50,6 +52,12 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
   });
   const sinks = decoratorsNamed(cls, 'Sink').map((d) => readSink(d, sink));
   const operator = readOperator(cls, sink, members);
+  reportIdOnOperator(cls, sink);
+  const keyed = readKeyedStages(
+    stages.keyed,
+    (stream) => stages.streams.get(stream) ?? (stream === outputStream ? emitted : undefined),
+    sink,
+  );
   const option = (name: 'name' | 'deadLetters' | 'output') =>
     stringOption(sink, jobOptions[name], `@StreamJob ${name}`, optionAt(where, name));
   const at = (name: string) => {
@@ -63,7 +71,12 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     className,
     classModule: cls.getSourceFile().getFilePath(),
     deadLetters,
-    output: option('output') ?? (operator ? undefined : onlySink(readSinks, deadLetters)),
+    // the main output of a job without an operator, or of its last keyed stage, names no sink
+    output:
+      option('output') ??
+      (operator && keyed.stages.length === 0
+        ? undefined
+        : onlySink(unclaimedSinks(readSinks, deadLetters, operator?.sideOutputs))),
     at: { deadLetters: at('deadLetters'), output: at('output') },
     looseMembers:
       !operator && members.handlers.length + members.timers.length + members.states.length > 0,
@@ -78,6 +91,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     sinks: readSinks,
     stages: stages.stages,
     operator,
+    keyedStages: keyed.stages,
     location: locationOf(cls.getNameNode() ?? cls),
   };
   return {
@@ -85,16 +99,14 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     classDeclaration: cls,
     elementTypes: members.elementTypes,
     providers: uniqueProviders(
-      [cls, ...stages.classes].flatMap((c) => constructorProviders(c, sink)),
+      [cls, ...stages.classes, ...keyed.classes].flatMap((c) => constructorProviders(c, sink)),
     ),
   };
 }
 
-/** A job without an operator writes to its only sink besides the dead letters, if it has one. */
-function onlySink(sinks: readonly SinkNode[], deadLetters: string | undefined) {
-  const candidates = sinks.filter((s) => s.name !== deadLetters);
-  return candidates.length === 1 ? candidates[0].name : undefined;
-}
+/** The main output goes to the only sink no other role claims, if there is one. */
+const onlySink = (candidates: readonly string[]) =>
+  candidates.length === 1 ? candidates[0] : undefined;
 
 function uniqueProviders(providers: readonly ProviderRef[]): ProviderRef[] {
   const seen = new Set<string>();

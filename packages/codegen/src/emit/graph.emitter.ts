@@ -1,5 +1,10 @@
 import type { JobGraph } from '../model/job-graph';
-import { outputStream, stagesAfterOperator } from '../model/streams';
+import {
+  keyedStagesInOrder,
+  mainOutputSink,
+  outputStream,
+  stagesAfterOperator,
+} from '../model/streams';
 
 export type GraphFormat = 'mermaid' | 'dot' | 'json';
 
@@ -7,11 +12,14 @@ interface Edge {
   readonly from: string;
   readonly to: string;
   readonly label?: string;
+  /** The stream crosses a repartition topic to a keyed stage (drawn dashed). */
+  readonly repartition?: true;
 }
 
 /**
- * Nodes and edges of a job: sources -> chain stages -> operator -> sinks (main, side
- * outputs, dead letters); a stream is drawn as the edge from the node that writes it.
+ * Nodes and edges of a job: sources -> chain stages -> operator -> chain stages ->
+ * keyed stages -> sinks (main, side outputs, dead letters); a stream is drawn as the
+ * edge from the node that writes it, a repartition dashed and named by its topic.
  */
 function topology(job: JobGraph): {
   nodes: Array<{ id: string; label: string; kind: string }>;
@@ -24,7 +32,7 @@ function topology(job: JobGraph): {
   const edges: Edge[] = [];
   /** The node that writes a stream: its source, or the stage whose output it is. */
   const writer = (stream: string) => {
-    const stage = job.stages.find((s) => s.output === stream);
+    const stage = [...job.stages, ...job.keyedStages].find((s) => s.output === stream);
     if (stage) return `stage_${stage.id}`;
     return stream === outputStream(job) ? `op_${job.className}` : `source_${stream}`;
   };
@@ -59,13 +67,32 @@ function topology(job: JobGraph): {
         label: handler?.key ? `keyBy ${handler.key.text}` : undefined,
       });
     }
-    const last = stagesAfterOperator(job).at(-1);
-    if (last) edges.push({ from: `stage_${last.id}`, to: `sink_${last.output}` });
-    else if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
-    for (const [tag, sink] of Object.entries(op.sideOutputs))
-      edges.push({ from: id, to: `sink_${sink}`, label: tag });
-    if (job.deadLetters)
-      edges.push({ from: id, to: `sink_${job.deadLetters}`, label: 'dead letters' });
+    for (const stage of job.keyedStages) {
+      nodes.push({
+        id: `stage_${stage.id}`,
+        label: `${stage.id}: ${stage.className} (keyed process)`,
+        kind: 'keyedStage',
+      });
+      edges.push({
+        from: writer(stage.input),
+        to: `stage_${stage.id}`,
+        label: `${job.name}.${stage.id}.repartition`,
+        repartition: true,
+      });
+    }
+    const lastKeyed = keyedStagesInOrder(job).at(-1);
+    const last = lastKeyed ?? stagesAfterOperator(job).at(-1);
+    const main = mainOutputSink(job);
+    if (last) {
+      if (main) edges.push({ from: `stage_${last.id}`, to: `sink_${main}` });
+    } else if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
+    // keyed stages write the job's side outputs and dead letters too
+    for (const from of [id, ...job.keyedStages.map((s) => `stage_${s.id}`)]) {
+      for (const [tag, sink] of Object.entries(op.sideOutputs))
+        edges.push({ from, to: `sink_${sink}`, label: tag });
+      if (job.deadLetters)
+        edges.push({ from, to: `sink_${job.deadLetters}`, label: 'dead letters' });
+    }
   }
   return { nodes, edges };
 }
@@ -82,15 +109,19 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
       sink: 'cylinder',
       operator: 'box',
       stage: 'component',
+      keyedStage: 'box',
     };
     return [
       `digraph "${job.name}" {`,
       '  rankdir=LR;',
       ...nodes.map((n) => `  ${safe(n.id)} [label="${quote(n.label)}", shape=${shape[n.kind]}];`),
-      ...edges.map(
-        (e) =>
-          `  ${safe(e.from)} -> ${safe(e.to)}${e.label ? ` [label="${quote(e.label)}"]` : ''};`,
-      ),
+      ...edges.map((e) => {
+        const attributes = [
+          ...(e.label ? [`label="${quote(e.label)}"`] : []),
+          ...(e.repartition ? ['style=dashed'] : []),
+        ];
+        return `  ${safe(e.from)} -> ${safe(e.to)}${attributes.length > 0 ? ` [${attributes.join(', ')}]` : ''};`;
+      }),
       '}',
     ].join('\n');
   }
@@ -99,12 +130,14 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
     sink: ['[(', ')]'],
     operator: ['[', ']'],
     stage: ['(', ')'],
+    keyedStage: ['[', ']'],
   };
   return [
     'flowchart LR',
     ...nodes.map((n) => `  ${safe(n.id)}${open[n.kind][0]}"${quote(n.label)}"${open[n.kind][1]}`),
     ...edges.map(
-      (e) => `  ${safe(e.from)} -->${e.label ? `|"${quote(e.label)}"|` : ''} ${safe(e.to)}`,
+      (e) =>
+        `  ${safe(e.from)} ${e.repartition ? '-.->' : '-->'}${e.label ? `|"${quote(e.label)}"|` : ''} ${safe(e.to)}`,
     ),
   ].join('\n');
 }

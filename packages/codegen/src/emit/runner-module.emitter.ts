@@ -1,8 +1,9 @@
 import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
 import { buildFile, type GeneratedFile } from './generated-file';
-import { chainEnd, outputStream, stagesAfterOperator } from '../model/streams';
-import { camelCase, GENERATED_HEADER, moduleSpecifier } from './naming';
+import { chainEnd, mainOutputSink, outputStream } from '../model/streams';
+import { writeKeyedFunction, writeKeyedStages } from './keyed-function.writer';
+import { camelCase, GENERATED_HEADER, moduleSpecifier, q } from './naming';
 
 export interface RunnerModuleInput {
   readonly graph: JobGraph;
@@ -15,8 +16,6 @@ export interface RunnerModuleInput {
   readonly providers: ReadonlyArray<{ readonly name: string; readonly module: string }>;
   readonly sourceLabel: string;
 }
-
-const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
  * `<job>.runner.generated.ts`: the JobSpec of the job (keys, event time, validators,
@@ -44,13 +43,13 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
       isExported: true,
       name: `${camelCase(graph.name)}Spec`,
       docs: [
-        graph.stages.length > 0
+        hasStageClasses(graph)
           ? `The ${graph.name} job for the runtime; \`create\` makes one ${name} per task, \`createStage\` one instance of a stage class per task.`
           : `The ${graph.name} job for the runtime; \`create\` makes one ${name} per task.`,
       ],
       parameters: [
         { name: 'create', type: `() => ${name} | Promise<${name}>` },
-        ...(graph.stages.length > 0
+        ...(hasStageClasses(graph)
           ? [
               {
                 name: 'createStage',
@@ -99,7 +98,7 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
               const resolve = (type: string) =>
                 `this.moduleRef.resolve(${type}, ContextIdFactory.create())`;
               w.writeLine(
-                graph.stages.length > 0
+                hasStageClasses(graph)
                   ? `job: ${camelCase(graph.name)}Spec(() => ${resolve(name)}, (type) => ${resolve('type')}),`
                   : `job: ${camelCase(graph.name)}Spec(() => ${resolve(name)}),`,
               );
@@ -186,7 +185,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
       'type DynamicModule',
       'type OnApplicationBootstrap',
       'type OnApplicationShutdown',
-      ...(graph.stages.length > 0 ? ['type Type'] : []),
+      ...(hasStageClasses(graph) ? ['type Type'] : []),
     ],
   });
   file.addImportDeclaration({
@@ -211,7 +210,8 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
     byModule.get(spec)?.add(name);
   };
   add(graph.classModule, graph.className);
-  for (const stage of graph.stages) add(stage.classModule, stage.className);
+  for (const stage of [...graph.stages, ...graph.keyedStages])
+    add(stage.classModule, stage.className);
   for (const p of input.providers) add(p.module, p.name);
   for (const s of graph.sources)
     if (s.elementType?.module) add(s.elementType.module, `type ${s.elementType.text}`);
@@ -244,10 +244,10 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     w.writeLine('],');
     if (graph.stages.length > 0) writeStages(w, graph);
     if (graph.operator) writeOperator(w, graph, graph.operator);
+    if (graph.keyedStages.length > 0) writeKeyedStages(w, graph);
     w.writeLine('outputs: {');
     const outputs: string[] = [];
-    const after = stagesAfterOperator(graph);
-    const main = graph.operator ? (after.at(-1)?.output ?? graph.operator.output) : graph.output;
+    const main = mainOutputSink(graph);
     if (main) outputs.push(`main: ${q(main)}`);
     const side = Object.entries(graph.operator?.sideOutputs ?? {});
     if (side.length > 0)
@@ -263,8 +263,14 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('};');
 }
 
-/** The stage classes of the job, each once, in the order they are listed. */
-const stageClasses = (graph: JobGraph) => [...new Set(graph.stages.map((s) => s.className))];
+/** The stage classes of the job, each once, in the order they are listed (chains first). */
+const stageClasses = (graph: JobGraph) => [
+  ...new Set([...graph.stages, ...graph.keyedStages].map((s) => s.className)),
+];
+
+/** Whether the spec takes `createStage`: the job lists stage classes. */
+const hasStageClasses = (graph: JobGraph) =>
+  graph.stages.length > 0 || graph.keyedStages.length > 0;
 
 /** `stages`: each a fresh instance of its class per task, its step methods in declared order. */
 function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
@@ -326,9 +332,6 @@ function writeSource(w: CodeBlockWriter, graph: JobGraph, source: SourceNode): v
 
 function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): void {
   if (op.kind === 'async') return writeAsyncOperator(w, graph, op);
-  const handlerOf = (input: string) => op.handlers.find((h) => h.source === input)?.method;
-  const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
-  const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
   w.writeLine('operator: {');
   w.indent(() => {
     w.writeLine(`kind: ${q(op.kind)},`);
@@ -336,38 +339,7 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
     w.writeLine(`name: ${q(graph.className)},`);
     if (op.kind === 'coProcess') w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
     else w.writeLine(`input: ${q(op.inputs[0])},`);
-    w.writeLine('create: async () => {');
-    w.indent(() => {
-      w.writeLine('const job = await create();');
-      w.writeLine('return {');
-      w.indent(() => {
-        w.writeLine('open(ctx) {');
-        w.indent(() => {
-          for (const s of op.states) {
-            const options = s.ttlMs !== undefined ? `, { ttlMs: ${s.ttlMs} }` : '';
-            w.writeLine(`job[${q(s.property)}] = ctx.${s.kind}State(${q(s.name)}${options});`);
-          }
-        });
-        w.writeLine('},');
-        op.inputs.forEach((input, i) => {
-          const method = handlerOf(input);
-          const fn = op.kind === 'coProcess' ? `processElement${i + 1}` : 'processElement';
-          w.writeLine(`${fn}: (value, ctx) => job[${q(method ?? '')}](value, ctx),`);
-        });
-        if (eventTimer || processingTimer) {
-          w.writeLine('onTimer: (timestamp, ctx) =>');
-          w.indent(() => {
-            const call = (m: string | undefined) =>
-              m ? `job[${q(m)}](timestamp, ctx)` : 'undefined';
-            w.writeLine(
-              `ctx.timeDomain === 'event' ? ${call(eventTimer)} : ${call(processingTimer)},`,
-            );
-          });
-        }
-      });
-      w.writeLine('};');
-    });
-    w.writeLine('},');
+    writeKeyedFunction(w, op, 'job', 'create()');
   });
   w.writeLine('},');
 }

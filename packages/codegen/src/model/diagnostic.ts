@@ -37,6 +37,9 @@ export const DIAGNOSTIC_CODES = {
   SG2001: 'duplicate stage id',
   SG2002: 'a stream is not connected: never written, never read, read twice, or in a cycle',
   SG2003: 'a stage class is misused',
+  SG2004:
+    'a stage does not read the stream before it: keyed stages follow the operator, each the one before',
+  SG2005: 'a keyed stage class is misused',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

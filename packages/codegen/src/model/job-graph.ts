@@ -134,6 +134,27 @@ export interface ChainStageNode {
   readonly location: SourceLocation;
 }
 
+/**
+ * A `@KeyedProcess({ id })` class listed in `@StreamJob({ stages })`: a keyed function
+ * behind a repartition (`<job>.<id>.repartition`), after the operator or another keyed
+ * stage. Its class is read as the job's operator is.
+ */
+export interface KeyedStageNode {
+  readonly id: string;
+  /** The stream it reads, keyed anew: the operator's output stream, or the keyed stage before. */
+  readonly input: string;
+  /** The stream the next keyed stage reads; none on the last (it feeds the main output). */
+  readonly output?: string;
+  readonly className: string;
+  /** Absolute path of the module that declares the class. */
+  readonly classModule: string;
+  /** Its `@KeyedProcess`, handlers, state and timers, as for the job's operator. */
+  readonly process: OperatorNode;
+  /** Where `id` is written in `@KeyedProcess`. */
+  readonly at: { readonly id: SourceLocation };
+  readonly location: SourceLocation;
+}
+
 /** `@StreamJob({ onError })`: retries of a user function that threw, then what happens. */
 export interface ErrorPolicyNode {
   readonly retries: number;
@@ -149,8 +170,9 @@ export interface JobGraph {
   readonly classModule: string;
   readonly deadLetters?: string;
   /**
-   * The sink of a job without an operator, where its sources' elements go:
-   * `@StreamJob({ output })`, or the job's only sink besides the dead letters.
+   * The sink of the main output when no operator names it (a job without an operator,
+   * or one with keyed stages): `@StreamJob({ output })`, or the job's only sink besides
+   * the dead letters and the side outputs.
    */
   readonly output?: string;
   /** Handlers, timers or state in a class without an operator (reported as SG1103 / SG1201). */
@@ -164,5 +186,7 @@ export interface JobGraph {
   /** Stateless stages, in the order `@StreamJob({ stages })` lists them. */
   readonly stages: readonly ChainStageNode[];
   readonly operator?: OperatorNode;
+  /** Keyed stages behind repartitions, in the order `@StreamJob({ stages })` lists them. */
+  readonly keyedStages: readonly KeyedStageNode[];
   readonly location: SourceLocation;
 }

@@ -1,9 +1,12 @@
-import type { ChainStageNode, JobGraph } from './job-graph';
+import type { ChainStageNode, JobGraph, KeyedStageNode } from './job-graph';
 
 /** The operator's output when stages read it (it is a stream then, not a sink). */
 export function outputStream(job: JobGraph): string | undefined {
   const output = job.operator?.output;
-  return output !== undefined && job.stages.some((s) => s.input === output) ? output : undefined;
+  const reads = (stage: { readonly input: string }) => stage.input === output;
+  return output !== undefined && (job.stages.some(reads) || job.keyedStages.some(reads))
+    ? output
+    : undefined;
 }
 
 /**
@@ -39,6 +42,37 @@ export function stagesAfterOperator(job: JobGraph): ChainStageNode[] {
   return start === undefined ? [] : chainFrom(job, start);
 }
 
+/**
+ * The stream the operator's main output ends in, which the first keyed stage reads:
+ * its output stream, or the end of the chain stages after it.
+ */
+export function operatorStreamEnd(job: JobGraph): string | undefined {
+  const start = outputStream(job);
+  return start === undefined ? undefined : (chainFrom(job, start).at(-1)?.output ?? start);
+}
+
+/** The keyed stages a stream flows through, in order from the end of the operator's stream. */
+export function keyedStagesInOrder(job: JobGraph): KeyedStageNode[] {
+  const ordered: KeyedStageNode[] = [];
+  const readerOf = (stream: string | undefined) =>
+    stream === undefined ? undefined : job.keyedStages.find((s) => s.input === stream);
+  for (let next = readerOf(operatorStreamEnd(job)); next && !ordered.includes(next);) {
+    ordered.push(next);
+    next = readerOf(next.output);
+  }
+  return ordered;
+}
+
+/**
+ * The sink of the job's main output: the last stage's after the operator when it names
+ * one, else the operator's `output`; `@StreamJob({ output })` (or the only sink left)
+ * when no operator names it: in a job without an operator, or with keyed stages.
+ */
+export function mainOutputSink(job: JobGraph): string | undefined {
+  if (!job.operator || job.keyedStages.length > 0) return job.output;
+  return stagesAfterOperator(job).at(-1)?.output ?? job.operator.output;
+}
+
 /** The stream the operator reads a source as: the end of the source's chain of stages. */
 export function chainEnd(job: JobGraph, source: string): string {
   return chainFrom(job, source).at(-1)?.output ?? source;
@@ -52,4 +86,17 @@ export function streamsOf(job: JobGraph): Set<string> {
     ...job.stages.map((s) => s.output),
     ...(fromOperator !== undefined ? [fromOperator] : []),
   ]);
+}
+
+/**
+ * The sinks no other role claims (dead letters, side outputs): where a main output that
+ * no decorator names may go, when there is one only.
+ */
+export function unclaimedSinks(
+  sinks: ReadonlyArray<{ readonly name: string }>,
+  deadLetters: string | undefined,
+  sideOutputs: Readonly<Record<string, string>> = {},
+): string[] {
+  const claimed = new Set([deadLetters, ...Object.values(sideOutputs)]);
+  return sinks.map((s) => s.name).filter((name) => !claimed.has(name));
 }

@@ -4,8 +4,10 @@ import { kebabCase } from '../emit/naming';
 import type { JobGraph, SourceLocation } from '../model/job-graph';
 import { list } from './name-list';
 import { validateErrorPolicy } from './validate-error-policy';
-import { validateOperator } from './validate-operator';
-import { outputStream, streamsOf } from '../model/streams';
+import { operatorDecorator, validateOperator } from './validate-operator';
+import { keyedStagesInOrder, outputStream, streamsOf, unclaimedSinks } from '../model/streams';
+import { validateKeyedStages } from './validate-keyed-stages';
+import { validateStageIds } from './validate-stage-ids';
 import { validateStages } from './validate-stages';
 
 /** Checks across the decorators of each job, and across jobs. */
@@ -62,28 +64,30 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
     for (const [tag, target] of Object.entries(op.sideOutputs)) {
       checkSink(target, `side output "${tag}"`, op.at.sideOutputs[tag] ?? op.location);
     }
-    if (job.output !== undefined) {
+    if (job.output !== undefined && job.keyedStages.length === 0) {
       sink.reportAt(
         'SG1002',
-        `@StreamJob output is for a job without an operator; set output in @${op.kind === 'coProcess' ? 'CoProcess' : op.kind === 'process' ? 'KeyedProcess' : 'AsyncEnrich'} instead`,
+        `@StreamJob output is for a job without an operator or with keyed stages; set output in @${operatorDecorator(op)} instead`,
         job.at.output ?? job.location,
       );
     }
-  } else {
-    checkSink(job.output, '@StreamJob output', job.at.output ?? job.location);
-    validateStatelessOutput(job, sinks, sink);
   }
+  if (!op || job.keyedStages.length > 0) {
+    checkSink(job.output, '@StreamJob output', job.at.output ?? job.location);
+    validateUnnamedOutput(job, sink);
+  }
+  validateStageIds(job, sink);
   validateStages(job, sink);
+  validateKeyedStages(job, sink);
   validateOperator(job, streamsOf(job), sink);
   validateErrorPolicy(job, sink);
 }
 
-/** A job without an operator forwards every element of its sources: they need a sink. */
-function validateStatelessOutput(
-  job: JobGraph,
-  sinks: ReadonlySet<string>,
-  sink: DiagnosticsSink,
-): void {
+/**
+ * A main output that no operator names needs a sink: a job without an operator forwards
+ * every element of its sources there, a job with keyed stages what the last one emits.
+ */
+function validateUnnamedOutput(job: JobGraph, sink: DiagnosticsSink): void {
   if (job.output !== undefined && job.output === job.deadLetters) {
     sink.reportAt(
       'SG1002',
@@ -93,13 +97,18 @@ function validateStatelessOutput(
   }
   // handlers or timers without an operator were reported: an operator is what is missing
   if (job.output !== undefined || job.sources.length === 0 || job.looseMembers) return;
-  const candidates = [...sinks].filter((s) => s !== job.deadLetters);
+  const candidates = [
+    ...new Set(unclaimedSinks(job.sinks, job.deadLetters, job.operator?.sideOutputs)),
+  ];
+  const last = keyedStagesInOrder(job).at(-1) ?? job.keyedStages.at(-1);
   sink.reportAt(
     'SG1105',
-    `job ${job.name} has no operator, so every element of its sources goes to its main output, which has no sink` +
+    (last
+      ? `what keyed stage "${last.id}" emits is the main output of job ${job.name}, which has no sink`
+      : `job ${job.name} has no operator, so every element of its sources goes to its main output, which has no sink`) +
       (candidates.length > 1
         ? `: name one with @StreamJob({ output: '<sink>' }) (sinks: ${list(candidates)})`
-        : `: add @Sink('<name>') (or an operator such as @KeyedProcess)`),
+        : `: add @Sink('<name>')${last ? '' : ' (or an operator such as @KeyedProcess)'}`),
     job.location,
   );
 }

@@ -1,14 +1,11 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
-import type { JobGraph, OperatorNode } from '../model/job-graph';
+import type { JobGraph, OperatorNode, SourceLocation } from '../model/job-graph';
 import { didYouMean } from '../analyze/near-name';
-import { list } from './name-list';
+import { invalidName, list, RUNTIME_NAME } from './name-list';
 import { sourceOfStream } from '../model/streams';
 
 /** How a list of the job's streams is introduced: plain sources, or streams when it has stages. */
 const streamsWord = (job: JobGraph) => (job.stages.length > 0 ? 'streams' : 'sources');
-
-/** The runtime's rules for names (see @stream-gen/runtime validateStateName / checkJob). */
-const STATE_NAME = /^[A-Za-z_][\w.-]*$/;
 
 /** The keyed operator: its inputs, one handler per input, keys, event time, timers, state names. */
 export function validateOperator(
@@ -19,7 +16,7 @@ export function validateOperator(
   const op = job.operator;
   if (!op) return;
   if (op.kind === 'async') return validateAsync(job, op, sources, sink);
-  const decorator = op.kind === 'coProcess' ? '@CoProcess' : '@KeyedProcess';
+  const decorator = `@${operatorDecorator(op)}`;
   const expected = op.kind === 'coProcess' ? 2 : 1;
   if (op.inputs.length !== expected || new Set(op.inputs).size !== expected) {
     sink.reportAt(
@@ -45,29 +42,7 @@ export function validateOperator(
       );
       return;
     }
-    const handlers = op.handlers.filter((h) => h.source === input);
-    if (handlers.length === 0) {
-      sink.reportAt(
-        'SG1101',
-        `${decorator} input "${input}" has no handler: add a method with @ProcessElement('${input}')`,
-        op.at.inputs[i] ?? op.location,
-      );
-    } else if (handlers.length > 1) {
-      sink.reportAt(
-        'SG1101',
-        `input "${input}" has ${handlers.length} @ProcessElement handlers; keep one`,
-        handlers[1].location,
-      );
-    }
-    for (const handler of handlers) {
-      if (!handler.hasKeyBy) {
-        sink.reportAt(
-          'SG1302',
-          `handler '${handler.method}' of keyed input "${input}" needs @KeyBy(...) to say what its key is`,
-          handler.location,
-        );
-      }
-    }
+    checkInputHandler(op, input, decorator, op.at.inputs[i] ?? op.location, sink);
     if (!source.hasEventTime) {
       sink.reportAt(
         'SG1303',
@@ -101,7 +76,45 @@ export function validateOperator(
   checkTimersAndState(op, sink);
 }
 
-function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
+/** The name of the decorator that makes an operator, as messages name it. */
+export const operatorDecorator = (op: OperatorNode) =>
+  op.kind === 'coProcess' ? 'CoProcess' : op.kind === 'process' ? 'KeyedProcess' : 'AsyncEnrich';
+
+/** A keyed input has one handler (SG1101), and the handler says what its key is (SG1302). */
+export function checkInputHandler(
+  op: OperatorNode,
+  input: string,
+  reader: string,
+  at: SourceLocation,
+  sink: DiagnosticsSink,
+): void {
+  const handlers = op.handlers.filter((h) => h.source === input);
+  if (handlers.length === 0) {
+    sink.reportAt(
+      'SG1101',
+      `${reader} input "${input}" has no handler: add a method with @ProcessElement('${input}')`,
+      at,
+    );
+  } else if (handlers.length > 1) {
+    sink.reportAt(
+      'SG1101',
+      `input "${input}" has ${handlers.length} @ProcessElement handlers; keep one`,
+      handlers[1].location,
+    );
+  }
+  for (const handler of handlers) {
+    if (!handler.hasKeyBy) {
+      sink.reportAt(
+        'SG1302',
+        `handler '${handler.method}' of keyed input "${input}" needs @KeyBy(...) to say what its key is`,
+        handler.location,
+      );
+    }
+  }
+}
+
+/** One timer per time domain (SG1202); state names the runtime accepts, each once (SG1002, SG1403). */
+export function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
   for (const domain of ['event', 'processing'] as const) {
     const timers = op.timers.filter((t) => t.domain === domain);
     for (const extra of timers.slice(1)) {
@@ -114,13 +127,8 @@ function checkTimersAndState(op: OperatorNode, sink: DiagnosticsSink): void {
   }
   const names = new Set<string>();
   for (const state of op.states) {
-    if (!STATE_NAME.test(state.name)) {
-      sink.reportAt(
-        'SG1002',
-        `state name "${state.name}" is not valid: use letters, digits, '_', '.' or '-', starting with a letter or '_'`,
-        state.location,
-      );
-    }
+    if (!RUNTIME_NAME.test(state.name))
+      sink.reportAt('SG1002', invalidName('state name', state.name), state.location);
     if (names.has(state.name))
       sink.reportAt('SG1403', `state name "${state.name}" is used twice`, state.location);
     names.add(state.name);

@@ -5,23 +5,13 @@ import { outputStream, sourceOfStream, stagesAfterOperator, streamsOf } from '..
 import { list } from './name-list';
 
 /**
- * The stages must chain from the sources: ids unique, every input written by a source
- * or a stage, every output written once and read (by a stage or the operator; in a job
- * without an operator the last stage of a chain feeds the job's output), no cycle.
+ * The chain stages must chain from the sources: every input written by a source or a
+ * stage, every output written once and read (by a stage, the operator or a keyed stage;
+ * in a job without an operator the last stage of a chain feeds the job's output), no
+ * cycle. Their ids are checked with the keyed stages' (validateStageIds).
  */
 export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
   if (job.stages.length === 0) return;
-  const ids = new Map<string, ChainStageNode>();
-  for (const stage of job.stages) {
-    const first = ids.get(stage.id);
-    if (first) {
-      sink.reportAt(
-        'SG2001',
-        `stage id "${stage.id}" is used by ${first.className} and ${stage.className}; stage ids name state and outputs, so each must be unique`,
-        stage.at.id,
-      );
-    } else ids.set(stage.id, stage);
-  }
   const sources = new Set(job.sources.map((s) => s.name));
   const fromOperator = outputStream(job);
   const written = new Map<string, ChainStageNode>();
@@ -42,7 +32,14 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
   const streams = streamsOf(job);
   const readers = new Map<string, ChainStageNode>();
   for (const stage of job.stages) {
-    if (!streams.has(stage.input)) {
+    const keyed = job.keyedStages.find((s) => s.output === stage.input);
+    if (keyed && !streams.has(stage.input)) {
+      sink.reportAt(
+        'SG2004',
+        `stage "${stage.id}" reads stream "${stage.input}" of keyed stage "${keyed.id}": a @Chain stage may not follow a keyed stage yet`,
+        stage.at.input,
+      );
+    } else if (!streams.has(stage.input)) {
       sink.reportAt(
         'SG2002',
         `stage "${stage.id}" reads stream "${stage.input}", which nothing writes (sources and stage outputs: ${list(streams)})${didYouMean(stage.input, streams)}`,
@@ -71,7 +68,8 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
   const sinks = new Set(job.sinks.map((s) => s.name));
   const after = stagesAfterOperator(job);
   const last = after.at(-1);
-  if (last && !readers.has(last.output) && !sinks.has(last.output)) {
+  const keyedReads = job.keyedStages.some((s) => s.input === last?.output);
+  if (last && !readers.has(last.output) && !keyedReads && !sinks.has(last.output)) {
     sink.reportAt(
       'SG1602',
       `stream "${last.output}" of stage "${last.id}" is the operator's main output after its stages, but no sink is named "${last.output}" (declared sinks: ${list(sinks)})${didYouMean(last.output, sinks, `; add @Sink('${last.output}')`)}`,
@@ -79,11 +77,14 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
     );
   }
   for (const stage of job.stages) {
+    // a keyed stage reading it, or one it follows, is checked with the keyed stages
+    const keyed = job.keyedStages.some((s) => s.input === stage.output || s.output === stage.input);
     const read =
       readers.has(stage.output) ||
       operatorInputs.has(stage.output) ||
       !job.operator ||
-      stage === last;
+      stage === last ||
+      keyed;
     if (!read) {
       sink.reportAt(
         'SG2002',

@@ -1,0 +1,131 @@
+import type { ClassDeclaration, Decorator, Node } from 'ts-morph';
+import type { KeyedStageNode } from '../model/job-graph';
+import type { DiagnosticsSink } from './diagnostics-sink';
+import type { CarriedType } from './element-type';
+import { operatorOutputType } from './emitted-type';
+import { locationOf } from './location';
+import { readMembers } from './members';
+import { readOperator } from './operator';
+import { asObject, optionAt, stringOption, type StaticObject } from './options';
+import { staticValue } from './static-value';
+
+/** A class `@StreamJob({ stages })` lists, and where it is listed. */
+export interface ListedClass {
+  readonly declaration: ClassDeclaration;
+  readonly listed: Node;
+}
+
+export interface KeyedStageAnalysis {
+  readonly stages: KeyedStageNode[];
+  /** The keyed stage classes, for their constructor dependencies. */
+  readonly classes: ClassDeclaration[];
+}
+
+/** A decorator's options when they are static; readOperator reports them otherwise. */
+function staticOptions(decorator: Decorator): StaticObject {
+  const options = decorator.getArguments()[0];
+  try {
+    return options ? asObject(staticValue(options)) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The class's `@KeyedProcess` when it has an `id`: that makes the class a keyed stage. */
+export function keyedStageDecorator(cls: ClassDeclaration): Decorator | undefined {
+  return cls
+    .getDecorators()
+    .find((d) => d.getName() === 'KeyedProcess' && staticOptions(d).id !== undefined);
+}
+
+/**
+ * The keyed stage classes, each read as the job's operator is (readMembers, then
+ * readOperator), its handler checked against what its input stream carries:
+ * `streamType` gives that for the streams before the keyed stages (the operator's
+ * output, the chain stages after it); a keyed stage's output carries what its class
+ * emits (`ElementContext<Out>`).
+ */
+export function readKeyedStages(
+  listed: readonly ListedClass[],
+  streamType: (stream: string) => CarriedType | undefined,
+  sink: DiagnosticsSink,
+): KeyedStageAnalysis {
+  const writers = new Map<string, ClassDeclaration>();
+  for (const { declaration } of listed) {
+    const output = staticOptions(keyedStageDecorator(declaration)!).output;
+    if (typeof output === 'string' && !writers.has(output)) writers.set(output, declaration);
+  }
+  const typeOf = (stream: string) => {
+    const writer = writers.get(stream);
+    return streamType(stream) ?? (writer && operatorOutputType(writer));
+  };
+  const analysis: KeyedStageAnalysis = { stages: [], classes: [] };
+  for (const { declaration } of listed) {
+    const stage = readKeyedStage(declaration, typeOf, sink);
+    if (stage) analysis.stages.push(stage);
+    if (!analysis.classes.includes(declaration)) analysis.classes.push(declaration);
+  }
+  return analysis;
+}
+
+function readKeyedStage(
+  cls: ClassDeclaration,
+  typeOf: (stream: string) => CarriedType | undefined,
+  sink: DiagnosticsSink,
+): KeyedStageNode | undefined {
+  const decorator = keyedStageDecorator(cls)!;
+  const name = cls.getName() ?? 'anonymous class';
+  const where = decorator.getArguments()[0] ?? decorator;
+  const options = staticOptions(decorator);
+  const id = stringOption(sink, options.id, '@KeyedProcess id', optionAt(where, 'id'));
+  const input = typeof options.input === 'string' ? options.input : undefined;
+  const carried = input === undefined ? undefined : typeOf(input);
+  const streams = new Map(input !== undefined && carried ? [[input, carried]] : []);
+  // a stage has no sources of its own: its handler reads what the stream before it carries
+  const process = readOperator(cls, sink, readMembers(cls, sink, new Map(), streams));
+  const chain = cls.getDecorators().find((d) => d.getName() === 'Chain');
+  if (chain) {
+    sink.report(
+      'SG2005',
+      `${name} is both a @Chain and a keyed stage (@KeyedProcess with an id); a stage class is one or the other`,
+      chain,
+    );
+  }
+  if (process && Object.keys(process.sideOutputs).length > 0) {
+    sink.report(
+      'SG2005',
+      `keyed stage "${id ?? name}" declares sideOutputs, but side outputs are the job's: declare them on its operator, where ctx.output(tag) in a keyed stage goes too`,
+      optionAt(where, 'sideOutputs'),
+    );
+  }
+  if (process?.kind === 'process' && process.inputs.length === 0) {
+    sink.report(
+      'SG1002',
+      `keyed stage ${name} needs input: the stream it reads, like @KeyedProcess({ id: '${id ?? 'top'}', input: 'counts' })`,
+      where,
+    );
+  }
+  if (id === undefined || process?.kind !== 'process' || process.inputs.length === 0)
+    return undefined;
+  return {
+    id,
+    input: process.inputs[0],
+    output: process.output,
+    className: name,
+    classModule: cls.getSourceFile().getFilePath(),
+    process,
+    at: { id: locationOf(optionAt(where, 'id')) },
+    location: locationOf(decorator),
+  };
+}
+
+/** `id` on the job class's own operator: it would make the job's operator a stage (SG2005). */
+export function reportIdOnOperator(cls: ClassDeclaration, sink: DiagnosticsSink): void {
+  const decorator = keyedStageDecorator(cls);
+  if (!decorator) return;
+  sink.report(
+    'SG2005',
+    `@KeyedProcess id makes a class a keyed stage, listed in @StreamJob stages; the operator of job ${cls.getName()} is named after its class: remove the id`,
+    optionAt(decorator.getArguments()[0] ?? decorator, 'id'),
+  );
+}

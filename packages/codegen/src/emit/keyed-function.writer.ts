@@ -1,0 +1,80 @@
+import type { CodeBlockWriter } from 'ts-morph';
+import type { JobGraph, OperatorNode } from '../model/job-graph';
+import { keyedStagesInOrder } from '../model/streams';
+import { q } from './naming';
+
+/**
+ * `keyedStages`, in the order the stream flows through them: each keyed by its
+ * handler's `@KeyBy`, its function built from a fresh instance of its class per task,
+ * as the operator's is from the job class.
+ */
+export function writeKeyedStages(w: CodeBlockWriter, graph: JobGraph): void {
+  w.writeLine('keyedStages: [');
+  w.indent(() => {
+    for (const stage of keyedStagesInOrder(graph)) {
+      const key = stage.process.handlers.find((h) => h.source === stage.input)?.key;
+      // reported as SG1302 / SG1301 / SG1304, and nothing is emitted from a job with diagnostics
+      if (!key) throw new Error(`keyed stage "${stage.id}" has no valid @KeyBy`);
+      w.writeLine('{');
+      w.indent(() => {
+        w.writeLine(`kind: 'process',`);
+        w.writeLine(`id: ${q(stage.id)},`);
+        w.writeLine(`input: ${q(stage.input)},`);
+        if (stage.output !== undefined) w.writeLine(`output: ${q(stage.output)},`);
+        w.writeLine(`key: ${key.text},`);
+        writeKeyedFunction(w, stage.process, 'stage', `createStage(${stage.className})`);
+      });
+      w.writeLine('},');
+    }
+  });
+  w.writeLine('],');
+}
+
+/**
+ * `create` of a keyed (co-)process function: one class instance (`instance`, made by
+ * `make`), its @State properties opened, its handlers and @Timer methods called.
+ */
+export function writeKeyedFunction(
+  w: CodeBlockWriter,
+  op: OperatorNode,
+  instance: string,
+  make: string,
+): void {
+  const handlerOf = (input: string) => op.handlers.find((h) => h.source === input)?.method;
+  const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
+  const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
+  w.writeLine('create: async () => {');
+  w.indent(() => {
+    w.writeLine(`const ${instance} = await ${make};`);
+    w.writeLine('return {');
+    w.indent(() => {
+      w.writeLine('open(ctx) {');
+      w.indent(() => {
+        for (const s of op.states) {
+          const options = s.ttlMs !== undefined ? `, { ttlMs: ${s.ttlMs} }` : '';
+          w.writeLine(
+            `${instance}[${q(s.property)}] = ctx.${s.kind}State(${q(s.name)}${options});`,
+          );
+        }
+      });
+      w.writeLine('},');
+      op.inputs.forEach((input, i) => {
+        const method = handlerOf(input);
+        const fn = op.kind === 'coProcess' ? `processElement${i + 1}` : 'processElement';
+        w.writeLine(`${fn}: (value, ctx) => ${instance}[${q(method ?? '')}](value, ctx),`);
+      });
+      if (eventTimer || processingTimer) {
+        w.writeLine('onTimer: (timestamp, ctx) =>');
+        w.indent(() => {
+          const call = (m: string | undefined) =>
+            m ? `${instance}[${q(m)}](timestamp, ctx)` : 'undefined';
+          w.writeLine(
+            `ctx.timeDomain === 'event' ? ${call(eventTimer)} : ${call(processingTimer)},`,
+          );
+        });
+      }
+    });
+    w.writeLine('};');
+  });
+  w.writeLine('},');
+}
