@@ -32,6 +32,8 @@ export interface TopAuction {
   windowEnd: number;
   auction: string;
   count: number;
+  /** Bids of the whole category in the window: a count applied twice would show here. */
+  total: number;
 }
 
 export const WINDOW_MS = 10_000;
@@ -66,15 +68,16 @@ export class CountBids {
 
 /** Stage two, keyed by category: the best auction of each window, emitted when it closes. */
 export class TopPerCategory {
-  private best!: MapState<{ auction: string; count: number }>;
+  private best!: MapState<{ auction: string; count: number; total: number }>;
   open(ctx: RuntimeContext) {
-    this.best = ctx.mapState<{ auction: string; count: number }>('best');
+    this.best = ctx.mapState<{ auction: string; count: number; total: number }>('best');
   }
   processElement(count: AuctionCount, ctx: ElementContext<TopAuction>) {
     const end = String(count.windowEnd);
     const best = this.best.get(end);
-    if (!best || isBetter(count, best))
-      this.best.put(end, { auction: count.auction, count: count.count });
+    const total = (best?.total ?? 0) + count.count;
+    const top = !best || isBetter(count, best) ? count : best;
+    this.best.put(end, { auction: top.auction, count: top.count, total });
     ctx.timers.registerEventTimeTimer(count.windowEnd);
   }
   onTimer(timestamp: number, ctx: TimerContext<TopAuction>) {
@@ -158,13 +161,15 @@ export function expectedTop(bids: readonly Bid[]): TopAuction[] {
   for (const c of counts.values()) {
     const id = `${c.category}@${c.windowEnd}`;
     const b = best.get(id);
-    if (!b || isBetter(c, b))
-      best.set(id, {
-        category: c.category,
-        windowEnd: c.windowEnd,
-        auction: c.auction,
-        count: c.count,
-      });
+    const total = (b?.total ?? 0) + c.count;
+    const top = !b || isBetter(c, b) ? c : b;
+    best.set(id, {
+      category: c.category,
+      windowEnd: c.windowEnd,
+      auction: top.auction,
+      count: top.count,
+      total,
+    });
   }
   return sortTop([...best.values()]);
 }

@@ -55,6 +55,8 @@ interface Buffered {
 /** Elements of one upstream task released by one marker, in the order they were sent. */
 export interface Released {
   readonly upstream: number;
+  /** Elements of attempts that never committed this epoch, dropped by this marker. */
+  readonly dropped: number;
   readonly elements: ReadonlyArray<{ readonly offset: number; readonly element: ExchangeElement }>;
 }
 
@@ -89,11 +91,13 @@ export class EpochGate {
     const list = this.buffered.get(marker.u) ?? [];
     const released: Buffered[] = [];
     const kept: Buffered[] = [];
+    let dropped = 0;
     for (const b of list) {
       if (b.element.e > marker.e) kept.push(b);
       else if (b.element.e === marker.e && b.element.a === marker.a) released.push(b);
-      else this.dropped++;
+      else dropped++;
     }
+    this.dropped += dropped;
     this.buffered.set(marker.u, kept);
     this.applied.set(marker.u, {
       epoch: marker.e,
@@ -101,7 +105,7 @@ export class EpochGate {
       watermark: marker.end ? END_OF_TIME : marker.w,
       ended: marker.end === true,
     });
-    return { upstream: marker.u, elements: released };
+    return { upstream: marker.u, elements: released, dropped };
   }
 
   /** Minimum over the upstream tasks of their applied watermark. */

@@ -51,6 +51,12 @@ export class ExchangeInput {
         continue;
       }
       const released = this.gate.marker(envelope);
+      if (released?.dropped) {
+        this.logger.info(
+          `exchange "${this.source}" partition ${partition}: dropped ${released.dropped} element(s) of upstream task ` +
+            `${envelope.u} that an attempt sent for epoch ${envelope.e} or before without committing it`,
+        );
+      }
       if (!released || released.elements.length === 0) continue;
       out.push({
         upstream: released.upstream,
