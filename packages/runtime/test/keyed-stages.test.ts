@@ -13,6 +13,8 @@ import {
   type TopAuction,
 } from './top-auction-job';
 
+jest.setTimeout(60_000);
+
 function runOnLog(log: EmbeddedLog, env: NodeJS.ProcessEnv = {}) {
   return launchJob({
     job: topAuctionJob(),
@@ -95,7 +97,7 @@ describe('keyed stage behind a repartition (embedded)', () => {
     });
     const run = job.run();
     try {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000; // a loaded machine: the stages take their time
       let metrics = '';
       while (Date.now() < deadline && !/stage="top-auction"} [1-9]/.test(metrics)) {
         await new Promise((r) => setTimeout(r, 50));
