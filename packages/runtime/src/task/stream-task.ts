@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { JobSpec, SourceSpec } from '../job/job-spec';
 import type { RawRecord } from '../records';
-import { DEFAULT_MAX_RECORD_BYTES, LATE_TAG } from '../job/job-spec';
+import { LATE_TAG } from '../job/job-spec';
 import { operatorInputs, operatorSources } from '../job/check-job';
-import type { Step } from '../job/job-spec';
 import { openOutputSteps, openSourceSteps } from './source-steps';
-import { decodeWithin } from '../connectors/json-codec';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import type { CheckpointStore, StateBackend } from '../state/state-backend';
 import type { Clock } from '../time/clock';
@@ -17,18 +15,16 @@ import type { JobMetrics } from './metrics';
 import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import { KeyedContextImpl } from './keyed-context';
 import { openAsyncOperator, type AsyncOperator } from './async-operator';
-import { applyStepsWithRetries, StepError } from './steps';
+import { StepError } from './steps';
 import { TaskOutput } from './task-output';
 import { CallJournal, isPromise, type FailedCall } from './call-journal';
 import { failureReason, type CallFailure } from './call-failure';
-import { describeValue } from './describe-value';
-import { eventTimeOf } from './event-time';
 import type { InputElement } from './input-element';
 import { JournaledStateCache } from './journaled-state-cache';
 import { UserFunctionError } from './user-function.error';
 import { MAIN_STREAM, type Emission, type OutputStream } from './output-stream';
 import { ExchangeInput } from './exchange-input';
-import { stableHash } from '../util/stable-hash';
+import { ElementIngest, type ReadyElement } from './element-ingest';
 
 export type { InputElement } from './input-element';
 
@@ -77,16 +73,6 @@ export interface StreamTaskOptions {
   readonly maxCachedEntries?: number;
 }
 
-interface ReadyElement {
-  readonly value: unknown;
-  readonly timestamp: number;
-  readonly key: string;
-  readonly offset: number;
-  readonly input: number;
-  /** Where output ids of this element start: `<source>@<offset>.<value index>`. */
-  readonly origin: string;
-}
-
 /**
  * A task: one partition of every source of the job, with the keyed state, timers,
  * watermark and source positions that belong to it. Calls into a task must not
@@ -97,8 +83,6 @@ export class StreamTask {
   readonly positions: Record<string, number> = {};
   private readonly sources = new Map<string, SourceSpec>();
   private readonly inputIndex = new Map<string, number>();
-  /** Per source: its steps and those of the stages chained after it. */
-  private steps = new Map<string, readonly Step[]>();
   /** Per source: the stream the operator reads it as (the source, or its chain's output). */
   private readonly inputStream = new Map<string, string>();
   private readonly timers = new TimerService();
@@ -123,6 +107,7 @@ export class StreamTask {
   private upstreamPartition: number | undefined;
   private readonly output: TaskOutput;
   private readonly ctx: KeyedContextImpl;
+  private readonly ingest: ElementIngest;
 
   private constructor(
     private readonly options: StreamTaskOptions,
@@ -168,6 +153,34 @@ export class StreamTask {
       emitKeyed: (stream, key, timestamp, value) => this.emitRecord(stream, key, timestamp, value),
       onTimerChange: (undo) => this.journal.onTimerChange(undo),
     });
+    const external = new Set(options.externalWatermarks);
+    if (options.exchange) external.add(options.exchange.source);
+    this.ingest = new ElementIngest(
+      {
+        watermarks: this.watermarks,
+        metrics: options.metrics,
+        retries: this.attempts - 1,
+        external,
+        rekeyed: options.rekeyed,
+        ownPartition: options.partition ?? Number(options.taskId),
+        checkFutureEventTimes: options.checkFutureEventTimes,
+      },
+      {
+        deadLetter: (origin, source, offset, reason, value) =>
+          this.deadLetter(origin, source, offset, reason, value),
+        late: (origin, key, timestamp, value, where) => {
+          this.setOrigin(origin);
+          try {
+            this.emitRecord({ kind: 'side', tag: LATE_TAG }, key, timestamp, value);
+          } catch (error) {
+            const { source, offset, record } = where();
+            this.deadLetter(origin, source, offset, `late element: ${errorMessage(error)}`, record);
+          }
+        },
+        failed: (failure, origin, record) => this.failed(failure, origin, record),
+      },
+      () => this.upstreamPartition,
+    );
   }
 
   /** Opens the task and restores its newest checkpoint, if any. */
@@ -175,7 +188,7 @@ export class StreamTask {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
-    task.steps = await openSourceSteps(options.job);
+    task.ingest.steps = await openSourceSteps(options.job);
     task.output.outputSteps = await openOutputSteps(options.job);
     await task.restore();
     const spec = options.job.operator;
@@ -305,11 +318,11 @@ export class StreamTask {
     const input = this.inputIndex.get(source);
     const ready: ReadyElement[] = [];
     for (const element of elements) {
-      if (!this.readsForOthers(source)) metrics.recordsIn++;
+      if (!this.ingest.readsForOthers(source)) metrics.recordsIn++;
       if (positionKey !== undefined) this.positions[positionKey] = element.offset + 1;
-      this.prepare(spec, input, element, now, ready);
+      this.ingest.prepare(spec, input, element, now, ready);
     }
-    if (spec.eventTime) this.watermarks.touch(this.channelOf(source), now);
+    if (spec.eventTime) this.watermarks.touch(this.ingest.channelOf(source), now);
     if (input !== undefined && this.asyncOperator) {
       await this.enrich(source, ready);
     } else if (input === undefined || !this.operator) {
@@ -441,132 +454,6 @@ export class StreamTask {
     const spec = this.sources.get(source);
     if (!spec) throw new RangeError(`job "${this.options.job.name}" has no source "${source}"`);
     return spec;
-  }
-
-  /** Size, decoding, validation, steps, event time, key and lateness of one element. */
-  private prepare(
-    spec: SourceSpec,
-    input: number | undefined,
-    element: InputElement,
-    now: number,
-    ready: ReadyElement[],
-  ): void {
-    const { offset, value, error } = decodeWithin(
-      element,
-      spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-    );
-    const up = this.upstreamPartition;
-    const base =
-      'origin' in element && element.origin !== undefined
-        ? element.origin
-        : up === undefined
-          ? `${spec.name}@${offset}`
-          : `${spec.name}:${up}@${offset}`;
-    const carried = 'timestamp' in element ? element.timestamp : undefined;
-    const reject = (reason: string) =>
-      this.readsForOthers(spec.name)
-        ? undefined
-        : this.deadLetter(base, spec.name, offset, reason, value);
-    if (error !== undefined) return reject(error);
-    if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
-    const invalid = spec.validate?.(value);
-    if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
-    const steps = this.steps.get(spec.name);
-    if (!steps) {
-      const origin = `${base}.0`;
-      return this.prepareValue(spec, input, value, origin, offset, value, now, ready, carried);
-    }
-    const values = applyStepsWithRetries(steps, value, this.attempts - 1);
-    if (!Array.isArray(values)) {
-      if (this.readsForOthers(spec.name)) return;
-      return this.failed(values, base, { source: spec.name, offset, value });
-    }
-    for (let i = 0; i < values.length; i++) {
-      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready, carried);
-    }
-  }
-
-  /** Event time, key and lateness of one value a record became (`record`: for dead letters). */
-  private prepareValue(
-    spec: SourceSpec,
-    input: number | undefined,
-    value: unknown,
-    origin: string,
-    offset: number,
-    record: unknown,
-    now: number,
-    ready: ReadyElement[],
-    /** The event time an exchange element carries. */
-    carried?: number,
-  ): void {
-    let timestamp = now;
-    let key = '';
-    const others = this.readsForOthers(spec.name);
-    if (carried !== undefined) {
-      timestamp = carried;
-    } else if (spec.eventTime) {
-      const time = eventTimeOf(spec.eventTime, value, this.futureCheckedAgainst(now));
-      if (typeof time === 'string')
-        return others ? undefined : this.deadLetter(origin, spec.name, offset, time, record);
-      timestamp = time;
-    }
-    if (input !== undefined && spec.key) {
-      const selected = selectKey(spec.key, value);
-      if (typeof selected !== 'string') {
-        return others
-          ? undefined
-          : this.deadLetter(origin, spec.name, offset, selected.reason, record);
-      }
-      key = selected;
-      const rekeyed = this.options.rekeyed;
-      // another task's key: that task reads this partition too, and keeps it
-      if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) return;
-    }
-    if (spec.eventTime && this.watermarks.isLate(timestamp)) {
-      this.options.metrics.late++;
-      this.setOrigin(origin);
-      try {
-        this.emitRecord({ kind: 'side', tag: LATE_TAG }, key || null, timestamp, value);
-      } catch (error) {
-        this.deadLetter(origin, spec.name, offset, `late element: ${errorMessage(error)}`, record);
-      }
-      return;
-    }
-    const external =
-      this.options.externalWatermarks?.has(spec.name) || this.exchange?.source === spec.name;
-    if (spec.eventTime && !external) {
-      this.watermarks.observe(this.channelOf(spec.name), timestamp, now);
-    }
-    ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
-  }
-
-  /** The watermark input of a source: per upstream partition when the task reads it whole. */
-  private channelOf(source: string): string {
-    const whole = this.options.rekeyed?.sources[source] !== undefined;
-    return whole ? `${source}@${this.upstreamPartition ?? 0}` : source;
-  }
-
-  /**
-   * True while the task reads a partition of a source it reads whole that is not its
-   * own: what cannot be keyed there is dead-lettered by the partition's own task.
-   */
-  private readsForOthers(source: string): boolean {
-    return (
-      this.options.rekeyed?.sources[source] !== undefined &&
-      this.upstreamPartition !== this.ownPartition
-    );
-  }
-
-  private ownsKey(key: string, tasks: number): boolean {
-    return stableHash(key) % tasks === this.ownPartition;
-  }
-
-  private get ownPartition(): number {
-    return this.options.partition ?? Number(this.id);
-  }
-
-  private futureCheckedAgainst(now: number): number | undefined {
-    return this.options.checkFutureEventTimes === false ? undefined : now;
   }
 
   private async prefetch(keys: Iterable<string>): Promise<void> {
@@ -772,24 +659,4 @@ export class StreamTask {
     const partition = this.upstreamPartition ?? this.options.partition ?? Number(this.id);
     this.output.deadLetter(origin, { reason, source, partition, offset, value });
   }
-}
-
-/** The element's key as a string, or why it has none. */
-function selectKey(
-  selector: (value: unknown) => unknown,
-  value: unknown,
-): string | { reason: string } {
-  let selected: unknown;
-  try {
-    selected = selector(value);
-  } catch (error) {
-    return { reason: `key selector threw: ${errorMessage(error)}` };
-  }
-  if (selected === null || selected === undefined) {
-    return { reason: `record has no key: the key selector returned ${selected}` };
-  }
-  if (typeof selected !== 'string' && !Number.isFinite(selected)) {
-    return { reason: `key must be a string or a finite number, got ${describeValue(selected)}` };
-  }
-  return String(selected);
 }

@@ -1,0 +1,214 @@
+import { decodeWithin } from '../connectors/json-codec';
+import { DEFAULT_MAX_RECORD_BYTES, type SourceSpec, type Step } from '../job/job-spec';
+import type { WatermarkTracker } from '../time/watermark-tracker';
+import { errorMessage } from '../util/error-message';
+import { stableHash } from '../util/stable-hash';
+import type { CallFailure } from './call-failure';
+import { describeValue } from './describe-value';
+import { eventTimeOf } from './event-time';
+import type { InputElement } from './input-element';
+import type { JobMetrics } from './metrics';
+import { applyStepsWithRetries } from './steps';
+
+/** An element ready for the operator: valid, stepped, timed and keyed, not late. */
+export interface ReadyElement {
+  readonly value: unknown;
+  readonly timestamp: number;
+  readonly key: string;
+  readonly offset: number;
+  readonly input: number;
+  /** Where output ids of this element start: `<source>@<offset>.<value index>`. */
+  readonly origin: string;
+}
+
+/** Where the ingest sends what does not become a ready element. */
+export interface IngestTarget {
+  deadLetter(origin: string, source: string, offset: number, reason: string, value: unknown): void;
+  /** A late element: to the `late` side output; `where` names it for a dead letter if that fails. */
+  late(
+    origin: string,
+    key: string | null,
+    timestamp: number,
+    value: unknown,
+    where: () => { source: string; offset: number; record: unknown },
+  ): void;
+  /** A step threw on every attempt. */
+  failed(
+    failure: CallFailure,
+    origin: string,
+    record: { source: string; offset: number; value: unknown },
+  ): void;
+}
+
+export interface IngestOptions {
+  readonly watermarks: WatermarkTracker;
+  readonly metrics: JobMetrics;
+  /** Retries of a step that throws (the error policy's). */
+  readonly retries: number;
+  /** Sources whose watermark comes from elsewhere (a repartition, an exchange): not observed here. */
+  readonly external: ReadonlySet<string>;
+  /** Sources read whole, and the task count the key hash picks from (see `StreamTaskOptions.rekeyed`). */
+  readonly rekeyed?: { readonly tasks: number; readonly sources: Readonly<Record<string, number>> };
+  readonly ownPartition: number;
+  readonly checkFutureEventTimes?: boolean;
+}
+
+/**
+ * The way in of a task: turns the records of one input batch into elements ready for
+ * the operator (size, decoding, validation, the source's steps and its chain stages',
+ * event time, key, lateness), sending what cannot become one to the dead letters or the
+ * `late` side output, each named after where it came from.
+ */
+export class ElementIngest {
+  /** Per source: its steps and those of the stages chained after it. */
+  steps = new Map<string, readonly Step[]>();
+
+  constructor(
+    private readonly options: IngestOptions,
+    private readonly target: IngestTarget,
+    /** The partition the batch being read came from, when it is not the task's own. */
+    private readonly upstream: () => number | undefined,
+  ) {}
+
+  /** Size, decoding, validation, steps, event time, key and lateness of one element. */
+  prepare(
+    spec: SourceSpec,
+    input: number | undefined,
+    element: InputElement,
+    now: number,
+    ready: ReadyElement[],
+  ): void {
+    const { offset, value, error } = decodeWithin(
+      element,
+      spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    );
+    const up = this.upstream();
+    const base =
+      'origin' in element && element.origin !== undefined
+        ? element.origin
+        : up === undefined
+          ? `${spec.name}@${offset}`
+          : `${spec.name}:${up}@${offset}`;
+    const carried = 'timestamp' in element ? element.timestamp : undefined;
+    const reject = (reason: string) =>
+      this.readsForOthers(spec.name)
+        ? undefined
+        : this.target.deadLetter(base, spec.name, offset, reason, value);
+    if (error !== undefined) return reject(error);
+    if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
+    const invalid = spec.validate?.(value);
+    if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
+    const steps = this.steps.get(spec.name);
+    if (!steps) {
+      const origin = `${base}.0`;
+      return this.prepareValue(spec, input, value, origin, offset, value, now, ready, carried);
+    }
+    const values = applyStepsWithRetries(steps, value, this.options.retries);
+    if (!Array.isArray(values)) {
+      if (this.readsForOthers(spec.name)) return;
+      return this.target.failed(values, base, { source: spec.name, offset, value });
+    }
+    for (let i = 0; i < values.length; i++) {
+      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready, carried);
+    }
+  }
+
+  /** Event time, key and lateness of one value a record became (`record`: for dead letters). */
+  private prepareValue(
+    spec: SourceSpec,
+    input: number | undefined,
+    value: unknown,
+    origin: string,
+    offset: number,
+    record: unknown,
+    now: number,
+    ready: ReadyElement[],
+    /** The event time an exchange element carries. */
+    carried?: number,
+  ): void {
+    let timestamp = now;
+    let key = '';
+    const others = this.readsForOthers(spec.name);
+    if (carried !== undefined) {
+      timestamp = carried;
+    } else if (spec.eventTime) {
+      const time = eventTimeOf(spec.eventTime, value, this.futureCheckedAgainst(now));
+      if (typeof time === 'string')
+        return others ? undefined : this.target.deadLetter(origin, spec.name, offset, time, record);
+      timestamp = time;
+    }
+    if (input !== undefined && spec.key) {
+      const selected = selectKey(spec.key, value);
+      if (typeof selected !== 'string') {
+        return others
+          ? undefined
+          : this.target.deadLetter(origin, spec.name, offset, selected.reason, record);
+      }
+      key = selected;
+      const rekeyed = this.options.rekeyed;
+      // another task's key: that task reads this partition too, and keeps it
+      if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) return;
+    }
+    if (spec.eventTime && this.options.watermarks.isLate(timestamp)) {
+      this.options.metrics.late++;
+      this.target.late(origin, key || null, timestamp, value, () => ({
+        source: spec.name,
+        offset,
+        record,
+      }));
+      return;
+    }
+    if (spec.eventTime && !this.options.external.has(spec.name)) {
+      this.options.watermarks.observe(this.channelOf(spec.name), timestamp, now);
+    }
+    ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
+  }
+
+  /** The watermark input of a source: per upstream partition when the task reads it whole. */
+  channelOf(source: string): string {
+    const whole = this.options.rekeyed?.sources[source] !== undefined;
+    return whole ? `${source}@${this.upstream() ?? 0}` : source;
+  }
+
+  /**
+   * True while the task reads a partition of a source it reads whole that is not its
+   * own: what cannot be keyed there is dead-lettered by the partition's own task.
+   */
+  readsForOthers(source: string): boolean {
+    return (
+      this.options.rekeyed?.sources[source] !== undefined && this.upstream() !== this.ownPartition
+    );
+  }
+
+  private ownsKey(key: string, tasks: number): boolean {
+    return stableHash(key) % tasks === this.ownPartition;
+  }
+
+  private get ownPartition(): number {
+    return this.options.ownPartition;
+  }
+
+  private futureCheckedAgainst(now: number): number | undefined {
+    return this.options.checkFutureEventTimes === false ? undefined : now;
+  }
+}
+
+/** The element's key as a string, or why it has none. */
+function selectKey(
+  selector: (value: unknown) => unknown,
+  value: unknown,
+): string | { reason: string } {
+  let selected: unknown;
+  try {
+    selected = selector(value);
+  } catch (error) {
+    return { reason: `key selector threw: ${errorMessage(error)}` };
+  }
+  if (selected === null || selected === undefined) {
+    return { reason: `record has no key: the key selector returned ${selected}` };
+  }
+  if (typeof selected !== 'string' && !Number.isFinite(selected)) {
+    return { reason: `key must be a string or a finite number, got ${describeValue(selected)}` };
+  }
+  return String(selected);
+}
