@@ -20,6 +20,7 @@ export const DECORATOR_NAMES = [
   'KeyBy',
   'CoProcess',
   'KeyedProcess',
+  'Union',
   'ProcessElement',
   'Timer',
   'State',

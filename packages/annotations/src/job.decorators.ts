@@ -5,6 +5,7 @@ import type {
   SinkOptions,
   SourceOptions,
   StreamJobMetadata,
+  UnionOptions,
 } from './metadata';
 import { appendTo } from './record';
 
@@ -20,7 +21,10 @@ export function Source<T = unknown>(name: string, options: SourceOptions<T> = {}
   return (target) => appendTo(SOURCES, target, { ...options, name });
 }
 
-/** Declares a named output of the job. Repeat it for each sink. */
+/**
+ * Declares a named output of the job. Repeat it for each sink. With `stream`, the sink
+ * gets a copy of that stream, one a keyed stage reads (fan-out).
+ */
 export function Sink(name: string, options: SinkOptions = {}): ClassDecorator {
   return (target) => appendTo(SINKS, target, { ...options, name });
 }
@@ -36,4 +40,13 @@ export function CoProcess(options: CoProcessOptions): ClassDecorator {
  */
 export function KeyedProcess(options: KeyedProcessOptions): ClassDecorator {
   return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'process' }, target);
+}
+
+/**
+ * The class is a keyed function over two or more streams of one key, sharing state and
+ * timers: one `@ProcessElement()` handler for every input, or one `@ProcessElement(input)`
+ * per input.
+ */
+export function Union(options: UnionOptions): ClassDecorator {
+  return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'union' }, target);
 }

@@ -8,10 +8,16 @@ import type {
 } from './metadata';
 import { appendTo, classOf } from './record';
 
-/** The method handles the elements of `source`: `(element, ctx) => void`. */
-export function ProcessElement(source: string): MethodDecorator {
+/**
+ * The method handles the elements of `source`: `(element, ctx) => void`. Without a
+ * source, in a `@Union`, it handles the elements of every input (`ctx.input` names it).
+ */
+export function ProcessElement(source?: string): MethodDecorator {
   return (target, method) =>
-    appendTo(HANDLERS, classOf(target), { method: String(method), source });
+    appendTo(HANDLERS, classOf(target), {
+      method: String(method),
+      ...(source === undefined ? {} : { source }),
+    });
 }
 
 /**

@@ -10,8 +10,8 @@ export interface StreamJobMetadata {
   /**
    * The sink of the main output when no operator names it: in a job without an
    * operator, where its sources' elements go; in a job with keyed stages, where the
-   * last one's emissions go. Optional when the job has one sink besides `deadLetters`
-   * and the side outputs.
+   * last one's emissions go. Optional when the job has one sink besides `deadLetters`,
+   * the side outputs and the sinks that copy a stream (`@Sink(name, { stream })`).
    */
   readonly output?: string;
   /**
@@ -83,6 +83,12 @@ export interface SourceMetadata extends SourceOptions {
 
 export interface SinkOptions {
   readonly topic?: string;
+  /**
+   * The sink gets a copy of this stream (fan-out): one a keyed stage reads, i.e. the
+   * stream between the operator and the first keyed stage, or between two keyed stages.
+   * Such a sink is neither the main output nor a side output's or the dead letters'.
+   */
+  readonly stream?: string;
 }
 
 export interface SinkMetadata extends SinkOptions {
@@ -98,6 +104,11 @@ export interface OperatorOptions {
 
 export interface CoProcessOptions extends OperatorOptions {
   readonly inputs: readonly [string, string];
+}
+
+export interface UnionOptions extends OperatorOptions {
+  /** Two or more different streams of one key: sources, or the outputs of chain stages. */
+  readonly inputs: readonly string[];
 }
 
 export interface KeyedProcessOptions extends OperatorOptions {
@@ -116,11 +127,13 @@ export interface KeyedProcessOptions extends OperatorOptions {
 
 export type OperatorMetadata =
   | ({ readonly kind: 'coProcess' } & CoProcessOptions)
-  | ({ readonly kind: 'process' } & KeyedProcessOptions);
+  | ({ readonly kind: 'process' } & KeyedProcessOptions)
+  | ({ readonly kind: 'union' } & UnionOptions);
 
 export interface HandlerMetadata {
   readonly method: string;
-  readonly source: string;
+  /** The input it handles; absent for `@ProcessElement()`, the handler of every input of a `@Union`. */
+  readonly source?: string;
   readonly key?: Selector<unknown, string | number>;
 }
 

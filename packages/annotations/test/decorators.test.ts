@@ -16,6 +16,7 @@ import {
   StreamJob,
   Timer,
   toMillis,
+  Union,
 } from '../src';
 
 interface Click {
@@ -165,5 +166,54 @@ describe('keyed stages', () => {
       input: 'clicks',
       output: 'counts',
     });
+  });
+});
+
+describe('union and stream sinks', () => {
+  @StreamJob({ name: 'AllClicks', output: 'totals' })
+  @Source<Click>('web', { eventTime: 'ts' })
+  @Source<Click>('app', { eventTime: 'ts' })
+  @Sink('totals')
+  @Sink('copies', { stream: 'per-user', topic: 'per-user-copy' })
+  @Union({ inputs: ['web', 'app'], output: 'per-user', sideOutputs: { late: 'late' } })
+  class AllClicks {
+    @ProcessElement()
+    @KeyBy('user')
+    onClick(_c: Click) {}
+  }
+
+  @Union({ inputs: ['web', 'app'] })
+  class PerInput {
+    @ProcessElement('web')
+    @KeyBy('user')
+    onWeb(_c: Click) {}
+
+    @ProcessElement('app')
+    @KeyBy('user')
+    onApp(_c: Click) {}
+  }
+
+  it('records @Union as the operator, with its inputs', () => {
+    expect(readJobMetadata(AllClicks).operator).toEqual({
+      kind: 'union',
+      inputs: ['web', 'app'],
+      output: 'per-user',
+      sideOutputs: { late: 'late' },
+    });
+  });
+
+  it('records a handler of every input without a source, and one per input with it', () => {
+    expect(readJobMetadata(AllClicks).handlers).toEqual([{ method: 'onClick', key: 'user' }]);
+    expect(readJobMetadata(PerInput).handlers.map((h) => [h.method, h.source])).toEqual([
+      ['onWeb', 'web'],
+      ['onApp', 'app'],
+    ]);
+  });
+
+  it('records the stream a sink copies', () => {
+    expect(readJobMetadata(AllClicks).sinks).toEqual([
+      { stream: 'per-user', topic: 'per-user-copy', name: 'copies' },
+      { name: 'totals' },
+    ]);
   });
 });

@@ -5,11 +5,11 @@
  * classes resolved by Nest (one with a constructor dependency), to the outputs
  * computed here directly from the bids.
  */
-import { NestFactory } from '@nestjs/core';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobFiles, writeGenerated, type GenerationResult } from '../src';
 import { format, generateOrFail, TMP, typeCheck, writeProject } from './generated-project';
+import { jsonLines, readJsonLines, runGenerated } from './run-generated';
 
 const MODEL = `export interface Bid {
   auction: string;
@@ -266,32 +266,12 @@ describe('a job with two keyed stages, generated from decorators', () => {
     writeGenerated(result);
     const bids = join(root, 'bids.jsonl');
     const leaders = join(root, 'leaders.jsonl');
-    writeFileSync(bids, BIDS.map((b) => JSON.stringify(b)).join('\n') + '\n');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module generate() just wrote
-    const generated = require(jobFiles(dir, 'TopAuctions').runner) as Record<
-      string,
-      { forRoot(bindings: object): never } & (new () => { finished(): Promise<unknown> })
-    >;
-    const level = process.env.STREAM_GEN_LOG_LEVEL;
-    process.env.STREAM_GEN_LOG_LEVEL = 'error';
-    try {
-      const app = await NestFactory.createApplicationContext(
-        generated.CountBidsRunnerModule.forRoot({
-          sourceFiles: { bids },
-          sinkFiles: { leaders },
-        }),
-        { logger: false },
-      );
-      await app.get(generated.CountBidsRunner).finished();
-      await app.close();
-    } finally {
-      if (level === undefined) delete process.env.STREAM_GEN_LOG_LEVEL;
-      else process.env.STREAM_GEN_LOG_LEVEL = level;
-    }
-    const written = readFileSync(leaders, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { auction: string; wins: number });
+    writeFileSync(bids, jsonLines(BIDS));
+    await runGenerated(jobFiles(dir, 'TopAuctions').runner, 'CountBids', {
+      sourceFiles: { bids },
+      sinkFiles: { leaders },
+    });
+    const written = readJsonLines<{ auction: string; wins: number }>(leaders);
     expect(expectedLeaders(BIDS)).toEqual([
       { auction: 'a1', wins: 1 },
       { auction: 'a2', wins: 1 },

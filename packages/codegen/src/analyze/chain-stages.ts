@@ -138,14 +138,7 @@ function readStageClass(
   const decorator = cls.getDecorators().find((d) => d.getName() === 'Chain');
   const name = cls.getName() ?? 'anonymous class';
   if (!decorator) {
-    const keyed = cls.getDecorators().some((d) => d.getName() === 'KeyedProcess');
-    sink.report(
-      'SG2003',
-      keyed
-        ? `${name} is listed in @StreamJob stages but its @KeyedProcess has no id: add one, like @KeyedProcess({ id: 'top', input }), to make it a keyed stage`
-        : `${name} is listed in @StreamJob stages but is not a stage: add @Chain({ id, input, output }) to it, or @KeyedProcess({ id, input }) for a keyed stage`,
-      listed,
-    );
+    sink.report('SG2003', notAStage(cls, name), listed);
     return undefined;
   }
   const optionsArg = decorator.getArguments()[0];
@@ -219,6 +212,17 @@ function readStageClass(
     },
     location: locationOf(decorator),
   };
+}
+
+/** Why a class listed in `stages` without `@Chain` is not a stage, and what would make it one. */
+function notAStage(cls: ClassDeclaration, name: string): string {
+  const has = (decorator: string) => cls.getDecorators().some((d) => d.getName() === decorator);
+  const listed = `${name} is listed in @StreamJob stages but`;
+  if (has('KeyedProcess'))
+    return `${listed} its @KeyedProcess has no id: add one, like @KeyedProcess({ id: 'top', input }), to make it a keyed stage`;
+  if (has('Union'))
+    return `${listed} is a @Union, which only a job's operator can be for now: put @Union on the job class, or make ${name} a keyed stage of one input with @KeyedProcess({ id, input })`;
+  return `${listed} is not a stage: add @Chain({ id, input, output }) to it, or @KeyedProcess({ id, input }) for a keyed stage`;
 }
 
 /** Checks each step against what reaches it; the type of what leaves the last one. */

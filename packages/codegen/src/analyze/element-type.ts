@@ -81,24 +81,50 @@ export function readHandlerElementType(
   carried: CarriedType | undefined,
   sink: DiagnosticsSink,
 ): ElementType | undefined {
+  const element = readHandlerParam(method, [source], sink, carried ? undefined : source);
+  return element && acceptCarried(method, element, source, carried, sink);
+}
+
+/**
+ * The element type a handler's first parameter declares, for the streams it reads
+ * (SG1102 when it declares none). `validated` is the stream whose records are validated
+ * against it, when one is (its type is not known otherwise): JSON must carry it then.
+ */
+export function readHandlerParam(
+  method: MethodDeclaration,
+  streams: readonly string[],
+  sink: DiagnosticsSink,
+  validated: string | undefined,
+): ElementType | undefined {
   const param = method.getParameters()[0];
   const typeNode = param?.getTypeNode();
   if (!param || !typeNode) {
+    const reads = streams.map((s) => `"${s}"`).join(', ');
     sink.report(
       'SG1102',
-      `handler '${method.getName()}' of source "${source}" must declare its element type: (element: T, ctx: ElementContext<Out>)`,
+      `handler '${method.getName()}' of ${streams.length === 1 ? 'source' : 'sources'} ${reads} must declare its element type: (element: T, ctx: ElementContext<Out>)`,
       param ?? method.getNameNode(),
     );
     return undefined;
   }
   const owner = `handler '${method.getName()}'`;
-  const element = readElementTypeNode(typeNode, owner, source, sink, !carried);
-  if (!element || !carried || carried.type.isAssignableTo(element.type)) return element;
+  return readElementTypeNode(typeNode, owner, validated ?? streams[0], sink, !!validated);
+}
+
+/** `element` when it accepts what `source` carries (or that is unknown); SG1102 otherwise. */
+export function acceptCarried(
+  method: MethodDeclaration,
+  element: ElementType,
+  source: string,
+  carried: CarriedType | undefined,
+  sink: DiagnosticsSink,
+): ElementType | undefined {
+  if (!carried || carried.type.isAssignableTo(element.type)) return element;
   const stream = carried.origin.startsWith('@Source') ? 'source' : 'stream';
   sink.report(
     'SG1102',
     `handler '${method.getName()}' takes '${element.ref.text}', but ${stream} "${source}" carries '${carried.text}' (${carried.origin}): ${mismatch(carried, element)}`,
-    typeNode,
+    element.node,
   );
   return undefined;
 }

@@ -120,7 +120,7 @@ function operatorOutputStream(cls: ClassDeclaration): string | undefined {
   const decorators = [
     ...cls.getDecorators(),
     ...cls.getMethods().flatMap((m) => m.getDecorators()),
-  ].filter((d) => ['CoProcess', 'KeyedProcess', 'AsyncEnrich'].includes(d.getName()));
+  ].filter((d) => ['CoProcess', 'KeyedProcess', 'Union', 'AsyncEnrich'].includes(d.getName()));
   for (const decorator of decorators) {
     const output = optionNode(decorator.getArguments()[0], 'output');
     if (output && Node.isStringLiteral(output)) return output.getLiteralValue();

@@ -6,8 +6,7 @@ import { operatorOutputType } from './emitted-type';
 import { locationOf } from './location';
 import { readMembers } from './members';
 import { readOperator } from './operator';
-import { asObject, optionAt, stringOption, type StaticObject } from './options';
-import { staticValue } from './static-value';
+import { optionAt, staticOptions, stringOption } from './options';
 
 /** A class `@StreamJob({ stages })` lists, and where it is listed. */
 export interface ListedClass {
@@ -19,16 +18,6 @@ export interface KeyedStageAnalysis {
   readonly stages: KeyedStageNode[];
   /** The keyed stage classes, for their constructor dependencies. */
   readonly classes: ClassDeclaration[];
-}
-
-/** A decorator's options when they are static; readOperator reports them otherwise. */
-function staticOptions(decorator: Decorator): StaticObject {
-  const options = decorator.getArguments()[0];
-  try {
-    return options ? asObject(staticValue(options)) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** The class's `@KeyedProcess` when it has an `id`: that makes the class a keyed stage. */

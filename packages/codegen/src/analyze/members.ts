@@ -23,9 +23,9 @@ import {
 } from './element-type';
 import { locationOf } from './location';
 import { asObject, durationOption, stringOption } from './options';
-import { readSelector, selectorText } from './selector';
-import { selectorTypeProblem } from './selector-type';
 import { readEnrichers, readLookups, type EnrichMember } from './async-members';
+import { readHandlers, type HandlerScope } from './handlers';
+import { unionInputs } from './operator-decorators';
 
 export interface MemberAnalysis {
   readonly handlers: readonly HandlerNode[];
@@ -79,6 +79,13 @@ export function readMembers(
     return source ? declaredCarried(source) : streams.get(stream);
   };
 
+  const scope: HandlerScope = {
+    className: cls.getName() ?? 'the class',
+    unionInputs: unionInputs(cls),
+    carriedBy,
+    record,
+    typeText: (source) => elementTypeText.get(source),
+  };
   for (const method of cls.getMethods()) {
     const processElement = decorator(method, 'ProcessElement');
     const keyBy = decorator(method, 'KeyBy');
@@ -90,51 +97,7 @@ export function readMembers(
         keyBy,
       );
     }
-    if (processElement) {
-      const source = stringOption(
-        sink,
-        sink.value(processElement.getArguments()[0], '@ProcessElement source'),
-        '@ProcessElement source',
-        processElement,
-      );
-      if (source === undefined) continue;
-      const carried = carriedBy(source);
-      const element = readHandlerElementType(method, source, carried, sink);
-      if (!carried) record(source, element);
-      // a handler that does not take its stream's type is reported; its key is not checked
-      const keyType = element && (carried?.type ?? element.type);
-      let key: HandlerNode['key'];
-      if (keyBy) {
-        const arg = keyBy.getArguments()[0];
-        const value = sink.value(arg, '@KeyBy selector');
-        if (value !== undefined) {
-          const parsed = readSelector(value);
-          const typeProblem =
-            parsed.ok && keyType && selectorTypeProblem(value, keyType, 'key', arg);
-          if (!parsed.ok) {
-            sink.report(
-              'SG1301',
-              `@KeyBy must be a pure arrow function or a field path: ${parsed.reason}`,
-              parsed.node ?? arg,
-            );
-          } else if (typeProblem) {
-            sink.report('SG1304', `@KeyBy of '${method.getName()}': ${typeProblem}`, arg);
-          } else {
-            key = {
-              text: selectorText(parsed, elementTypeText.get(source)),
-              location: locationOf(arg),
-            };
-          }
-        }
-      }
-      handlers.push({
-        method: method.getName(),
-        source,
-        key,
-        hasKeyBy: !!keyBy,
-        location: locationOf(processElement),
-      });
-    }
+    if (processElement) handlers.push(...readHandlers(method, processElement, keyBy, scope, sink));
     if (timer) timers.push(readTimer(method, timer, sink));
   }
   const enrichers = readEnrichers(cls, sink);

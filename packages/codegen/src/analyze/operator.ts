@@ -3,22 +3,19 @@ import type { HandlerNode, OperatorNode, SourceLocation } from '../model/job-gra
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { locationOf } from './location';
 import type { MemberAnalysis } from './members';
+import { operatorDecorators } from './operator-decorators';
 import { asObject, optionAt, optionNode, stringOption } from './options';
 
-const OPERATOR_DECORATORS = ['CoProcess', 'KeyedProcess'];
-
 /**
- * The class's operator. A class is one operator: a second @CoProcess or @KeyedProcess
- * is an error (SG1104), never silently dropped; the first one written is read.
+ * The class's operator. A class is one operator: a second @CoProcess, @KeyedProcess or
+ * @Union is an error (SG1104), never silently dropped; the first one written is read.
  */
 export function readOperator(
   cls: ClassDeclaration,
   sink: DiagnosticsSink,
   members: MemberAnalysis,
 ): OperatorNode | undefined {
-  const [decorator, ...extra] = cls
-    .getDecorators()
-    .filter((d) => OPERATOR_DECORATORS.includes(d.getName()));
+  const [decorator, ...extra] = operatorDecorators(cls);
   for (const second of extra) {
     const { line } = locationOf(decorator);
     sink.report(
@@ -70,6 +67,12 @@ export function readOperator(
   return readKeyedOperator(decorator, sink, members);
 }
 
+const KINDS: Record<string, 'process' | 'coProcess' | 'union'> = {
+  KeyedProcess: 'process',
+  CoProcess: 'coProcess',
+  Union: 'union',
+};
+
 function readKeyedOperator(
   decorator: Decorator,
   sink: DiagnosticsSink,
@@ -83,13 +86,13 @@ function readKeyedOperator(
       '@LookupTable'.length,
     );
   }
-  const co = decorator.getName() === 'CoProcess';
+  const kind = KINDS[decorator.getName()];
   const optionsArg = decorator.getArguments()[0];
   const where = optionsArg ?? decorator;
   const options = asObject(sink.value(optionsArg, `@${decorator.getName()} options`) ?? {});
   const inputs: string[] = [];
   const inputsAt: SourceLocation[] = [];
-  if (co) {
+  if (kind !== 'process') {
     const raw = options.inputs;
     const nodes = optionNode(optionsArg, 'inputs');
     const elements = nodes && Node.isArrayLiteralExpression(nodes) ? nodes.getElements() : [];
@@ -112,7 +115,7 @@ function readKeyedOperator(
     } else sink.report('SG1002', `side output "${tag}" must name a sink (a string)`, at);
   }
   return {
-    kind: co ? 'coProcess' : 'process',
+    kind,
     inputs,
     output: stringOption(
       sink,

@@ -1,7 +1,7 @@
 import { toMillis, type Duration } from '@stream-gen/annotations';
-import { Node } from 'ts-morph';
+import { Node, type Decorator } from 'ts-morph';
 import type { DiagnosticsSink } from './diagnostics-sink';
-import type { StaticValue } from './static-value';
+import { staticValue, type StaticValue } from './static-value';
 
 export type StaticObject = { readonly [key: string]: StaticValue };
 
@@ -9,6 +9,19 @@ export function asObject(value: StaticValue): StaticObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !('node' in value)
     ? (value as StaticObject)
     : {};
+}
+
+/**
+ * A decorator's options when they are static, read without reporting: for a look ahead
+ * at another decorator, which reports its own options where it is read.
+ */
+export function staticOptions(decorator: Decorator): StaticObject {
+  const options = decorator.getArguments()[0];
+  try {
+    return options ? asObject(staticValue(options)) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Milliseconds of a duration option, reporting SG1002 when it is not one. */

@@ -21,6 +21,48 @@ function fits(type: Type, expected: Expected): boolean {
 }
 
 /**
+ * What a (syntactically pure) selector gives for `elementType`, or why it cannot: a
+ * field path naming a missing or optional field, an arrow reading a missing field.
+ * Undefined when nothing can be said (not a selector).
+ */
+function selectorResult(
+  value: StaticValue,
+  elementType: Type,
+  at: Node,
+): { readonly type: Type } | { readonly problem: string } | undefined {
+  if (typeof value === 'string') {
+    let result = elementType;
+    const segments = value.split('.');
+    for (const [i, segment] of segments.entries()) {
+      const property = result.getProperty(segment);
+      if (!property) {
+        const fields = result.getProperties().map((p) => p.getName());
+        const where = segment === value ? '' : ` (path '${value}')`;
+        // suggest the whole path, so it can be copied as it is
+        const near = nearName(segment, fields);
+        const path = [...segments.slice(0, i), near].join('.');
+        return {
+          problem: `'${result.getText(at)}' has no field '${segment}'${where}${near === undefined ? '' : `; did you mean '${path}'?`}`,
+        };
+      }
+      const fieldType = property.getTypeAtLocation(at);
+      if (property.isOptional() || fieldType.isNullable()) {
+        return {
+          problem: `field '${segment}' of path '${value}' is optional or nullable; a key and an event time must always be there`,
+        };
+      }
+      result = fieldType;
+    }
+    return { type: result };
+  }
+  if (value instanceof FunctionValue && Node.isArrowFunction(value.node)) {
+    const missing = missingField(value.node, elementType);
+    return missing ? { problem: missing } : { type: value.node.getReturnType() };
+  }
+  return undefined;
+}
+
+/**
  * Why a (syntactically pure) selector does not fit the element type: a field path
  * naming a missing or optional field, or a result that is not a key / a timestamp.
  * Undefined when it fits. Catching it here beats a compile error in generated code.
@@ -31,36 +73,24 @@ export function selectorTypeProblem(
   expected: Expected,
   at: Node,
 ): string | undefined {
-  let result: Type;
-  if (typeof value === 'string') {
-    result = elementType;
-    const segments = value.split('.');
-    for (const [i, segment] of segments.entries()) {
-      const property = result.getProperty(segment);
-      if (!property) {
-        const fields = result.getProperties().map((p) => p.getName());
-        const where = segment === value ? '' : ` (path '${value}')`;
-        // suggest the whole path, so it can be copied as it is
-        const near = nearName(segment, fields);
-        const path = [...segments.slice(0, i), near].join('.');
-        return `'${result.getText(at)}' has no field '${segment}'${where}${near === undefined ? '' : `; did you mean '${path}'?`}`;
-      }
-      const fieldType = property.getTypeAtLocation(at);
-      if (property.isOptional() || fieldType.isNullable()) {
-        return `field '${segment}' of path '${value}' is optional or nullable; a key and an event time must always be there`;
-      }
-      result = fieldType;
-    }
-  } else if (value instanceof FunctionValue && Node.isArrowFunction(value.node)) {
-    const missing = missingField(value.node, elementType);
-    if (missing) return missing;
-    result = value.node.getReturnType();
-  } else {
-    return undefined;
-  }
-  return fits(result, expected)
+  const result = selectorResult(value, elementType, at);
+  if (!result || 'problem' in result) return result?.problem;
+  return fits(result.type, expected)
     ? undefined
-    : `it gives '${result.getText(at)}', not ${describeExpected(expected)}`;
+    : `it gives '${result.type.getText(at)}', not ${describeExpected(expected)}`;
+}
+
+/**
+ * The type a key selector that fits gives for `elementType`, widened to what keys are
+ * compared by: `string`, `number` or `number | string` (literal and template types are
+ * their primitive's). Undefined when it does not fit (reported) or is unknown.
+ */
+export function keyTypeOf(value: StaticValue, elementType: Type, at: Node): string | undefined {
+  const result = selectorResult(value, elementType, at);
+  if (!result || 'problem' in result || !fits(result.type, 'key')) return undefined;
+  const parts = result.type.isUnion() ? result.type.getUnionTypes() : [result.type];
+  const widened = parts.map((t) => (t.isNumber() || t.isNumberLiteral() ? 'number' : 'string'));
+  return [...new Set(widened)].sort().join(' | ');
 }
 
 /**

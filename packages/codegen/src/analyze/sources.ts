@@ -150,10 +150,15 @@ export function readSink(decorator: Decorator, sink: DiagnosticsSink): SinkNode 
   if (name === undefined) return undefined;
   const options = asObject(sink.value(optionsArg, `@Sink('${name}') options`) ?? {});
   const where = optionsArg ?? decorator;
+  const option = (key: 'topic' | 'stream') =>
+    stringOption(sink, options[key], `@Sink('${name}') ${key}`, optionAt(where, key));
+  const stream = option('stream');
   return {
     name,
-    topic:
-      stringOption(sink, options.topic, `@Sink('${name}') topic`, optionAt(where, 'topic')) ?? name,
+    topic: option('topic') ?? name,
+    ...(stream === undefined
+      ? {}
+      : { stream, at: { stream: locationOf(optionAt(where, 'stream')) } }),
     location: locationOf(nameArg ?? decorator),
   };
 }

@@ -4,6 +4,7 @@ import {
   mainOutputSink,
   outputStream,
   stagesAfterOperator,
+  streamSinks,
 } from '../model/streams';
 
 export type GraphFormat = 'mermaid' | 'dot' | 'json';
@@ -18,8 +19,9 @@ interface Edge {
 
 /**
  * Nodes and edges of a job: sources -> chain stages -> operator -> chain stages ->
- * keyed stages -> sinks (main, side outputs, dead letters); a stream is drawn as the
- * edge from the node that writes it, a repartition dashed and named by its topic.
+ * keyed stages -> sinks (main, side outputs, dead letters, copies of a stream); a
+ * stream is drawn as the edge from the node that writes it (one per input of the
+ * operator), a repartition dashed and named by its topic.
  */
 function topology(job: JobGraph): {
   nodes: Array<{ id: string; label: string; kind: string }>;
@@ -80,6 +82,9 @@ function topology(job: JobGraph): {
         repartition: true,
       });
     }
+    // a copy of a stream a keyed stage reads, from the node that writes it (fan-out)
+    for (const [stream, sink] of streamSinks(job))
+      edges.push({ from: writer(stream), to: `sink_${sink}`, label: stream });
     const lastKeyed = keyedStagesInOrder(job).at(-1);
     const last = lastKeyed ?? stagesAfterOperator(job).at(-1);
     const main = mainOutputSink(job);
@@ -146,6 +151,7 @@ function operatorKind(job: JobGraph): string {
   const op = job.operator;
   if (op?.kind === 'coProcess') return 'keyed co-process';
   if (op?.kind === 'process') return 'keyed process';
+  if (op?.kind === 'union') return 'keyed union';
   const rate = op?.limits?.rateLimit ? `, ${op.limits.rateLimit.perSecond}/s` : '';
   return `async enrich, concurrency ${op?.limits?.concurrency}${rate}`;
 }

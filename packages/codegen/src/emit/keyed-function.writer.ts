@@ -31,8 +31,8 @@ export function writeKeyedStages(w: CodeBlockWriter, graph: JobGraph): void {
 }
 
 /**
- * `create` of a keyed (co-)process function: one class instance (`instance`, made by
- * `make`), its @State properties opened, its handlers and @Timer methods called.
+ * `create` of a keyed (co-)process or union function: one class instance (`instance`,
+ * made by `make`), its @State properties opened, its handlers and @Timer methods called.
  */
 export function writeKeyedFunction(
   w: CodeBlockWriter,
@@ -40,7 +40,6 @@ export function writeKeyedFunction(
   instance: string,
   make: string,
 ): void {
-  const handlerOf = (input: string) => op.handlers.find((h) => h.source === input)?.method;
   const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
   const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
   w.writeLine('create: async () => {');
@@ -58,11 +57,13 @@ export function writeKeyedFunction(
         }
       });
       w.writeLine('},');
-      op.inputs.forEach((input, i) => {
-        const method = handlerOf(input);
-        const fn = op.kind === 'coProcess' ? `processElement${i + 1}` : 'processElement';
-        w.writeLine(`${fn}: (value, ctx) => ${instance}[${q(method ?? '')}](value, ctx),`);
-      });
+      if (op.kind === 'union') writeUnionElement(w, op, instance);
+      else {
+        op.inputs.forEach((input, i) => {
+          const fn = op.kind === 'coProcess' ? `processElement${i + 1}` : 'processElement';
+          w.writeLine(`${fn}: ${callHandler(instance, handlerMethod(op, input))},`);
+        });
+      }
       if (eventTimer || processingTimer) {
         w.writeLine('onTimer: (timestamp, ctx) =>');
         w.indent(() => {
@@ -75,6 +76,39 @@ export function writeKeyedFunction(
       }
     });
     w.writeLine('};');
+  });
+  w.writeLine('},');
+}
+
+/** The method handling `input`; every input has one, or the job has diagnostics and emits nothing. */
+function handlerMethod(op: OperatorNode, input: string): string {
+  const method = op.handlers.find((h) => h.source === input)?.method;
+  if (method === undefined) throw new Error(`input "${input}" has no @ProcessElement handler`);
+  return method;
+}
+
+/** An element function calling `method` of the instance. */
+const callHandler = (instance: string, method: string) =>
+  `(value, ctx) => ${instance}[${q(method)}](value, ctx)`;
+
+/**
+ * The `processElement` of a union: its one handler of every input, or the handler of
+ * the input `ctx.input` names.
+ */
+function writeUnionElement(w: CodeBlockWriter, op: OperatorNode, instance: string): void {
+  const methods = op.inputs.map((input) => handlerMethod(op, input));
+  if (new Set(methods).size === 1) {
+    w.writeLine(`processElement: ${callHandler(instance, methods[0])},`);
+    return;
+  }
+  w.writeLine('processElement: (value, ctx) => {');
+  w.indent(() => {
+    op.inputs.forEach((input, i) =>
+      w.writeLine(
+        `if (ctx.input === ${q(input)}) return ${instance}[${q(methods[i])}](value, ctx);`,
+      ),
+    );
+    w.writeLine('throw new Error(`no @ProcessElement handler for input "${ctx.input}"`);');
   });
   w.writeLine('},');
 }

@@ -1,7 +1,7 @@
 import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
 import { buildFile, type GeneratedFile } from './generated-file';
-import { chainEnd, mainOutputSink, outputStream } from '../model/streams';
+import { chainEnd, mainOutputSink, outputStream, streamSinks } from '../model/streams';
 import { writeKeyedFunction, writeKeyedStages } from './keyed-function.writer';
 import { camelCase, GENERATED_HEADER, moduleSpecifier, q } from './naming';
 
@@ -250,9 +250,10 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
     const main = mainOutputSink(graph);
     if (main) outputs.push(`main: ${q(main)}`);
     const side = Object.entries(graph.operator?.sideOutputs ?? {});
-    if (side.length > 0)
-      outputs.push(`sideOutputs: { ${side.map(([t, s]) => `${q(t)}: ${q(s)}`).join(', ')} }`);
+    if (side.length > 0) outputs.push(`sideOutputs: ${stringRecord(side)}`);
     if (graph.deadLetters) outputs.push(`deadLetters: ${q(graph.deadLetters)}`);
+    const copies = streamSinks(graph);
+    if (copies.length > 0) outputs.push(`streams: ${stringRecord(copies)}`);
     w.indent(() => outputs.forEach((o) => w.writeLine(`${o},`)));
     w.writeLine('},');
     if (graph.onError) {
@@ -337,15 +338,20 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
     w.writeLine(`kind: ${q(op.kind)},`);
     if (outputStream(graph)) w.writeLine(`output: ${q(op.output ?? '')},`);
     w.writeLine(`name: ${q(graph.className)},`);
-    if (op.kind === 'coProcess') w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
-    else w.writeLine(`input: ${q(op.inputs[0])},`);
+    if (op.kind === 'process') w.writeLine(`input: ${q(op.inputs[0])},`);
+    else w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
     writeKeyedFunction(w, op, 'job', 'create()');
   });
   w.writeLine('},');
 }
 
 function topicMap(items: ReadonlyArray<{ name: string; topic: string }>): string {
-  return `{ ${items.map((i) => `${q(i.name)}: ${q(i.topic)}`).join(', ')} }`;
+  return stringRecord(items.map((i) => [i.name, i.topic]));
+}
+
+/** An object literal of string values, in the order given: `{ 'a': 'b' }`. */
+function stringRecord(entries: ReadonlyArray<readonly [string, string]>): string {
+  return `{ ${entries.map(([key, value]) => `${q(key)}: ${q(value)}`).join(', ')} }`;
 }
 
 /** The async operator: the @AsyncEnrich method under its limits, @LookupTable loaders as lookups. */

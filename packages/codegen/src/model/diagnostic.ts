@@ -13,7 +13,7 @@ export interface Diagnostic {
 export const DIAGNOSTIC_CODES = {
   SG1001: 'decorator argument is not a static value',
   SG1002: 'decorator option is invalid',
-  SG1101: '@CoProcess inputs or handlers are missing',
+  SG1101: '@CoProcess or @Union inputs or handlers are missing',
   SG1102: 'handler is mistyped',
   SG1103: 'job has no operator for its handlers, or handlers for no operator',
   SG1104: 'a class has more than one operator',
@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = {
   SG1302: 'keyed input has no @KeyBy',
   SG1303: 'keyed input has no event time',
   SG1304: 'a key or event-time selector does not fit the element type',
+  SG1305: 'the inputs of one operator are keyed by different key types',
   SG1401: 'state type cannot be serialized to JSON',
   SG1402: '@State property is not ValueState, ListState or MapState',
   SG1403: 'duplicate state name',
@@ -40,6 +41,8 @@ export const DIAGNOSTIC_CODES = {
   SG2004:
     'a stage does not read the stream before it: keyed stages follow the operator, each the one before',
   SG2005: 'a keyed stage class is misused',
+  SG2006:
+    'a sink copying a stream is misused: no keyed stage reads the stream, or the sink has another role',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

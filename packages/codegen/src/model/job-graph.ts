@@ -44,6 +44,10 @@ export interface SourceNode {
 export interface SinkNode {
   readonly name: string;
   readonly topic: string;
+  /** `@Sink(name, { stream })`: the stream (one a keyed stage reads) this sink gets a copy of. */
+  readonly stream?: string;
+  /** Where `stream` is written. */
+  readonly at?: { readonly stream?: SourceLocation };
   readonly location: SourceLocation;
 }
 
@@ -53,6 +57,11 @@ export interface HandlerNode {
   readonly key?: SelectorCode;
   /** True when @KeyBy is present, even if it was invalid (already reported). */
   readonly hasKeyBy: boolean;
+  /**
+   * What the key selector gives for this input's elements, widened to `string`,
+   * `number` or `number | string`; undefined when that is unknown.
+   */
+  readonly keyType?: string;
   /** For an @AsyncEnrich method: whether it takes the abort signal second. */
   readonly takesSignal?: boolean;
   readonly location: SourceLocation;
@@ -90,8 +99,8 @@ export interface LookupNode {
 }
 
 export interface OperatorNode {
-  readonly kind: 'process' | 'coProcess' | 'async';
-  /** Source names in input order. */
+  readonly kind: 'process' | 'coProcess' | 'union' | 'async';
+  /** Stream names in input order. */
   readonly inputs: readonly string[];
   readonly output?: string;
   readonly sideOutputs: Readonly<Record<string, string>>;
@@ -101,6 +110,7 @@ export interface OperatorNode {
     readonly output?: SourceLocation;
     readonly sideOutputs: Readonly<Record<string, SourceLocation>>;
   };
+  /** A handler per input; a `@ProcessElement()` of a `@Union` is one per input, on one method. */
   readonly handlers: readonly HandlerNode[];
   readonly states: readonly StateNode[];
   readonly timers: readonly TimerNode[];

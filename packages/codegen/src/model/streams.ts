@@ -89,14 +89,19 @@ export function streamsOf(job: JobGraph): Set<string> {
 }
 
 /**
- * The sinks no other role claims (dead letters, side outputs): where a main output that
- * no decorator names may go, when there is one only.
+ * The sinks no other role claims (dead letters, side outputs, a copy of a stream):
+ * where a main output that no decorator names may go, when there is one only.
  */
 export function unclaimedSinks(
-  sinks: ReadonlyArray<{ readonly name: string }>,
+  sinks: ReadonlyArray<{ readonly name: string; readonly stream?: string }>,
   deadLetters: string | undefined,
   sideOutputs: Readonly<Record<string, string>> = {},
 ): string[] {
   const claimed = new Set([deadLetters, ...Object.values(sideOutputs)]);
-  return sinks.map((s) => s.name).filter((name) => !claimed.has(name));
+  return sinks.filter((s) => s.stream === undefined && !claimed.has(s.name)).map((s) => s.name);
+}
+
+/** The sinks that copy a stream (`@Sink(name, { stream })`), as `[stream, sink]`. */
+export function streamSinks(job: JobGraph): Array<[string, string]> {
+  return job.sinks.flatMap((s) => (s.stream === undefined ? [] : [[s.stream, s.name]]));
 }

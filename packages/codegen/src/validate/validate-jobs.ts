@@ -9,6 +9,7 @@ import { keyedStagesInOrder, outputStream, streamsOf, unclaimedSinks } from '../
 import { validateKeyedStages } from './validate-keyed-stages';
 import { validateStageIds } from './validate-stage-ids';
 import { validateStages } from './validate-stages';
+import { validateStreamSinks } from './validate-stream-sinks';
 
 /** Checks across the decorators of each job, and across jobs. */
 export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
@@ -79,6 +80,7 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
   validateStageIds(job, sink);
   validateStages(job, sink);
   validateKeyedStages(job, sink);
+  validateStreamSinks(job, sink);
   validateOperator(job, streamsOf(job), sink);
   validateErrorPolicy(job, sink);
 }

@@ -3,11 +3,12 @@ import type { JobGraph, OperatorNode, SourceLocation } from '../model/job-graph'
 import { didYouMean } from '../analyze/near-name';
 import { invalidName, list, RUNTIME_NAME } from './name-list';
 import { sourceOfStream } from '../model/streams';
+import { checkKeyTypes } from './validate-key-types';
 
 /** How a list of the job's streams is introduced: plain sources, or streams when it has stages. */
 const streamsWord = (job: JobGraph) => (job.stages.length > 0 ? 'streams' : 'sources');
 
-/** The keyed operator: its inputs, one handler per input, keys, event time, timers, state names. */
+/** The keyed operator: its inputs, a handler per input, keys of one type, event time, timers, state. */
 export function validateOperator(
   job: JobGraph,
   sources: ReadonlySet<string>,
@@ -17,20 +18,13 @@ export function validateOperator(
   if (!op) return;
   if (op.kind === 'async') return validateAsync(job, op, sources, sink);
   const decorator = `@${operatorDecorator(op)}`;
-  const expected = op.kind === 'coProcess' ? 2 : 1;
-  if (op.inputs.length !== expected || new Set(op.inputs).size !== expected) {
-    sink.reportAt(
-      'SG1101',
-      op.kind === 'coProcess'
-        ? `@CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got ${list(op.inputs)}`
-        : `@KeyedProcess needs its input, like input: 'events'`,
-      op.location,
-    );
-  }
+  checkInputCount(op, sink);
   // a stage output no source reaches is reported by validateStages
   const unconnected = (input: string) =>
     job.stages.some((s) => s.output === input) && sourceOfStream(job, input) === undefined;
+  const unkeyed = new Set<string>();
   op.inputs.forEach((input, i) => {
+    if (op.inputs.indexOf(input) !== i) return; // listed twice: reported
     const from = sourceOfStream(job, input);
     const source = job.sources.find((s) => s.name === from);
     if (!source && unconnected(input)) return;
@@ -42,7 +36,7 @@ export function validateOperator(
       );
       return;
     }
-    checkInputHandler(op, input, decorator, op.at.inputs[i] ?? op.location, sink);
+    checkInputHandler(op, input, decorator, op.at.inputs[i] ?? op.location, sink, unkeyed);
     if (!source.hasEventTime) {
       sink.reportAt(
         'SG1303',
@@ -73,20 +67,65 @@ export function validateOperator(
       );
     }
   }
+  checkKeyTypes(op, decorator, sink);
   checkTimersAndState(op, sink);
 }
 
-/** The name of the decorator that makes an operator, as messages name it. */
-export const operatorDecorator = (op: OperatorNode) =>
-  op.kind === 'coProcess' ? 'CoProcess' : op.kind === 'process' ? 'KeyedProcess' : 'AsyncEnrich';
+/**
+ * A process reads one input, a co-process two different ones, a union two or more,
+ * each listed once (SG1101).
+ */
+function checkInputCount(op: OperatorNode, sink: DiagnosticsSink): void {
+  if (op.kind === 'union') {
+    if (new Set(op.inputs).size < 2) {
+      sink.reportAt(
+        'SG1101',
+        `@Union needs two or more different inputs, like inputs: ['web', 'app']; got ${list(op.inputs)}`,
+        op.location,
+      );
+    }
+    op.inputs.forEach((input, i) => {
+      if (op.inputs.indexOf(input) === i) return;
+      sink.reportAt(
+        'SG1101',
+        `@Union input "${input}" is listed twice; list each stream once`,
+        op.at.inputs[i] ?? op.location,
+      );
+    });
+    return;
+  }
+  const expected = op.kind === 'coProcess' ? 2 : 1;
+  if (op.inputs.length === expected && new Set(op.inputs).size === expected) return;
+  sink.reportAt(
+    'SG1101',
+    op.kind === 'coProcess'
+      ? `@CoProcess needs exactly two different inputs, like inputs: ['left', 'right']; got ${list(op.inputs)}`
+      : `@KeyedProcess needs its input, like input: 'events'`,
+    op.location,
+  );
+}
 
-/** A keyed input has one handler (SG1101), and the handler says what its key is (SG1302). */
+const DECORATOR_OF: Record<OperatorNode['kind'], string> = {
+  process: 'KeyedProcess',
+  coProcess: 'CoProcess',
+  union: 'Union',
+  async: 'AsyncEnrich',
+};
+
+/** The name of the decorator that makes an operator, as messages name it. */
+export const operatorDecorator = (op: OperatorNode) => DECORATOR_OF[op.kind];
+
+/**
+ * A keyed input has one handler (SG1101), and the handler says what its key is (SG1302,
+ * once per method: `reported` holds the methods already told, across a union's inputs).
+ */
 export function checkInputHandler(
   op: OperatorNode,
   input: string,
   reader: string,
   at: SourceLocation,
   sink: DiagnosticsSink,
+  reported = new Set<string>(),
 ): void {
   const handlers = op.handlers.filter((h) => h.source === input);
   if (handlers.length === 0) {
@@ -103,7 +142,8 @@ export function checkInputHandler(
     );
   }
   for (const handler of handlers) {
-    if (!handler.hasKeyBy) {
+    if (!handler.hasKeyBy && !reported.has(handler.method)) {
+      reported.add(handler.method);
       sink.reportAt(
         'SG1302',
         `handler '${handler.method}' of keyed input "${input}" needs @KeyBy(...) to say what its key is`,
