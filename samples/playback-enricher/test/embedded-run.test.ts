@@ -35,6 +35,10 @@ describe('PlaybackEnricher on the embedded backends', () => {
     expect(result.maxCallsPerSecond).toBeLessThanOrEqual(MOST_CALLS_IN_A_SECOND);
     // the rate limit, not the services, sets the pace: these plays need more than a second
     expect(result.playsToEnrich).toBeGreaterThan(950);
-    expect(result.maxCallsPerSecond).toBeGreaterThan(400);
+    // and the limiter lets that pace through: a bucket that throttled too hard would show
+    // here. The bound is loose because the rest of the suite shares the machine: 264-377
+    // calls/s were seen beside it (against 500 alone), so this catches a limiter at well
+    // under half its rate, not a slow machine. Throughput itself is the bench's business.
+    expect(result.maxCallsPerSecond).toBeGreaterThan(200);
   });
 });
