@@ -120,7 +120,8 @@ export interface KeyedProcessOptions extends OperatorOptions {
    * class. A stage's `input` is the stream the operator's main output ends in, or the
    * `output` of the keyed stage before it; its `output` is the stream the next keyed
    * stage reads. The last one names none: what it emits is the job's main output
-   * (`@StreamJob({ output })`). Side outputs and dead letters are the job's.
+   * (`@StreamJob({ output })`). A stage routes its own side outputs with `sideOutputs`;
+   * one that declares none sends them where the operator's go. Dead letters are the job's.
    */
   readonly id?: string;
 }

@@ -135,13 +135,18 @@ export class Label {
     ]);
   });
 
-  it('SG2005: side outputs on a keyed stage; an id on the job’s operator', () => {
-    const side = topStage({
-      options: `{ id: 'top-auction', input: 'auction-counts', sideOutputs: { late: 'late' } }`,
-    });
-    expect(diagnosticsOf(keyedJob({ stage: side }))).toEqual([
-      `6:74 SG2005 keyed stage "top-auction" declares sideOutputs, but side outputs are the job's: declare them on its operator, where ctx.output(tag) in a keyed stage goes too`,
+  it('SG1602: a keyed stage’s own side output routed to a sink that is not declared', () => {
+    const side = (target: string) =>
+      topStage({
+        options: `{ id: 'top-auction', input: 'auction-counts', sideOutputs: { late: '${target}' } }`,
+      });
+    expect(diagnosticsOf(keyedJob({ stage: side('late') }))).toEqual([]);
+    expect(diagnosticsOf(keyedJob({ stage: side('lat') }))).toEqual([
+      `6:82 SG1602 side output "late" of keyed stage "top-auction" refers to unknown sink "lat" (declared sinks: "top", "late", "dead-letters"); did you mean "late"?`,
     ]);
+  });
+
+  it('SG2005: an id on the job’s operator', () => {
     const withId = keyedJob({
       op: `{ id: 'count', input: 'bids', output: 'auction-counts', sideOutputs: { late: 'late' } }`,
     });

@@ -3,7 +3,8 @@
  * runner's `keyedStages` (checked as text), the generated files compile with the
  * project, and the generated Nest module runs the job over JSON-lines files, its stage
  * classes resolved by Nest (one with a constructor dependency), to the outputs
- * computed here directly from the bids.
+ * computed here directly from the bids, and the side output of a keyed stage to its own
+ * sink.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ import type { AuctionCount, TopAuction, Wins } from './model';
 import { TopSettings } from './top-settings';
 
 /** Keyed by category: the auction with the most bids of each window, when it closes. */
-@KeyedProcess({ id: 'top-auction', input: 'auction-counts', output: 'tops' })
+@KeyedProcess({ id: 'top-auction', input: 'auction-counts', output: 'tops', sideOutputs: { 'too-few': 'too-few' } })
 export class TopPerCategory {
   @State() private best!: MapState<TopAuction>;
 
@@ -62,7 +63,8 @@ export class TopPerCategory {
     const end = String(count.windowEnd);
     const best = this.best.get(end);
     const better = !best || count.count > best.count || (count.count === best.count && count.auction < best.auction);
-    if (count.count >= this.settings.minBids && better) this.best.put(end, count);
+    if (count.count < this.settings.minBids) ctx.output('too-few', count);
+    else if (better) this.best.put(end, count);
     ctx.timers.registerEventTimeTimer(count.windowEnd);
   }
 
@@ -99,6 +101,7 @@ const windowEnd = (ts: number) => Math.floor(ts / WINDOW_MS) * WINDOW_MS + WINDO
 @StreamJob({ name: 'TopAuctions', deadLetters: 'dead-letters', stages: [Leaders, TopPerCategory] })
 @Source<Bid>('bids', { eventTime: 'ts', maxOutOfOrderness: '1s' })
 @Sink('leaders')
+@Sink('too-few')
 @Sink('late')
 @Sink('dead-letters')
 @KeyedProcess({ input: 'bids', output: 'auction-counts', sideOutputs: { late: 'late' } })
@@ -132,6 +135,7 @@ const KEYED_STAGES = `    keyedStages: [
         input: 'auction-counts',
         output: 'tops',
         key: (c) => c.category,
+        sideOutputs: { 'too-few': 'too-few' },
         create: async () => {
           const stage = await createStage(TopPerCategory);
           return {
@@ -266,10 +270,11 @@ describe('a job with two keyed stages, generated from decorators', () => {
     writeGenerated(result);
     const bids = join(root, 'bids.jsonl');
     const leaders = join(root, 'leaders.jsonl');
+    const tooFew = join(root, 'too-few.jsonl');
     writeFileSync(bids, jsonLines(BIDS));
     await runGenerated(jobFiles(dir, 'TopAuctions').runner, 'CountBids', {
       sourceFiles: { bids },
-      sinkFiles: { leaders },
+      sinkFiles: { leaders, 'too-few': tooFew },
     });
     const written = readJsonLines<{ auction: string; wins: number }>(leaders);
     expect(expectedLeaders(BIDS)).toEqual([
@@ -279,5 +284,14 @@ describe('a job with two keyed stages, generated from decorators', () => {
       { auction: 'a3', wins: 2 },
     ]);
     expect(sortLeaders(written)).toEqual(expectedLeaders(BIDS));
+    // the keyed stage's own side output: the auctions of one bid in a window
+    const few = readJsonLines<{ auction: string; windowEnd: number; count: number }>(tooFew);
+    expect(few.map((c) => `${c.auction}@${c.windowEnd - T0} ${c.count}`).sort()).toEqual([
+      'a1@20000 1',
+      'a1@30000 1',
+      'a2@10000 1',
+      'a4@10000 1',
+      'a4@20000 1',
+    ]);
   });
 });

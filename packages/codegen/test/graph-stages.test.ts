@@ -81,3 +81,23 @@ it('draws a keyed stage behind the operator, its input a dashed repartition name
     repartition: true,
   });
 });
+
+it('draws the side outputs of a keyed stage from the stage, to its own sinks', () => {
+  const job = keyedJob
+    .replace(
+      "@KeyedProcess({ id: 'top-auction', input: 'auction-counts' })",
+      "@KeyedProcess({ id: 'top-auction', input: 'auction-counts', sideOutputs: { tied: 'ties' } })",
+    )
+    .replace("@Sink('top')", "@Sink('top') @Sink('ties') @Sink('late')")
+    .replace(
+      "@KeyedProcess({ input: 'bids', output: 'auction-counts' })",
+      "@KeyedProcess({ input: 'bids', output: 'auction-counts', sideOutputs: { late: 'late' } })",
+    );
+  const result = analyzeSource(job);
+  expect(result.diagnostics).toEqual([]);
+  const lines = renderGraph(result.jobs[0].graph, 'mermaid').split('\n');
+  expect(lines).toContain('  stage_top_auction -->|"tied"| sink_ties');
+  expect(lines).toContain('  op_CountBids -->|"late"| sink_late');
+  expect(lines).not.toContain('  stage_top_auction -->|"late"| sink_late');
+  expect(lines).not.toContain('  op_CountBids -->|"tied"| sink_ties');
+});

@@ -10,7 +10,7 @@ import { constructorProviders, type ProviderRef } from './providers';
 import { readStages } from './chain-stages';
 import { operatorOutputType } from './emitted-type';
 import { readKeyedStages, reportIdOnOperator } from './keyed-stages';
-import { unclaimedSinks } from '../model/streams';
+import { sideOutputSinks, unclaimedSinks } from '../model/streams';
 import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
 
 /** A job read from its class: the plain graph, plus the types the emitters need. */
@@ -76,7 +76,9 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
       option('output') ??
       (operator && keyed.stages.length === 0
         ? undefined
-        : onlySink(unclaimedSinks(readSinks, deadLetters, operator?.sideOutputs))),
+        : onlySink(
+            unclaimedSinks(readSinks, deadLetters, sideOutputSinks(operator, keyed.stages)),
+          )),
     at: { deadLetters: at('deadLetters'), output: at('output') },
     looseMembers:
       !operator && members.handlers.length + members.timers.length + members.states.length > 0,

@@ -80,13 +80,6 @@ function readKeyedStage(
       chain,
     );
   }
-  if (process && Object.keys(process.sideOutputs).length > 0) {
-    sink.report(
-      'SG2005',
-      `keyed stage "${id ?? name}" declares sideOutputs, but side outputs are the job's: declare them on its operator, where ctx.output(tag) in a keyed stage goes too`,
-      optionAt(where, 'sideOutputs'),
-    );
-  }
   if (process?.kind === 'process' && process.inputs.length === 0) {
     sink.report(
       'SG1002',

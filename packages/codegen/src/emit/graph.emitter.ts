@@ -3,6 +3,7 @@ import {
   keyedStagesInOrder,
   mainOutputSink,
   outputStream,
+  stageSideOutputs,
   stagesAfterOperator,
   streamSinks,
 } from '../model/streams';
@@ -91,9 +92,13 @@ function topology(job: JobGraph): {
     if (last) {
       if (main) edges.push({ from: `stage_${last.id}`, to: `sink_${main}` });
     } else if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
-    // keyed stages write the job's side outputs and dead letters too
-    for (const from of [id, ...job.keyedStages.map((s) => `stage_${s.id}`)]) {
-      for (const [tag, sink] of Object.entries(op.sideOutputs))
+    // each keyed stage writes its own side outputs (or the operator's), and the dead letters
+    const writers: ReadonlyArray<readonly [string, Readonly<Record<string, string>>]> = [
+      [id, op.sideOutputs],
+      ...job.keyedStages.map((s) => [`stage_${s.id}`, stageSideOutputs(job, s)] as const),
+    ];
+    for (const [from, sideOutputs] of writers) {
+      for (const [tag, sink] of Object.entries(sideOutputs))
         edges.push({ from, to: `sink_${sink}`, label: tag });
       if (job.deadLetters)
         edges.push({ from, to: `sink_${job.deadLetters}`, label: 'dead letters' });

@@ -1,7 +1,7 @@
 import type { CodeBlockWriter } from 'ts-morph';
 import type { JobGraph, OperatorNode } from '../model/job-graph';
 import { keyedStagesInOrder } from '../model/streams';
-import { q } from './naming';
+import { q, stringRecord } from './naming';
 
 /**
  * `keyedStages`, in the order the stream flows through them: each keyed by its
@@ -22,6 +22,8 @@ export function writeKeyedStages(w: CodeBlockWriter, graph: JobGraph): void {
         w.writeLine(`input: ${q(stage.input)},`);
         if (stage.output !== undefined) w.writeLine(`output: ${q(stage.output)},`);
         w.writeLine(`key: ${key.text},`);
+        const side = Object.entries(stage.process.sideOutputs);
+        if (side.length > 0) w.writeLine(`sideOutputs: ${stringRecord(side)},`);
         writeKeyedFunction(w, stage.process, 'stage', `createStage(${stage.className})`);
       });
       w.writeLine('},');

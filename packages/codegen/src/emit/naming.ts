@@ -31,3 +31,8 @@ export const GENERATED_HEADER = (source: string) =>
 
 /** `text` as a single-quoted string literal of generated code. */
 export const q = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** An object literal of string values, in the order given: `{ 'a': 'b' }`. */
+export function stringRecord(entries: ReadonlyArray<readonly [string, string]>): string {
+  return `{ ${entries.map(([key, value]) => `${q(key)}: ${q(value)}`).join(', ')} }`;
+}

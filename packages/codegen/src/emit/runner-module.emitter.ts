@@ -3,7 +3,7 @@ import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
 import { buildFile, type GeneratedFile } from './generated-file';
 import { chainEnd, mainOutputSink, outputStream, streamSinks } from '../model/streams';
 import { writeKeyedFunction, writeKeyedStages } from './keyed-function.writer';
-import { camelCase, GENERATED_HEADER, moduleSpecifier, q } from './naming';
+import { camelCase, GENERATED_HEADER, moduleSpecifier, q, stringRecord } from './naming';
 
 export interface RunnerModuleInput {
   readonly graph: JobGraph;
@@ -347,11 +347,6 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
 
 function topicMap(items: ReadonlyArray<{ name: string; topic: string }>): string {
   return stringRecord(items.map((i) => [i.name, i.topic]));
-}
-
-/** An object literal of string values, in the order given: `{ 'a': 'b' }`. */
-function stringRecord(entries: ReadonlyArray<readonly [string, string]>): string {
-  return `{ ${entries.map(([key, value]) => `${q(key)}: ${q(value)}`).join(', ')} }`;
 }
 
 /** The async operator: the @AsyncEnrich method under its limits, @LookupTable loaders as lookups. */

@@ -1,4 +1,4 @@
-import type { ChainStageNode, JobGraph, KeyedStageNode } from './job-graph';
+import type { ChainStageNode, JobGraph, KeyedStageNode, OperatorNode } from './job-graph';
 
 /** The operator's output when stages read it (it is a stream then, not a sink). */
 export function outputStream(job: JobGraph): string | undefined {
@@ -95,13 +95,35 @@ export function streamsOf(job: JobGraph): Set<string> {
 export function unclaimedSinks(
   sinks: ReadonlyArray<{ readonly name: string; readonly stream?: string }>,
   deadLetters: string | undefined,
-  sideOutputs: Readonly<Record<string, string>> = {},
+  sideOutputSinks: Iterable<string> = [],
 ): string[] {
-  const claimed = new Set([deadLetters, ...Object.values(sideOutputs)]);
+  const claimed = new Set([deadLetters, ...sideOutputSinks]);
   return sinks.filter((s) => s.stream === undefined && !claimed.has(s.name)).map((s) => s.name);
 }
 
 /** The sinks that copy a stream (`@Sink(name, { stream })`), as `[stream, sink]`. */
 export function streamSinks(job: JobGraph): Array<[string, string]> {
   return job.sinks.flatMap((s) => (s.stream === undefined ? [] : [[s.stream, s.name]]));
+}
+
+/** The sinks of every side output: the operator's and each keyed stage's own. */
+export function sideOutputSinks(
+  operator: OperatorNode | undefined,
+  keyedStages: readonly KeyedStageNode[],
+): string[] {
+  return [operator, ...keyedStages.map((s) => s.process)].flatMap((op) =>
+    Object.values(op?.sideOutputs ?? {}),
+  );
+}
+
+/**
+ * Where a keyed stage's side outputs go, per tag: its own `sideOutputs`, or the
+ * operator's when it declares none (as the runtime routes them).
+ */
+export function stageSideOutputs(
+  job: JobGraph,
+  stage: KeyedStageNode,
+): Readonly<Record<string, string>> {
+  const own = stage.process.sideOutputs;
+  return Object.keys(own).length > 0 ? own : (job.operator?.sideOutputs ?? {});
 }

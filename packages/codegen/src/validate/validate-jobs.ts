@@ -5,7 +5,13 @@ import type { JobGraph, SourceLocation } from '../model/job-graph';
 import { list } from './name-list';
 import { validateErrorPolicy } from './validate-error-policy';
 import { operatorDecorator, validateOperator } from './validate-operator';
-import { keyedStagesInOrder, outputStream, streamsOf, unclaimedSinks } from '../model/streams';
+import {
+  keyedStagesInOrder,
+  outputStream,
+  sideOutputSinks,
+  streamsOf,
+  unclaimedSinks,
+} from '../model/streams';
 import { validateKeyedStages } from './validate-keyed-stages';
 import { validateStageIds } from './validate-stage-ids';
 import { validateStages } from './validate-stages';
@@ -65,6 +71,12 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
     for (const [tag, target] of Object.entries(op.sideOutputs)) {
       checkSink(target, `side output "${tag}"`, op.at.sideOutputs[tag] ?? op.location);
     }
+    for (const stage of job.keyedStages) {
+      for (const [tag, target] of Object.entries(stage.process.sideOutputs)) {
+        const at = stage.process.at.sideOutputs[tag] ?? stage.location;
+        checkSink(target, `side output "${tag}" of keyed stage "${stage.id}"`, at);
+      }
+    }
     if (job.output !== undefined && job.keyedStages.length === 0) {
       sink.reportAt(
         'SG1002',
@@ -100,7 +112,9 @@ function validateUnnamedOutput(job: JobGraph, sink: DiagnosticsSink): void {
   // handlers or timers without an operator were reported: an operator is what is missing
   if (job.output !== undefined || job.sources.length === 0 || job.looseMembers) return;
   const candidates = [
-    ...new Set(unclaimedSinks(job.sinks, job.deadLetters, job.operator?.sideOutputs)),
+    ...new Set(
+      unclaimedSinks(job.sinks, job.deadLetters, sideOutputSinks(job.operator, job.keyedStages)),
+    ),
   ];
   const last = keyedStagesInOrder(job).at(-1) ?? job.keyedStages.at(-1);
   sink.reportAt(

@@ -34,7 +34,14 @@ export function planChains(job: JobSpec): SourceChain[] {
  * through them before the main output's sink.
  */
 export function planOutputChain(job: JobSpec): ChainStageSpec[] {
-  const start = job.operator?.output;
+  return chainFrom(job, job.operator?.output);
+}
+
+/**
+ * The stages that read `start`, the stage that reads that one's output, and so on, in
+ * order: the chain after the operator, or after a keyed stage (empty when none reads it).
+ */
+export function chainFrom(job: JobSpec, start: string | undefined): ChainStageSpec[] {
   if (start === undefined) return [];
   const readerOf = new Map((job.stages ?? []).map((s) => [s.input, s]));
   const stages: ChainStageSpec[] = [];
@@ -53,9 +60,11 @@ export function chainProblems(job: JobSpec): string[] {
   const stages = job.stages ?? [];
   if (stages.length === 0) return [];
   const problems: string[] = [];
-  // the streams nothing but a stage writes: the sources, and what the operator emits
+  // the streams nothing but a stage writes: the sources, what the operator and keyed stages emit
   const sources = new Set(job.sources.map((s) => s.name));
   if (job.operator?.output !== undefined) sources.add(job.operator.output);
+  for (const keyed of job.keyedStages ?? [])
+    if (keyed.output !== undefined) sources.add(keyed.output);
   const ids = new Set<string>();
   const outputs = new Map<string, ChainStageSpec>();
   const readers = new Map<string, ChainStageSpec>();

@@ -48,12 +48,24 @@ export interface KeyedStageSpec {
   readonly kind: 'process';
   /** Stable id: names the stage's tasks, state, output ids and repartition topic. */
   readonly id: string;
-  /** The stream it reads: the operator's output stream, or the previous keyed stage's `output`. */
+  /**
+   * The stream it reads: the operator's output stream, or the previous keyed stage's
+   * `output`, or the end of the chain stages that read either.
+   */
   readonly input: string;
-  /** The stream it writes, when another keyed stage reads it; the last one feeds the main output. */
+  /**
+   * The stream it writes, when another keyed stage or a chain stage reads it. Chain
+   * stages after it run in its tasks; what the last keyed stage (or the chain after it)
+   * emits is the main output.
+   */
   readonly output?: string;
   readonly key: (value: any) => string | number;
   readonly create: () => KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
+  /**
+   * Sink per side-output tag of this stage (its `late` included). Without it, the
+   * stage's side outputs go where the operator's do (`outputs.sideOutputs`).
+   */
+  readonly sideOutputs?: Readonly<Record<string, string>>;
 }
 
 export interface EventTimeSpec<T = any> {

@@ -1,9 +1,10 @@
-import { planOutputChain } from './chain-plan';
+import { chainFrom } from './chain-plan';
 import type { JobSpec, KeyedStageSpec } from './job-spec';
 
 /**
  * A part of a job that runs on tasks of its own: the sources up to the operator (and
- * the chain after it), or one keyed stage behind a repartition. Each is a job spec the
+ * the chain after it), or one keyed stage behind a repartition (and the chain after
+ * it). Each is a job spec the
  * runners run as they run any job; what crosses from one segment to the next goes
  * through an exchange (see `task/epoch-gate.ts`).
  */
@@ -31,9 +32,16 @@ export function planSegments(job: JobSpec): JobSegment[] {
   if (stages.length === 0) return [{ job }];
   // a stream a keyed stage reads may be written to a sink too (fan-out)
   const sinkOf = (next: KeyedStageSpec) => job.outputs.streams?.[next.input];
+  // the chain stages after a keyed stage run in its segment, the others in the first
+  const later = new Set(stages.flatMap((stage) => chainFrom(job, stage.output)));
   const segments: JobSegment[] = [
     {
-      job: { ...job, keyedStages: undefined, outputs: { ...job.outputs, main: sinkOf(stages[0]) } },
+      job: {
+        ...job,
+        stages: job.stages?.filter((s) => !later.has(s)),
+        keyedStages: undefined,
+        outputs: { ...job.outputs, main: sinkOf(stages[0]) },
+      },
       feeds: stages[0],
     },
   ];
@@ -54,8 +62,19 @@ export function planSegments(job: JobSpec): JobSegment[] {
             eventTime: { timestamp: carriedTime, maxOutOfOrdernessMs: 0 },
           },
         ],
-        operator: { kind: 'process', name: stage.id, input: stage.input, create: stage.create },
-        outputs: { ...job.outputs, main: last ? job.outputs.main : sinkOf(stages[i + 1]) },
+        stages: chainFrom(job, stage.output),
+        operator: {
+          kind: 'process',
+          name: stage.id,
+          input: stage.input,
+          output: stage.output,
+          create: stage.create,
+        },
+        outputs: {
+          ...job.outputs,
+          main: last ? job.outputs.main : sinkOf(stages[i + 1]),
+          sideOutputs: stage.sideOutputs ?? job.outputs.sideOutputs,
+        },
         onError: job.onError,
       },
     });
@@ -67,10 +86,10 @@ function carriedTime(): number {
   throw new Error('an exchange element carries its event time; nothing computes it');
 }
 
-/** The stream the operator's main output ends in: its `output`, or the end of the chain after it. */
-function operatorStream(job: JobSpec): string | undefined {
-  const chain = planOutputChain(job);
-  return chain.length > 0 ? chain[chain.length - 1].output : job.operator?.output;
+/** The stream `stream` ends in: itself, or the end of the chain stages after it. */
+function streamEnd(job: JobSpec, stream: string | undefined): string | undefined {
+  const chain = chainFrom(job, stream);
+  return chain.length > 0 ? chain[chain.length - 1].output : stream;
 }
 
 /** What is wrong with the job's keyed stages, for `checkJob` (empty when nothing). */
@@ -79,7 +98,7 @@ export function keyedStageProblems(job: JobSpec): string[] {
   if (stages.length === 0) return [];
   const problems: string[] = [];
   const taken = new Set([...(job.stages ?? []).map((s) => s.id), job.operator?.name]);
-  let expected = operatorStream(job);
+  let expected = streamEnd(job, job.operator?.output);
   if (!job.operator) problems.push('keyed stages need an operator before them');
   else if (expected === undefined) {
     problems.push(
@@ -112,7 +131,7 @@ export function keyedStageProblems(job: JobSpec): string[] {
         `keyed stage "${stage.id}" names no output, but keyed stage "${stages[i + 1].id}" comes after it`,
       );
     }
-    expected = stage.output;
+    expected = streamEnd(job, stage.output);
   }
   return problems;
 }

@@ -41,6 +41,8 @@ export class PipelineHarness extends HarnessOutputs {
     readonly metrics: JobMetrics,
     /** The job's sources with event time. */
     private readonly timed: readonly string[],
+    /** The stage (the operator's name for the first) each emission came from. */
+    private readonly emittedBy: WeakMap<Emission, string>,
   ) {
     super(emissions);
   }
@@ -54,8 +56,10 @@ export class PipelineHarness extends HarnessOutputs {
     const backend = new MemoryStateBackend();
     const metrics = new JobMetrics();
     const emissions: Emission[] = [];
+    const emittedBy = new WeakMap<Emission, string>();
     const stages: Stage[] = [];
     for (const [i, segment] of planSegments(options.job).entries()) {
+      const id = segment.stage?.id ?? segment.job.operator?.name ?? '';
       const exchange: RawRecord[] = [];
       const writer = segment.feeds ? new ExchangeWriter(segment.feeds, silentLogger) : undefined;
       writer?.attach({
@@ -77,15 +81,26 @@ export class PipelineHarness extends HarnessOutputs {
         exchange: i === 0 ? undefined : { source: segment.job.sources[0].name, upstreamTasks: 1 },
         emit: (e, epoch, attempt) => {
           if (writer && e.stream.kind === 'main') writer.route(0, epoch, attempt, e.record);
-          else emissions.push(e);
+          else {
+            emissions.push(e);
+            emittedBy.set(e, id);
+          }
         },
         checkFutureEventTimes: options.processingTime !== undefined,
       });
-      const id = segment.stage?.id ?? segment.job.operator?.name ?? '';
       stages.push({ id, task, writes: segment.feeds?.input, writer, exchange, read: 0 });
     }
     const timed = options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
-    return new PipelineHarness(clock, stages, emissions, metrics, timed);
+    return new PipelineHarness(clock, stages, emissions, metrics, timed, emittedBy);
+  }
+
+  /** Values of a side output, of every stage or of one (the operator's name for the first). */
+  override sideOutput<T = unknown>(tag: string, stage?: string): T[] {
+    if (stage !== undefined) this.stageNamed(stage);
+    return this.emissions
+      .filter((e) => e.stream.kind === 'side' && e.stream.tag === tag)
+      .filter((e) => stage === undefined || this.emittedBy.get(e) === stage)
+      .map((e) => e.record.value as T);
   }
 
   /** Pushes values to a source of the job as one batch, and lets every stage apply what follows. */
@@ -138,13 +153,15 @@ export class PipelineHarness extends HarnessOutputs {
 
   /** A state entry of one stage (the operator's name for the first), by key. */
   state<T = unknown>(stage: string, name: string, key: string): Promise<T | undefined> {
-    const found = this.stages.find((s) => s.id === stage);
+    return this.stageNamed(stage).task.readState(name, key) as Promise<T | undefined>;
+  }
+
+  private stageNamed(id: string): Stage {
+    const found = this.stages.find((s) => s.id === id);
     if (!found) {
-      throw new RangeError(
-        `no stage "${stage}" (stages: ${this.stages.map((s) => s.id).join(', ')})`,
-      );
+      throw new RangeError(`no stage "${id}" (stages: ${this.stages.map((s) => s.id).join(', ')})`);
     }
-    return found.task.readState(name, key) as Promise<T | undefined>;
+    return found;
   }
 
   close(): void {
