@@ -22,6 +22,7 @@ import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import { pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
+import { unionKafkaRedis } from './workloads/union-kafka-redis';
 import type { Workload } from './workloads/workload';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'results.json');
@@ -33,6 +34,7 @@ const WORKLOADS: readonly Workload[] = [
   statelessKafka,
   chainKafka,
   pipelineKafkaRedis,
+  unionKafkaRedis,
   enricher,
   joinKafkaRedis,
   joinEmbedded,

@@ -47,7 +47,13 @@ export function AsyncEnrich(options: AsyncEnrichOptions): MethodDecorator {
     appendTo(ENRICHERS, classOf(target), { ...options, method: String(method) });
 }
 
-/** The method loads a lookup table (side input), reloaded on an interval. */
+/**
+ * The method loads a lookup table (side input) into a field of its class, reloaded
+ * every `refresh`: `load(): Promise<void>`. On the job class of an @AsyncEnrich job the
+ * enrichment reads it; on a @Chain class its steps do. Each task loads its own copy
+ * before its first element, retrying until the first load succeeds; a failed reload
+ * keeps the previous table.
+ */
 export function LookupTable(options: LookupTableOptions): MethodDecorator {
   return (target, method) =>
     appendTo(LOOKUPS, classOf(target), { ...options, method: String(method) });

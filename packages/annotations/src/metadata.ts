@@ -34,7 +34,10 @@ export interface ChainOptions {
    * their state). Keep it when renaming the class.
    */
   readonly id: string;
-  /** The stream the stage reads: a source, or another stage's output. */
+  /**
+   * The stream the stage reads: a source, the operator's output, another stage's output,
+   * or a keyed stage's (the chain then runs in that keyed stage's tasks).
+   */
   readonly input: string;
   /** The stream it writes: read by the next stage, the operator, or the job's output sink. */
   readonly output: string;
@@ -118,10 +121,11 @@ export interface KeyedProcessOptions extends OperatorOptions {
    * rather than the job's operator: a stable id naming the stage's tasks, state, output
    * ids and repartition topic (`<job>.<id>.repartition`); keep it when renaming the
    * class. A stage's `input` is the stream the operator's main output ends in, or the
-   * `output` of the keyed stage before it; its `output` is the stream the next keyed
-   * stage reads. The last one names none: what it emits is the job's main output
+   * `output` of the keyed stage before it, or the end of the `@Chain` stages that read
+   * either; its `output` is the stream the next keyed stage or a chain stage reads. What
+   * the last one (or the chain after it) emits is the job's main output
    * (`@StreamJob({ output })`). A stage routes its own side outputs with `sideOutputs`;
-   * one that declares none sends them where the operator's go. Dead letters are the job's.
+   * a tag it does not route goes where the operator's goes. Dead letters are the job's.
    */
   readonly id?: string;
 }
@@ -177,7 +181,7 @@ export interface AsyncEnrichMetadata extends AsyncEnrichOptions {
 }
 
 export interface LookupTableOptions {
-  /** Reload interval. The job does not process until the first load succeeded. */
+  /** Reload interval. No element reaches the class until its first load succeeded. */
   readonly refresh: Duration;
 }
 

@@ -5,7 +5,8 @@ import { appendTo, classOf } from './record';
 /**
  * The class is a stateless stage: its @FilterElement, @MapElement and @FlatMapElement
  * methods, in the order they are written, applied to each element of `input`; what
- * comes out is the stream `output`. List it in `@StreamJob({ stages: [...] })`.
+ * comes out is the stream `output`. List it in `@StreamJob({ stages: [...] })`. Its
+ * steps may read lookup tables its @LookupTable methods load (the talk's `map(lookup)`).
  */
 export function Chain(options: ChainOptions): ClassDecorator {
   return (target) => Reflect.defineMetadata(CHAIN, { ...options }, target);

@@ -64,7 +64,7 @@ ${topStage({ options: `{ id: 'CountBids', input: 'auction-counts' }` })}`;
     ]);
   });
 
-  it('SG2004: keyed stages in a job without an operator; a chain stage after a keyed stage', () => {
+  it('SG2004: keyed stages in a job without an operator', () => {
     const stateless = keyedJob({
       job: `{ name: 'TopAuctions', output: 'top', stages: [TopPerCategory] }`,
       jobClass: 'export class CountBids {}',
@@ -72,14 +72,26 @@ ${topStage({ options: `{ id: 'CountBids', input: 'auction-counts' }` })}`;
     expect(diagnosticsOf(stateless)).toEqual([
       `6:43 SG2004 keyed stage "top-auction" follows the job's operator, but job TopAuctions has none: add @KeyedProcess({ input, output: 'auction-counts' }) to CountBids`,
     ]);
-    const after = `${topStage({ options: `{ id: 'top-auction', input: 'auction-counts', output: 'tops' }` })}
-@Chain({ id: 'label', input: 'tops', output: 'top' })
+  });
+
+  it('SG1102: a chain stage after a keyed stage takes what the stage emits', () => {
+    const after = (
+      takes: string,
+    ) => `${topStage({ options: `{ id: 'top-auction', input: 'auction-counts', output: 'tops' }` })}
+@Chain({ id: 'label', input: 'tops', output: 'labelled' })
 export class Label {
   @MapElement()
-  label(t: TopAuction): TopAuction { return t; }
+  label(t: ${takes}): TopAuction { return t as TopAuction; }
 }`;
-    expect(diagnosticsOf(keyedJob({ stage: after, stages: 'TopPerCategory, Label' }))).toEqual([
-      `15:30 SG2004 stage "label" reads stream "tops" of keyed stage "top-auction": a @Chain stage may not follow a keyed stage yet`,
+    const job = (takes: string) =>
+      keyedJob({
+        stage: after(takes),
+        stages: 'TopPerCategory, Label',
+        job: `{ name: 'TopAuctions', output: 'top', deadLetters: 'dead-letters', stages: [TopPerCategory, Label] }`,
+      });
+    expect(diagnosticsOf(job('TopAuction'))).toEqual([]);
+    expect(diagnosticsOf(job('Bid'))).toEqual([
+      `18:12 SG1102 map step 'label' of stage "label" takes 'Bid', but receives 'TopAuction' (what TopPerCategory emits)`,
     ]);
   });
 
@@ -88,7 +100,7 @@ export class Label {
       options: `{ id: 'top-auction', input: 'auction-counts', output: 'tops' }`,
     });
     expect(diagnosticsOf(keyedJob({ stage: unread }))).toEqual([
-      `6:69 SG2002 stream "tops" of keyed stage "top-auction" is written but never read: the last keyed stage's emissions are the job's main output; remove output, or read "tops" in a keyed stage`,
+      `6:69 SG2002 stream "tops" of keyed stage "top-auction" is written but never read: the last keyed stage's emissions are the job's main output; remove output, or read "tops" in a keyed or chain stage`,
     ]);
   });
 

@@ -1,5 +1,6 @@
 /**
- * Two keyed stages behind the operator, from decorators to a run: generate() emits the
+ * Two keyed stages behind the operator, a chain stage between them and one after the
+ * last, from decorators to a run: generate() emits the
  * runner's `keyedStages` (checked as text), the generated files compile with the
  * project, and the generated Nest module runs the job over JSON-lines files, its stage
  * classes resolved by Nest (one with a constructor dependency), to the outputs
@@ -27,10 +28,17 @@ export interface AuctionCount {
 
 export type TopAuction = AuctionCount;
 
+export interface Winner {
+  auction: string;
+  category: string;
+}
+
 export interface Wins {
   auction: string;
   wins: number;
 }
+
+export type RankedWins = Wins & { rank: string };
 
 export const WINDOW_MS = 10_000;
 `;
@@ -45,9 +53,9 @@ export class TopSettings {
 }
 `;
 
-const STAGES = `import { KeyBy, KeyedProcess, ProcessElement, State, Timer } from '@stream-gen/annotations';
+const STAGES = `import { Chain, KeyBy, KeyedProcess, MapElement, ProcessElement, State, Timer } from '@stream-gen/annotations';
 import type { ElementContext, MapState, TimerContext, ValueState } from '@stream-gen/runtime';
-import type { AuctionCount, TopAuction, Wins } from './model';
+import type { AuctionCount, RankedWins, TopAuction, Winner, Wins } from './model';
 import { TopSettings } from './top-settings';
 
 /** Keyed by category: the auction with the most bids of each window, when it closes. */
@@ -76,17 +84,35 @@ export class TopPerCategory {
   }
 }
 
+/** Between the keyed stages: what the next one needs of a top auction. */
+@Chain({ id: 'winners', input: 'tops', output: 'winners' })
+export class Winners {
+  @MapElement()
+  winner(top: TopAuction): Winner {
+    return { auction: top.auction, category: top.category };
+  }
+}
+
 /** Keyed by auction: how many windows it was the top one of its category. */
-@KeyedProcess({ id: 'leaders', input: 'tops' })
+@KeyedProcess({ id: 'leaders', input: 'winners', output: 'wins' })
 export class Leaders {
   @State() private wins!: ValueState<number>;
 
-  @ProcessElement('tops')
+  @ProcessElement('winners')
   @KeyBy('auction')
-  onTop(top: TopAuction, ctx: ElementContext<Wins>): void {
+  onTop(top: Winner, ctx: ElementContext<Wins>): void {
     const wins = (this.wins.value() ?? 0) + 1;
     this.wins.update(wins);
     ctx.emit({ auction: top.auction, wins });
+  }
+}
+
+/** After the last keyed stage: each count of wins ranked, on its way to the sink. */
+@Chain({ id: 'rank', input: 'wins', output: 'ranked' })
+export class Rank {
+  @MapElement()
+  rank(wins: Wins): RankedWins {
+    return { ...wins, rank: wins.auction + '#' + wins.wins };
   }
 }
 `;
@@ -94,11 +120,11 @@ export class Leaders {
 const JOB = `import { KeyBy, KeyedProcess, ProcessElement, Sink, Source, State, StreamJob, Timer } from '@stream-gen/annotations';
 import type { ElementContext, MapState, TimerContext, ValueState } from '@stream-gen/runtime';
 import { WINDOW_MS, type AuctionCount, type Bid } from './model';
-import { Leaders, TopPerCategory } from './top-auctions.stages';
+import { Leaders, Rank, TopPerCategory, Winners } from './top-auctions.stages';
 
 const windowEnd = (ts: number) => Math.floor(ts / WINDOW_MS) * WINDOW_MS + WINDOW_MS;
 
-@StreamJob({ name: 'TopAuctions', deadLetters: 'dead-letters', stages: [Leaders, TopPerCategory] })
+@StreamJob({ name: 'TopAuctions', deadLetters: 'dead-letters', stages: [Leaders, Rank, TopPerCategory, Winners] })
 @Source<Bid>('bids', { eventTime: 'ts', maxOutOfOrderness: '1s' })
 @Sink('leaders')
 @Sink('too-few')
@@ -151,7 +177,8 @@ const KEYED_STAGES = `    keyedStages: [
       {
         kind: 'process',
         id: 'leaders',
-        input: 'tops',
+        input: 'winners',
+        output: 'wins',
         key: (e) => e.auction,
         create: async () => {
           const stage = await createStage(Leaders);
@@ -253,7 +280,7 @@ describe('a job with two keyed stages, generated from decorators', () => {
     expect(runner).toContain(
       `    operator: {\n      kind: 'process',\n      output: 'auction-counts',`,
     );
-    for (const provided of ['CountBids', 'Leaders', 'TopPerCategory']) {
+    for (const provided of ['CountBids', 'Leaders', 'Rank', 'TopPerCategory', 'Winners']) {
       expect(runner).toContain(
         `{ provide: ${provided}, useClass: ${provided}, scope: Scope.TRANSIENT },`,
       );
@@ -276,14 +303,18 @@ describe('a job with two keyed stages, generated from decorators', () => {
       sourceFiles: { bids },
       sinkFiles: { leaders, 'too-few': tooFew },
     });
-    const written = readJsonLines<{ auction: string; wins: number }>(leaders);
+    const written = readJsonLines<{ auction: string; wins: number; rank: string }>(leaders);
+    // the chain after the last keyed stage ranked each
+    expect(written.every((w) => w.rank === `${w.auction}#${w.wins}`)).toBe(true);
     expect(expectedLeaders(BIDS)).toEqual([
       { auction: 'a1', wins: 1 },
       { auction: 'a2', wins: 1 },
       { auction: 'a3', wins: 1 },
       { auction: 'a3', wins: 2 },
     ]);
-    expect(sortLeaders(written)).toEqual(expectedLeaders(BIDS));
+    expect(sortLeaders(written.map(({ auction, wins }) => ({ auction, wins })))).toEqual(
+      expectedLeaders(BIDS),
+    );
     // the keyed stage's own side output: the auctions of one bid in a window
     const few = readJsonLines<{ auction: string; windowEnd: number; count: number }>(tooFew);
     expect(few.map((c) => `${c.auction}@${c.windowEnd - T0} ${c.count}`).sort()).toEqual([

@@ -82,7 +82,7 @@ it('draws a keyed stage behind the operator, its input a dashed repartition name
   });
 });
 
-it('draws the side outputs of a keyed stage from the stage, to its own sinks', () => {
+it('draws the side outputs of a keyed stage from the stage, to its own sinks and the operator’s', () => {
   const job = keyedJob
     .replace(
       "@KeyedProcess({ id: 'top-auction', input: 'auction-counts' })",
@@ -98,6 +98,27 @@ it('draws the side outputs of a keyed stage from the stage, to its own sinks', (
   const lines = renderGraph(result.jobs[0].graph, 'mermaid').split('\n');
   expect(lines).toContain('  stage_top_auction -->|"tied"| sink_ties');
   expect(lines).toContain('  op_CountBids -->|"late"| sink_late');
-  expect(lines).not.toContain('  stage_top_auction -->|"late"| sink_late');
+  // a tag the stage does not route goes where the operator's goes
+  expect(lines).toContain('  stage_top_auction -->|"late"| sink_late');
   expect(lines).not.toContain('  op_CountBids -->|"tied"| sink_ties');
+});
+
+it('draws a chain stage after the last keyed stage, on the way to the main output', () => {
+  const job = keyedJob
+    .replace(
+      "@KeyedProcess({ id: 'top-auction', input: 'auction-counts' })",
+      `@Chain({ id: 'label', input: 'tops', output: 'labelled' })
+export class Label {
+  @MapElement()
+  label(c: AuctionCount): AuctionCount { return c; }
+}
+@KeyedProcess({ id: 'top-auction', input: 'auction-counts', output: 'tops' })`,
+    )
+    .replace('stages: [TopPerCategory]', "output: 'top', stages: [TopPerCategory, Label]");
+  const result = analyzeSource(job);
+  expect(result.diagnostics).toEqual([]);
+  const lines = renderGraph(result.jobs[0].graph, 'mermaid').split('\n');
+  expect(lines).toContain('  stage_top_auction -->|"tops"| stage_label');
+  expect(lines).toContain('  stage_label --> sink_top');
+  expect(lines).not.toContain('  stage_top_auction --> sink_top');
 });

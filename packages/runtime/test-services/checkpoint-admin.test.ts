@@ -269,15 +269,18 @@ describe('CheckpointAdmin (standalone Redis)', () => {
     expect(await admin.inspect(job)).toEqual(before.listed);
   });
 
-  it('refuses to rewind a job with keyed stages behind a repartition, and changes nothing', async () => {
+  it('refuses to rewind a keyed stage whose checkpoint does not say what feeds it (an older stream-gen), and changes nothing', async () => {
+    // task top/0 runs the job's own spec: its checkpoints name no exchange, as those of
+    // a runtime from before rewinds of keyed stages (see keyed-stage-rewind.test.ts)
     const job = uniqueJob('Staged');
     await run(await start(job, '0'), 0, 3);
     await run(await start(job, 'top/0'), 0, 3);
     const before = await admin.inspect(job);
     await expect(admin.rewind(job, 2)).rejects.toThrow(
       `cannot rewind job ${job} to checkpoint 2; nothing was changed:\n` +
-        '  task top/0 belongs to a keyed stage behind a repartition: rewinding a job with keyed stages ' +
-        'is not supported yet; restate it under a new STREAM_GEN_NAMESPACE instead',
+        '  task top/0 is behind a repartition, but its checkpoint 2 does not say which stream it ' +
+        'reads: it was written by an older stream-gen; rewind to a checkpoint taken since, or ' +
+        'restate the job under a new STREAM_GEN_NAMESPACE',
     );
     expect(await admin.inspect(job)).toEqual(before);
   });

@@ -98,7 +98,7 @@ describe('chain stages', () => {
     expect(h.output()).toEqual([{ user: 'c', ts: 2 }]);
   });
 
-  it('are checked: unknown streams, cycles, a stream read twice, duplicate ids', () => {
+  it('are checked: unknown streams, cycles, a branch that ends nowhere, duplicate ids', () => {
     const job = chainedJob();
     const [keep, parse] = job.stages as ChainStageSpec[];
     const invalid =
@@ -124,8 +124,9 @@ describe('chain stages', () => {
         'y',
       ),
     ).toThrow('stages "parse", "keep" form a cycle: no source feeds them');
+    // a stream may feed two stages, but each branch must end somewhere
     expect(invalid([parse, keep, { ...keep, id: 'again', output: 'more' }])).toThrow(
-      'stream "parsed" is read by stages "keep" and "again"; a stream feeds one stage for now',
+      'stream "more" of stage "again" is written but never read: read it in the operator or a stage, or copy it to a sink (outputs.streams)',
     );
     expect(invalid([parse, keep, { ...parse, input: 'clicks', output: 'z' }])).toThrow(
       'stage id "parse" is used twice',

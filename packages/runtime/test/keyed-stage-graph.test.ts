@@ -13,10 +13,11 @@ import {
   type JobSpec,
 } from '../src';
 import { PipelineHarness } from '../src/testing';
+import type { RuntimeContext, TimerContext, ValueState } from '../src';
 import {
+  CountBids,
   expectedTop,
   generateBids,
-  sortTop,
   topAuctionJob,
   TopPerCategory,
   type AuctionCount,
@@ -24,6 +25,27 @@ import {
 } from './top-auction-job';
 
 jest.setTimeout(60_000);
+
+/** Stage one, sending every auction with no bid... none: its `single` tag is the operator's own. */
+class CountNotingSingles extends CountBids {
+  override onTimer(timestamp: number, ctx: TimerContext<AuctionCount>) {
+    ctx.output('single', { operator: true, windowEnd: timestamp });
+    super.onTimer(timestamp, ctx);
+  }
+}
+
+/** Keyed by auction after the tops: how many windows it won. */
+class Wins {
+  private wins!: ValueState<number>;
+  open(ctx: RuntimeContext) {
+    this.wins = ctx.valueState<number>('wins');
+  }
+  processElement(top: Labelled, ctx: ElementContext<Won>) {
+    const wins = (this.wins.value() ?? 0) + 1;
+    this.wins.update(wins);
+    ctx.emit({ auction: top.auction, label: top.label, wins });
+  }
+}
 
 /** Stage two, also sending every count of a single bid to its `single` side output. */
 class TopNotingSingles extends TopPerCategory {
@@ -34,16 +56,21 @@ class TopNotingSingles extends TopPerCategory {
 }
 
 type Labelled = TopAuction & { label: string };
+type Won = { auction: string; label: string; wins: number };
+type Ranked = Won & { rank: string };
 
 /**
- * TopAuctions with a chain between the stages (counts of zero dropped, none are) and
- * one after the last (each top labelled), and stage two's side output to its own sink.
+ * TopAuctions with a chain between the operator and the first stage (counts of zero
+ * dropped, none are), one between the stages (each top labelled), a second keyed stage
+ * counting wins per auction and a chain after it (each ranked); the operator and stage
+ * one both emit to `single`, each routed to a sink of its own.
  */
 function graphJob(): JobSpec {
   const job = topAuctionJob();
   const [stage] = job.keyedStages ?? [];
   return {
     ...job,
+    operator: { ...job.operator!, create: () => new CountNotingSingles() } as JobSpec['operator'],
     stages: [
       {
         kind: 'chain',
@@ -65,6 +92,19 @@ function graphJob(): JobSpec {
           },
         ],
       },
+      {
+        kind: 'chain',
+        id: 'rank',
+        input: 'wins',
+        output: 'ranked',
+        create: () => [
+          {
+            kind: 'map',
+            name: 'rank',
+            fn: (w: Won): Ranked => ({ ...w, rank: `${w.auction}#${w.wins}` }),
+          },
+        ],
+      },
     ],
     keyedStages: [
       {
@@ -74,12 +114,30 @@ function graphJob(): JobSpec {
         create: () => new TopNotingSingles(),
         sideOutputs: { single: 'singles' },
       },
+      {
+        kind: 'process',
+        id: 'wins',
+        input: 'labelled',
+        output: 'wins',
+        key: (l: Labelled) => l.auction,
+        create: () => new Wins(),
+      },
     ],
+    outputs: { ...job.outputs, sideOutputs: { late: 'late', single: 'operator-singles' } },
   };
 }
 
-const labelled = (top: readonly TopAuction[]): Labelled[] =>
-  top.map((t) => ({ ...t, label: `${t.category}:${t.auction}` }));
+/** What the job outputs: each top auction's running count of wins, ranked. */
+function expectedRanked(top: readonly TopAuction[]): string[] {
+  const wins = new Map<string, number>();
+  return top.map((t) => {
+    const n = (wins.get(t.auction) ?? 0) + 1;
+    wins.set(t.auction, n);
+    return `${t.auction}#${n} ${t.category}:${t.auction}`;
+  });
+}
+
+const rankedOf = (records: readonly Ranked[]) => records.map((r) => `${r.rank} ${r.label}`).sort();
 
 /** The auction counts of one bid, as stage one emits them. */
 function singleCounts(bids: ReturnType<typeof generateBids>): string[] {
@@ -114,14 +172,16 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
     log.seal('bids');
     await launchJob({
       job: graphJob(),
-      sinks: ['top', 'late', 'singles', 'dead-letters'],
+      sinks: ['top', 'late', 'singles', 'operator-singles', 'dead-letters'],
       log,
       logger: silentLogger,
       checkpointIntervalMs: 50,
     }).run();
-    const top = read<Labelled>(log, 'top');
-    expect(sortTop(top.map((t) => t.value))).toEqual(labelled(expectedTop(bids)));
+    const top = read<Ranked>(log, 'top');
+    expect(rankedOf(top.map((t) => t.value))).toEqual(expectedRanked(expectedTop(bids)).sort());
     expect(new Set(top.map((t) => t.id)).size).toBe(top.length);
+    // the last stage's ids, through the chain after it
+    expect(top[0].id).toMatch(/^TopAuctions\/wins\/\d+\//);
     const singles = read<AuctionCount>(log, 'singles');
     const expected = singleCounts(bids);
     expect(expected.length).toBeGreaterThan(5);
@@ -130,6 +190,10 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
     );
     // the stage's ids name it: a side output of stage two is not one of the operator's
     expect(singles[0].id).toMatch(/^TopAuctions\/top-auction\/\d+\//);
+    // the operator's `single` went to its own sink: one per auction and window
+    const ops = read<{ operator: boolean }>(log, 'operator-singles');
+    expect(ops.length).toBeGreaterThan(singles.length);
+    expect(ops.every((o) => o.value.operator && /^TopAuctions\/\d+\//.test(o.id))).toBe(true);
     expect(read(log, 'late')).toEqual([]);
   });
 
@@ -138,25 +202,37 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
     const harness = await PipelineHarness.create({ job: graphJob() });
     await harness.push('bids', ...bids);
     await harness.endOfInput();
-    expect(sortTop(harness.output<Labelled>())).toEqual(labelled(expectedTop(bids)));
+    expect(rankedOf(harness.output<Ranked>())).toEqual(expectedRanked(expectedTop(bids)).sort());
     const singles = harness.sideOutput<AuctionCount>('single', 'top-auction');
     expect(singles.map((s) => `${s.auction}@${s.windowEnd}`).sort()).toEqual(
       singleCounts(bids).sort(),
     );
-    expect(harness.sideOutput('single', 'count-bids')).toEqual([]);
+    const ops = harness.sideOutput<{ operator: boolean }>('single', 'count-bids');
+    expect(ops.length).toBeGreaterThan(0);
+    expect(ops.every((o) => o.operator)).toBe(true);
+    expect(harness.sideOutput('single')).toHaveLength(ops.length + singles.length);
+    expect(harness.stream<Labelled>('labelled').length).toBe(expectedTop(bids).length);
     expect(() => harness.sideOutput('single', 'nope')).toThrow(
-      'no stage "nope" (stages: count-bids, top-auction)',
+      'no stage "nope" (stages: count-bids, top-auction, wins)',
     );
     harness.close();
   });
 
-  it('refuses a keyed stage that skips the chain before it', () => {
+  it('refuses keyed stages that skip the chain before them', () => {
     const job = graphJob();
-    const [stage] = job.keyedStages ?? [];
+    const [first, second] = job.keyedStages ?? [];
     expect(() =>
-      checkJob({ ...job, keyedStages: [{ ...stage, input: 'auction-counts' }] }),
+      checkJob({
+        ...job,
+        keyedStages: [
+          { ...first, input: 'auction-counts' },
+          { ...second, input: 'tops' },
+        ],
+      }),
     ).toThrow(
-      'keyed stage "top-auction" reads "auction-counts", but the stream before it is "counts"',
+      'job "TopAuctions" is not valid:\n' +
+        '  - keyed stage "top-auction" reads "auction-counts", but the stream before it is "counts"\n' +
+        '  - keyed stage "wins" reads "tops", but the stream before it is "labelled"',
     );
   });
 });

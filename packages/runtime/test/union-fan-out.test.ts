@@ -2,16 +2,7 @@
  * A union of three streams into one keyed function, and an intermediate stream that
  * feeds a keyed stage and a sink at once (fan-out), on the embedded log.
  */
-import {
-  checkJob,
-  EmbeddedLog,
-  launchJob,
-  silentLogger,
-  type ElementContext,
-  type JobSpec,
-  type RuntimeContext,
-  type ValueState,
-} from '../src';
+import { checkJob, EmbeddedLog, launchJob, silentLogger, type JobSpec } from '../src';
 import {
   expectedTop,
   generateBids,
@@ -20,44 +11,14 @@ import {
   type AuctionCount,
   type TopAuction,
 } from './top-auction-job';
-
-interface Click {
-  user: string;
-  ts: number;
-}
-
-/** The running count of each user's clicks, over every input, with the input named. */
-class CountClicks {
-  private count!: ValueState<number>;
-  open(ctx: RuntimeContext) {
-    this.count = ctx.valueState<number>('count');
-  }
-  processElement(click: Click, ctx: ElementContext<{ user: string; count: number; via: string }>) {
-    const count = (this.count.value() ?? 0) + 1;
-    this.count.update(count);
-    ctx.emit({ user: click.user, count, via: ctx.input });
-  }
-}
-
-const DEVICES = ['web', 'app', 'tv'] as const;
-
-function unionJob(): JobSpec {
-  return {
-    name: 'AllClicks',
-    sources: DEVICES.map((name) => ({
-      name,
-      key: (c: Click) => c.user,
-      eventTime: { timestamp: (c: Click) => c.ts, maxOutOfOrdernessMs: 1e12 },
-    })),
-    operator: {
-      kind: 'union',
-      name: 'count',
-      inputs: [...DEVICES],
-      create: () => new CountClicks(),
-    },
-    outputs: { main: 'counts' },
-  };
-}
+import {
+  countMismatches,
+  DEVICES,
+  generateClicks,
+  unionJob,
+  UNION_SINK,
+  type UserCount,
+} from './union-job';
 
 function readAll<T>(log: EmbeddedLog, topic: string): T[] {
   return Array.from({ length: log.partitionCount(topic) }, (_, p) =>
@@ -68,33 +29,21 @@ function readAll<T>(log: EmbeddedLog, topic: string): T[] {
 describe('union', () => {
   it('counts every click of a user once, whichever stream and partition it came through', async () => {
     const log = new EmbeddedLog(2);
-    const totals = new Map<string, number>();
-    DEVICES.forEach((device, d) => {
+    const clicks = generateClicks({ perDevice: 200, users: 13 });
+    for (const device of DEVICES) {
       log.createTopic(device, 2);
-      const clicks = Array.from({ length: 200 }, (_, i) => ({
-        user: `u${(i * 7 + d) % 13}`,
-        ts: i,
-      }));
-      for (const c of clicks) totals.set(c.user, (totals.get(c.user) ?? 0) + 1);
       // spread over both partitions whatever the user: the union's inputs are read whole
       log.append(
         device,
-        clicks.map((c, i) => ({ value: JSON.stringify(c), partition: i % 2 })),
+        clicks[device].map((c, i) => ({ value: JSON.stringify(c), partition: i % 2 })),
       );
       log.seal(device);
-    });
-    await launchJob({ job: unionJob(), sinks: ['counts'], log, logger: silentLogger }).run();
-    const out = readAll<{ user: string; count: number; via: string }>(log, 'counts');
-    expect(out).toHaveLength(600);
-    const byUser = new Map<string, number[]>();
-    for (const o of out) byUser.set(o.user, [...(byUser.get(o.user) ?? []), o.count]);
-    for (const [user, counts] of byUser) {
-      // one task counted each user: its counts are 1..n, each once
-      expect(counts.sort((a, b) => a - b)).toEqual(
-        Array.from({ length: totals.get(user) ?? 0 }, (_, i) => i + 1),
-      );
     }
-    expect(new Set(out.map((o) => o.via))).toEqual(new Set(DEVICES));
+    await launchJob({ job: unionJob(), sinks: [UNION_SINK], log, logger: silentLogger }).run();
+    const out = readAll<UserCount>(log, UNION_SINK);
+    expect(out).toHaveLength(600);
+    // one task counted each user: its counts are 1..n, each once, n its clicks
+    expect(countMismatches(clicks, out)).toEqual([]);
   });
 
   it('needs two or more different streams', () => {
@@ -133,12 +82,12 @@ describe('fan-out of an intermediate stream', () => {
     expect(sortTop(readAll<TopAuction>(log, 'top'))).toEqual(expectedTop(bids));
   });
 
-  it('refuses a stream no keyed stage reads', () => {
+  it('refuses a stream it cannot copy', () => {
     const job = topAuctionJob();
     expect(() =>
-      checkJob({ ...job, outputs: { ...job.outputs, streams: { bids: 'copy' } } }),
+      checkJob({ ...job, outputs: { ...job.outputs, streams: { top: 'copy' } } }),
     ).toThrow(
-      'outputs.streams names "bids", which no keyed stage reads (streams that can go to a sink too: auction-counts)',
+      `outputs.streams names "top", which is neither a stream of the sources' stages nor one a keyed stage reads (streams that can go to a sink too: bids, auction-counts)`,
     );
   });
 });

@@ -23,6 +23,8 @@ export class FakeServices {
   maxInFlight = 0;
   readonly callTimes: number[] = [];
   historyCalls = 0;
+  /** Loads of the title table (`GET /titles`). */
+  titleLoads = 0;
 
   constructor(private readonly options: FakeServiceOptions = {}) {}
 
@@ -30,7 +32,10 @@ export class FakeServices {
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const url = req.url ?? '';
-      if (url === '/titles') return this.answer(res, 200, this.options.titles ?? defaultTitles());
+      if (url === '/titles') {
+        this.titleLoads++;
+        return this.answer(res, 200, this.options.titles ?? defaultTitles());
+      }
       const match = /^\/history\/([^/?]+)$/.exec(url);
       if (!match) return this.answer(res, 404, { error: 'not found' });
       const profileId = decodeURIComponent(match[1]);

@@ -31,9 +31,14 @@ export interface TitleMetadata {
   runtimeMs: number;
 }
 
-export interface EnrichedPlay extends Play {
+/** A play with its profile's playback history, as the enrichment gives it. */
+export interface PlayWithHistory extends Play {
+  history: { totalPlays: number; rewatch: boolean };
+}
+
+/** A play as the job writes it: with its title's metadata from the `title-lookup` stage. */
+export interface EnrichedPlay extends PlayWithHistory {
   title: { name: string; genre: string } | null;
   /** Share of the title watched, 0..1, when the title's runtime is known. */
   completion: number | null;
-  history: { totalPlays: number; rewatch: boolean };
 }

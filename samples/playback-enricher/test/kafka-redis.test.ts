@@ -15,7 +15,7 @@ import {
   type ConsumedRecord,
 } from '../../../packages/runtime/test-services/kafka-io';
 import { testServices } from '../../../packages/runtime/test-services/services';
-import { FakeServices, generatePlayLog, type Play } from '../src';
+import { defaultTitles, FakeServices, generatePlayLog, type EnrichedPlay, type Play } from '../src';
 import { MOST_CALLS_IN_A_SECOND } from './limits';
 
 jest.setTimeout(120_000);
@@ -88,6 +88,13 @@ describe('PlaybackEnricher on Kafka and Redis', () => {
       'stream-gen-source': 'plays',
       'stream-gen-dead-letter-reason': expect.stringMatching(/JSON/),
     });
+
+    // the title-lookup stage after the enrichment had its table before the first play:
+    // every play of a title the table holds is named, the others have no metadata
+    const known = new Set(defaultTitles().map((t) => t.titleId));
+    const enriched = reader.values<EnrichedPlay>(topic('enriched'));
+    expect(enriched.filter((p) => (p.title !== null) !== known.has(p.titleId))).toEqual([]);
+    expect(enriched.filter((p) => p.title !== null).length).toBeGreaterThan(enriched.length / 2);
 
     // the plays of a line share its origin and are numbered in it: <origin>.0, .1, ...
     const idOf = new Map(

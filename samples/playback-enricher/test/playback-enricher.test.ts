@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { JobHarness } from '@stream-gen/runtime/testing';
 import {
+  defaultTitles,
   FakeServices,
   formatHeartbeat,
   formatLine,
@@ -65,6 +66,22 @@ describe('PlaybackEnricher', () => {
         play(2, 'broken'),
       ],
     ]);
+    h.close();
+  });
+
+  it('adds title metadata in the title-lookup stage, from a table loaded before the first play', async () => {
+    const titles = defaultTitles().filter((t) => t.titleId !== 't3');
+    const h = await harness({ latencyMs: 1, titles });
+    expect(services.titleLoads).toBe(1);
+    await h.push('plays', line(play(1), play(3)));
+    // a title the table does not hold gives no metadata, not a dead letter
+    expect(
+      h.output<EnrichedPlay>().map((p) => [p.playId, p.title?.name ?? null, p.completion]),
+    ).toEqual([
+      ['v1', 'Title 1', 30 / 50],
+      ['v3', null, null],
+    ]);
+    expect(h.deadLetters()).toEqual([]);
     h.close();
   });
 

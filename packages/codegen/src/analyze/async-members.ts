@@ -92,12 +92,20 @@ function readLimits(options: StaticObject, where: Node, sink: DiagnosticsSink): 
   };
 }
 
-/** @LookupTable loaders: `load(): Promise<void>`, reloaded every `refresh`. */
-export function readLookups(cls: ClassDeclaration, sink: DiagnosticsSink): LookupNode[] {
+/**
+ * @LookupTable loaders of an @AsyncEnrich job class or a @Chain stage class:
+ * `load(): Promise<void>`, reloaded every `refresh`.
+ */
+export function readLookups(
+  cls: ClassDeclaration,
+  sink: DiagnosticsSink,
+  /** Methods whose @LookupTable is misplaced, reported by the caller: left out. */
+  except: ReadonlySet<string> = new Set(),
+): LookupNode[] {
   const lookups: LookupNode[] = [];
   for (const method of cls.getMethods()) {
     const decorator = method.getDecorators().find((d) => d.getName() === 'LookupTable');
-    if (!decorator) continue;
+    if (!decorator || except.has(method.getName())) continue;
     const where = decorator.getArguments()[0] ?? decorator;
     const options = asObject(sink.value(decorator.getArguments()[0], '@LookupTable options') ?? {});
     const refreshMs = durationOption(
@@ -122,7 +130,31 @@ export function readLookups(cls: ClassDeclaration, sink: DiagnosticsSink): Looku
         method.getNameNode(),
       );
     }
+    checkLoaderResult(method, sink);
     lookups.push({ method: method.getName(), refreshMs, location: locationOf(decorator) });
   }
   return lookups;
+}
+
+/**
+ * A loader keeps the table in a field the class's other methods read: what it resolves
+ * to is dropped, so a loader that returns its table has most likely forgotten to store it.
+ */
+function checkLoaderResult(method: MethodDeclaration, sink: DiagnosticsSink): void {
+  const returns = method.getReturnType();
+  const resolved =
+    returns.getSymbol()?.getName() === 'Promise' ? returns.getTypeArguments()[0] : returns;
+  if (
+    !resolved ||
+    [resolved.isVoid(), resolved.isUndefined(), resolved.isAny(), resolved.isUnknown()].some(
+      Boolean,
+    )
+  )
+    return;
+  const text = method.getReturnTypeNode()?.getText() ?? returns.getText(method);
+  sink.report(
+    'SG1102',
+    `lookup loader '${method.getName()}' returns '${text}', which nothing reads: store the table in a field of the class (this.table = ...) and return Promise<void>`,
+    method.getReturnTypeNode() ?? method.getNameNode(),
+  );
 }

@@ -3,9 +3,11 @@ import type { ChainStageNode, StepNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { readElementTypeNode, type CarriedType, type ElementType } from './element-type';
 import { locationOf } from './location';
-import { asObject, optionAt, optionNode, stringOption } from './options';
+import { asObject, optionAt, optionNode, staticOptions, stringOption } from './options';
+import { operatorOutputType } from './emitted-type';
 import { keyedStageDecorator, type ListedClass } from './keyed-stages';
 import { ClassValue } from './static-value';
+import { readLookups } from './async-members';
 
 const STEP_DECORATORS: Record<string, StepNode['kind']> = {
   FilterElement: 'filter',
@@ -42,6 +44,8 @@ export function readStages(
   sink: DiagnosticsSink,
   /** The operator's output stream and what it emits, for stages after the operator. */
   operatorOutput?: { readonly stream: string; readonly type: CarriedType | undefined },
+  /** The streams the job class's handlers read: the branch of a source the operator takes. */
+  operatorInputs: ReadonlySet<string> = new Set(),
 ): StageAnalysis {
   const analysis: StageAnalysis = {
     stages: [],
@@ -81,6 +85,11 @@ export function readStages(
     const known = analysis.streams.get(stream);
     if (known) return known;
     if (stream === operatorOutput?.stream) return operatorOutput.type;
+    // a keyed stage's output carries what its class emits (`ElementContext<Out>`)
+    const keyed = analysis.keyed.find(
+      (k) => staticOptions(keyedStageDecorator(k.declaration)!).output === stream,
+    );
+    if (keyed) return operatorOutputType(keyed.declaration);
     const source = declared.get(stream) ?? sourceTypeFromStep(stream, first, sourceNames, sink);
     if (!source) return undefined;
     if (!declared.has(stream)) analysis.sourceTypes.set(stream, source);
@@ -102,11 +111,9 @@ export function readStages(
     }
   }
   for (const source of sourceNames) {
-    let stream = source;
-    for (let s = readerOf(analysis.stages, stream); s; s = readerOf(analysis.stages, stream)) {
-      stream = s.output;
-      if (stream === source) break;
-    }
+    // the branch the operator reads (a stream may feed several stages), else the first
+    const reached = reachedFrom(analysis.stages, source);
+    const stream = reached.find((s) => operatorInputs.has(s)) ?? firstEnd(analysis.stages, source);
     if (stream !== source) analysis.chainEnds.set(source, analysis.streams.get(stream));
   }
   return analysis;
@@ -114,6 +121,27 @@ export function readStages(
 
 const readerOf = (stages: readonly ChainStageNode[], stream: string) =>
   stages.find((s) => s.input === stream);
+
+/** The end of the chain that follows the first reader of each stream from `source`. */
+function firstEnd(stages: readonly ChainStageNode[], source: string): string {
+  let stream = source;
+  for (let s = readerOf(stages, stream); s; s = readerOf(stages, stream)) {
+    stream = s.output;
+    if (stream === source) break;
+  }
+  return stream;
+}
+
+/** The streams the stages reading `source`, and those reading their outputs, write. */
+function reachedFrom(stages: readonly ChainStageNode[], source: string): string[] {
+  const reached = [source];
+  for (let i = 0; i < reached.length; i++) {
+    for (const stage of stages.filter((s) => s.input === reached[i])) {
+      if (!reached.includes(stage.output)) reached.push(stage.output);
+    }
+  }
+  return reached.slice(1);
+}
 
 const methodOf = (cls: ClassDeclaration, name: string) => cls.getMethodOrThrow(name);
 
@@ -173,6 +201,7 @@ function readStageClass(
     }
   }
   const steps: StepNode[] = [];
+  const stepsThatLoad = new Set<string>();
   for (const method of cls.getMethods()) {
     const found = method.getDecorators().filter((d) => d.getName() in STEP_DECORATORS);
     if (found.length > 1) {
@@ -180,6 +209,15 @@ function readStageClass(
         'SG2003',
         `'${method.getName()}' has ${found.length} step decorators; keep one`,
         found[1],
+      );
+    }
+    const loader = method.getDecorators().find((d) => d.getName() === 'LookupTable');
+    if (found[0] && loader) {
+      stepsThatLoad.add(method.getName());
+      sink.report(
+        'SG2003',
+        `'${method.getName()}' is both a @LookupTable loader and a ${STEP_DECORATORS[found[0].getName()]} step of stage ${name}: a loader fills the table the steps read; make them two methods`,
+        loader,
       );
     }
     if (found[0]) {
@@ -197,6 +235,7 @@ function readStageClass(
       decorator,
     );
   }
+  const lookups = readLookups(cls, sink, stepsThatLoad);
   if (id === undefined || input === undefined || output === undefined) return undefined;
   return {
     id,
@@ -205,6 +244,7 @@ function readStageClass(
     className: name,
     classModule: cls.getSourceFile().getFilePath(),
     steps,
+    lookups,
     at: {
       id: locationOf(optionAt(where, 'id')),
       input: locationOf(optionAt(where, 'input')),

@@ -5,7 +5,14 @@ import { readErrorPolicy } from './error-policy';
 import { locationOf } from './location';
 import { readMembers } from './members';
 import { readOperator } from './operator';
-import { asObject, durationOption, optionAt, optionNode, stringOption } from './options';
+import {
+  asObject,
+  durationOption,
+  optionAt,
+  optionNode,
+  staticOptions,
+  stringOption,
+} from './options';
 import { constructorProviders, type ProviderRef } from './providers';
 import { readStages } from './chain-stages';
 import { operatorOutputType } from './emitted-type';
@@ -42,6 +49,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     declared,
     sink,
     outputStream === undefined ? undefined : { stream: outputStream, type: emitted },
+    handledStreams(cls),
   );
   for (const [name, type] of stages.sourceTypes) declared.set(name, type);
   const members = readMembers(cls, sink, declared, stages.streams);
@@ -128,4 +136,26 @@ function operatorOutputStream(cls: ClassDeclaration): string | undefined {
     if (output && Node.isStringLiteral(output)) return output.getLiteralValue();
   }
   return undefined;
+}
+
+/** The streams the class's operator reads: its `input`/`inputs`, its handlers' and enrichment's. */
+function handledStreams(cls: ClassDeclaration): Set<string> {
+  const streams = new Set<string>();
+  for (const decorator of cls.getDecorators()) {
+    const { input, inputs } = staticOptions(decorator);
+    for (const stream of [input, ...(Array.isArray(inputs) ? inputs : [])]) {
+      if (typeof stream === 'string') streams.add(stream);
+    }
+  }
+  for (const method of cls.getMethods()) {
+    for (const decorator of method.getDecorators()) {
+      const arg = decorator.getArguments()[0];
+      if (decorator.getName() === 'ProcessElement' && arg && Node.isStringLiteral(arg)) {
+        streams.add(arg.getLiteralValue());
+      }
+      const { source } = decorator.getName() === 'AsyncEnrich' ? staticOptions(decorator) : {};
+      if (typeof source === 'string') streams.add(source);
+    }
+  }
+  return streams;
 }

@@ -62,6 +62,7 @@ export function readOperator(
   }
   if (!decorator) {
     reportWithoutKeyedContext(members, sink);
+    reportMisplacedLookups(members, sink);
     return undefined;
   }
   return readKeyedOperator(decorator, sink, members);
@@ -78,14 +79,7 @@ function readKeyedOperator(
   sink: DiagnosticsSink,
   members: MemberAnalysis,
 ): OperatorNode {
-  for (const lookup of members.lookups) {
-    sink.reportAt(
-      'SG1002',
-      `@LookupTable '${lookup.method}' is only supported in an @AsyncEnrich job for now`,
-      lookup.location,
-      '@LookupTable'.length,
-    );
-  }
+  reportMisplacedLookups(members, sink);
   const kind = KINDS[decorator.getName()];
   const optionsArg = decorator.getArguments()[0];
   const where = optionsArg ?? decorator;
@@ -137,6 +131,18 @@ const atOption = (options: Node | undefined, name: string) => {
   const node = optionNode(options, name);
   return node && locationOf(node);
 };
+
+/** A lookup table is read by an enrichment or by the steps of a chain stage, nothing else. */
+function reportMisplacedLookups(members: MemberAnalysis, sink: DiagnosticsSink): void {
+  for (const lookup of members.lookups) {
+    sink.reportAt(
+      'SG1002',
+      `@LookupTable '${lookup.method}' is only supported in an @AsyncEnrich job or a @Chain stage for now: move it, with the step that reads its table, to a @Chain stage listed in @StreamJob({ stages })`,
+      lookup.location,
+      '@LookupTable'.length,
+    );
+  }
+}
 
 /** Timers, state and handlers only mean something inside a keyed operator. */
 function reportWithoutKeyedContext(members: MemberAnalysis, sink: DiagnosticsSink): void {

@@ -1,5 +1,6 @@
 import { single, UsageFailure } from './args';
 import { checkpointHeader, checkpointRow, table } from './checkpoint-format';
+import type { RewindResult } from '@stream-gen/runtime';
 import type { Command } from './command';
 import { usageChecked, withJobAdmin } from './job-admin';
 
@@ -18,6 +19,12 @@ longer retains, a savepoint it lacks) the command names it and changes nothing.
 Stop the job first; started again, each task reads its inputs from the restored
 positions (restatement). An instance still running is fenced: its next checkpoint
 fails and it restarts the task from the rewound state.
+With keyed stages behind a repartition, a stage's target must not have applied more
+of the tasks feeding it than their targets hold (a time or a savepoint pairs them;
+checkpoint ids differ between stages), and a task that checkpointed since the check
+means the job still runs: both are refused. Tasks feeding a stage get their target
+under a new checkpoint id, after every epoch the rewind discarded, and the stage
+drops what its repartition topic still holds of those epochs.
 
   --to <target>    where to rewind to (required)
   --project <dir>  check first that <Job> is a job of this project
@@ -40,6 +47,7 @@ Example:
             ['task', 'before', ...checkpointHeader()],
             ...rewound.tasks.map((t) => [t.task, String(t.from ?? '-'), ...checkpointRow(t.to)]),
           ]),
+          ...renumbered(rewound.tasks),
           'start the job again: each task resumes from these positions with the restored state',
         ].join('\n'),
       );
@@ -47,3 +55,14 @@ Example:
     });
   },
 };
+
+/** The tasks that feed a keyed stage and got their target under a new id, if any. */
+function renumbered(tasks: RewindResult['tasks']): string[] {
+  const moved = tasks.filter((t) => t.restored !== undefined);
+  if (moved.length === 0) return [];
+  return [
+    `tasks feeding a keyed stage continue after the epochs the rewind discarded: ${moved
+      .map((t) => `${t.task} has checkpoint ${t.restored} as ${t.to.id}`)
+      .join(', ')}; the stage drops what its repartition topic still holds of those epochs`,
+  ];
+}

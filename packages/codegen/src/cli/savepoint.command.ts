@@ -13,8 +13,10 @@ Copies, for every task of the job in the Redis of REDIS_URL (with the key prefix
 STREAM_GEN_NAMESPACE), its latest checkpoint (timers, watermarks, source positions)
 and all its state into savepoint keys that checkpoint retention never removes, so
 'stream-gen rewind <Job> --to <name>' reaches it however many checkpoints come after.
-Each task's copy is one atomic step; stop the job first to have every task at the
-point where it stopped. A savepoint stays until dropped with --drop.
+Each task's copy is one atomic step, and keyed stages behind a repartition are copied
+before the tasks that feed them, so a savepoint taken while the job runs can be
+rewound to; stop the job first to have every task at the point where it stopped. A
+savepoint stays until dropped with --drop.
 
   --name <name>    savepoint name: a letter, then letters, digits, ".", "_", "-"
                    (default sp-<yyyymmdd>-<hhmmss>, UTC)

@@ -4,6 +4,7 @@ import {
   mainOutputSink,
   outputStream,
   stageSideOutputs,
+  stagesAfterKeyedStages,
   stagesAfterOperator,
   streamSinks,
 } from '../model/streams';
@@ -49,10 +50,18 @@ function topology(job: JobGraph): {
     edges.push({ from: writer(stage.input), to: `stage_${stage.id}`, label: stage.input });
   }
   const op = job.operator;
-  if (!op && job.output) {
+  // a copy of a stream, from the node that writes it (fan-out)
+  const copies = streamSinks(job);
+  const copyEdges = () =>
+    copies.forEach(([stream, sink]) =>
+      edges.push({ from: writer(stream), to: `sink_${sink}`, label: stream }),
+    );
+  if (!op) {
+    copyEdges();
     const read = new Set(job.stages.map((s) => s.input));
+    const copied = new Set(copies.map(([stream]) => stream));
     const ends = [...job.sources.map((s) => s.name), ...job.stages.map((s) => s.output)];
-    for (const stream of ends.filter((e) => !read.has(e)))
+    for (const stream of ends.filter((e) => job.output && !read.has(e) && !copied.has(e)))
       edges.push({ from: writer(stream), to: `sink_${job.output}` });
   }
   if (op) {
@@ -83,11 +92,11 @@ function topology(job: JobGraph): {
         repartition: true,
       });
     }
-    // a copy of a stream a keyed stage reads, from the node that writes it (fan-out)
-    for (const [stream, sink] of streamSinks(job))
-      edges.push({ from: writer(stream), to: `sink_${sink}`, label: stream });
+    copyEdges();
     const lastKeyed = keyedStagesInOrder(job).at(-1);
-    const last = lastKeyed ?? stagesAfterOperator(job).at(-1);
+    const last = lastKeyed
+      ? (stagesAfterKeyedStages(job).at(-1) ?? lastKeyed)
+      : stagesAfterOperator(job).at(-1);
     const main = mainOutputSink(job);
     if (last) {
       if (main) edges.push({ from: `stage_${last.id}`, to: `sink_${main}` });

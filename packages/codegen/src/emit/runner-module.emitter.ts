@@ -1,7 +1,13 @@
 import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
-import type { JobGraph, OperatorNode, SourceNode } from '../model/job-graph';
+import type {
+  ChainStageNode,
+  JobGraph,
+  LookupNode,
+  OperatorNode,
+  SourceNode,
+} from '../model/job-graph';
 import { buildFile, type GeneratedFile } from './generated-file';
-import { chainEnd, mainOutputSink, outputStream, streamSinks } from '../model/streams';
+import { mainOutputSink, operatorStreamOf, outputStream, streamSinks } from '../model/streams';
 import { writeKeyedFunction, writeKeyedStages } from './keyed-function.writer';
 import { camelCase, GENERATED_HEADER, moduleSpecifier, q, stringRecord } from './naming';
 
@@ -273,7 +279,10 @@ const stageClasses = (graph: JobGraph) => [
 const hasStageClasses = (graph: JobGraph) =>
   graph.stages.length > 0 || graph.keyedStages.length > 0;
 
-/** `stages`: each a fresh instance of its class per task, its step methods in declared order. */
+/**
+ * `stages`: each a fresh instance of its class per task, its step methods in declared
+ * order, with its @LookupTable loaders as the lookups of that instance when it has any.
+ */
 function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('stages: [');
   w.indent(() => {
@@ -287,15 +296,20 @@ function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
         w.writeLine('create: async () => {');
         w.indent(() => {
           w.writeLine(`const stage = await createStage(${stage.className});`);
-          w.writeLine('return [');
-          w.indent(() => {
-            for (const step of stage.steps) {
-              w.writeLine(
-                `{ kind: ${q(step.kind)}, name: ${q(step.method)}, fn: (value) => stage[${q(step.method)}](value) },`,
-              );
-            }
-          });
-          w.writeLine('];');
+          if (stage.lookups.length === 0) {
+            w.writeLine('return [');
+            w.indent(() => writeSteps(w, stage));
+            w.writeLine('];');
+          } else {
+            w.writeLine('return {');
+            w.indent(() => {
+              w.writeLine('steps: [');
+              w.indent(() => writeSteps(w, stage));
+              w.writeLine('],');
+              writeLookups(w, stage.lookups, 'stage');
+            });
+            w.writeLine('};');
+          }
         });
         w.writeLine('},');
       });
@@ -306,7 +320,7 @@ function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
 }
 
 function writeSource(w: CodeBlockWriter, graph: JobGraph, source: SourceNode): void {
-  const stream = chainEnd(graph, source.name);
+  const stream = operatorStreamOf(graph, source.name);
   const handler = graph.operator?.handlers.find((h) => h.source === stream);
   w.writeLine('{');
   w.indent(() => {
@@ -349,6 +363,28 @@ function topicMap(items: ReadonlyArray<{ name: string; topic: string }>): string
   return stringRecord(items.map((i) => [i.name, i.topic]));
 }
 
+/** The steps of a chain stage, each calling its method on the stage's instance `stage`. */
+function writeSteps(w: CodeBlockWriter, stage: ChainStageNode): void {
+  for (const step of stage.steps) {
+    w.writeLine(
+      `{ kind: ${q(step.kind)}, name: ${q(step.method)}, fn: (value) => stage[${q(step.method)}](value) },`,
+    );
+  }
+}
+
+/** `lookups: [...]`: each @LookupTable loader of `instance`, reloaded every `refreshMs`. */
+function writeLookups(w: CodeBlockWriter, lookups: readonly LookupNode[], instance: string): void {
+  w.writeLine('lookups: [');
+  w.indent(() => {
+    for (const l of lookups) {
+      w.writeLine(
+        `{ name: ${q(l.method)}, refreshMs: ${l.refreshMs}, load: () => ${instance}[${q(l.method)}]() },`,
+      );
+    }
+  });
+  w.writeLine('],');
+}
+
 /** The async operator: the @AsyncEnrich method under its limits, @LookupTable loaders as lookups. */
 function writeAsyncOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): void {
   const limits = op.limits;
@@ -380,15 +416,7 @@ function writeAsyncOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNod
             ? `enrich: (value, signal) => job[${q(handler.method)}](value, signal),`
             : `enrich: (value) => job[${q(handler.method)}](value),`,
         );
-        w.writeLine('lookups: [');
-        w.indent(() => {
-          for (const l of op.lookups) {
-            w.writeLine(
-              `{ name: ${q(l.method)}, refreshMs: ${l.refreshMs}, load: () => job[${q(l.method)}]() },`,
-            );
-          }
-        });
-        w.writeLine('],');
+        if (op.lookups.length > 0) writeLookups(w, op.lookups, 'job');
       });
       w.writeLine('};');
     });

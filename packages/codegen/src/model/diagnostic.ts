@@ -36,13 +36,14 @@ export const DIAGNOSTIC_CODES = {
   SG1801: 'element type cannot be validated',
   SG1901: 'onError policy is invalid',
   SG2001: 'duplicate stage id',
-  SG2002: 'a stream is not connected: never written, never read, read twice, or in a cycle',
+  SG2002:
+    'a stream is not connected: never written, never read, read twice after the operator, or in a cycle',
   SG2003: 'a stage class is misused',
   SG2004:
     'a stage does not read the stream before it: keyed stages follow the operator, each the one before',
   SG2005: 'a keyed stage class is misused',
   SG2006:
-    'a sink copying a stream is misused: no keyed stage reads the stream, or the sink has another role',
+    'a sink copying a stream is misused: the stream cannot be copied, or the sink has another role',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -135,6 +135,8 @@ export interface ChainStageNode {
   /** Absolute path of the module that declares the class. */
   readonly classModule: string;
   readonly steps: readonly StepNode[];
+  /** Its `@LookupTable` loaders: tables its steps read, loaded per task before its first element. */
+  readonly lookups: readonly LookupNode[];
   /** Where `id`, `input` and `output` are written in `@Chain`. */
   readonly at: {
     readonly id: SourceLocation;

@@ -11,14 +11,21 @@ export function outputStream(job: JobGraph): string | undefined {
 
 /**
  * Where a stream starts: a source (itself, or the source at the start of its chain of
- * stages), or the operator's output for the stages after the operator.
+ * stages), or the operator's output for the stages after the operator; with
+ * `keyed`, also a keyed stage's output for the chain stages after that stage.
  */
-export function sourceOfStream(job: JobGraph, stream: string): string | undefined {
+export function sourceOfStream(
+  job: JobGraph,
+  stream: string,
+  options: { readonly keyed?: boolean } = {},
+): string | undefined {
   const fromOperator = outputStream(job);
+  const roots = new Set(options.keyed ? keyedOutputs(job) : []);
   const seen = new Set<string>();
   for (let current = stream; !seen.has(current);) {
     seen.add(current);
     if (job.sources.some((s) => s.name === current) || current === fromOperator) return current;
+    if (roots.has(current)) return current;
     const writer = job.stages.find((s) => s.output === current);
     if (!writer) return undefined;
     current = writer.input;
@@ -58,9 +65,22 @@ export function keyedStagesInOrder(job: JobGraph): KeyedStageNode[] {
     stream === undefined ? undefined : job.keyedStages.find((s) => s.input === stream);
   for (let next = readerOf(operatorStreamEnd(job)); next && !ordered.includes(next);) {
     ordered.push(next);
-    next = readerOf(next.output);
+    next = readerOf(next.output === undefined ? undefined : chainEnd(job, next.output));
   }
   return ordered;
+}
+
+/** The outputs keyed stages name: streams read by the next keyed stage or by chain stages. */
+export function keyedOutputs(job: JobGraph): string[] {
+  return job.keyedStages.flatMap((s) => (s.output === undefined ? [] : [s.output]));
+}
+
+/**
+ * The chain stages after the last keyed stage, in order: what it emits goes through
+ * them to the job's main output.
+ */
+export function stagesAfterKeyedStages(job: JobGraph): ChainStageNode[] {
+  return chainFrom(job, keyedStagesInOrder(job).at(-1)?.output);
 }
 
 /**
@@ -73,9 +93,9 @@ export function mainOutputSink(job: JobGraph): string | undefined {
   return stagesAfterOperator(job).at(-1)?.output ?? job.operator.output;
 }
 
-/** The stream the operator reads a source as: the end of the source's chain of stages. */
-export function chainEnd(job: JobGraph, source: string): string {
-  return chainFrom(job, source).at(-1)?.output ?? source;
+/** The stream `stream` ends in: the end of the chain of stages that reads it, or itself. */
+export function chainEnd(job: JobGraph, stream: string): string {
+  return chainFrom(job, stream).at(-1)?.output ?? stream;
 }
 
 /** Every stream name the job has: its sources, its stages' outputs, the operator's output. */
@@ -117,13 +137,32 @@ export function sideOutputSinks(
 }
 
 /**
- * Where a keyed stage's side outputs go, per tag: its own `sideOutputs`, or the
- * operator's when it declares none (as the runtime routes them).
+ * Where a keyed stage's side outputs go, per tag: its own `sideOutputs`, and the
+ * operator's for the tags it does not route (as the runtime routes them).
  */
 export function stageSideOutputs(
   job: JobGraph,
   stage: KeyedStageNode,
 ): Readonly<Record<string, string>> {
-  const own = stage.process.sideOutputs;
-  return Object.keys(own).length > 0 ? own : (job.operator?.sideOutputs ?? {});
+  return { ...job.operator?.sideOutputs, ...stage.process.sideOutputs };
+}
+
+/**
+ * The streams of the stages a source feeds, before the operator: the source, and every
+ * chain stage output reached from it (a stream may feed several stages).
+ */
+export function sourceStreams(job: JobGraph, source: string): string[] {
+  const streams = [source];
+  for (let i = 0; i < streams.length; i++) {
+    for (const stage of job.stages.filter((s) => s.input === streams[i])) {
+      if (!streams.includes(stage.output)) streams.push(stage.output);
+    }
+  }
+  return streams;
+}
+
+/** The stream of `source`'s stages that the operator reads (the source itself when none). */
+export function operatorStreamOf(job: JobGraph, source: string): string {
+  const inputs = new Set(job.operator?.inputs ?? []);
+  return sourceStreams(job, source).find((s) => inputs.has(s)) ?? chainEnd(job, source);
 }

@@ -1,7 +1,7 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { JobGraph, KeyedStageNode, OperatorNode } from '../model/job-graph';
-import { keyedStagesInOrder, operatorStreamEnd } from '../model/streams';
+import { chainEnd, keyedOutputs, keyedStagesInOrder, operatorStreamEnd } from '../model/streams';
 import { list } from './name-list';
 import { checkInputHandler, checkTimersAndState, operatorDecorator } from './validate-operator';
 
@@ -60,17 +60,17 @@ function checkStreams(job: JobGraph, op: OperatorNode, sink: DiagnosticsSink): S
   }
   const readers = new Map(job.stages.map((s) => [s.input, s.id]));
   const ordered = keyedStagesInOrder(job);
-  const keyedOutputs = job.keyedStages.flatMap((s) => (s.output === undefined ? [] : [s.output]));
-  const expected = [operatorStreamEnd(job) ?? op.output, ...keyedOutputs].filter(
-    (s): s is string => s !== undefined,
-  );
+  const expected = [
+    operatorStreamEnd(job) ?? op.output,
+    ...keyedOutputs(job).map((stream) => chainEnd(job, stream)),
+  ].filter((s): s is string => s !== undefined);
   for (const stage of job.keyedStages) {
     const inputAt = stage.process.at.inputs[0] ?? stage.location;
     const other = readers.get(stage.input);
     if (other !== undefined) {
       sink.reportAt(
         'SG2002',
-        `stream "${stage.input}" is read by stages "${other}" and "${stage.id}"; a stream feeds one stage for now`,
+        `stream "${stage.input}" is read by stages "${other}" and "${stage.id}"; after the operator or a keyed stage a stream feeds one stage`,
         inputAt,
       );
       misplaced.add(stage);
@@ -79,7 +79,9 @@ function checkStreams(job: JobGraph, op: OperatorNode, sink: DiagnosticsSink): S
     readers.set(stage.input, stage.id);
     if (ordered.includes(stage)) continue;
     misplaced.add(stage);
-    const writer = job.keyedStages.find((s) => s.output === stage.input);
+    const writer = job.keyedStages.find(
+      (s) => s.output !== undefined && chainEnd(job, s.output) === stage.input,
+    );
     sink.reportAt(
       'SG2004',
       op.output === undefined
@@ -95,7 +97,7 @@ function checkStreams(job: JobGraph, op: OperatorNode, sink: DiagnosticsSink): S
     if (output === undefined || readers.has(output)) continue;
     sink.reportAt(
       'SG2002',
-      `stream "${output}" of keyed stage "${stage.id}" is written but never read: the last keyed stage's emissions are the job's main output; remove output, or read "${output}" in a keyed stage`,
+      `stream "${output}" of keyed stage "${stage.id}" is written but never read: the last keyed stage's emissions are the job's main output; remove output, or read "${output}" in a keyed or chain stage`,
       stage.process.at.output ?? stage.location,
     );
   }

@@ -23,11 +23,22 @@ export function validateOperator(
   const unconnected = (input: string) =>
     job.stages.some((s) => s.output === input) && sourceOfStream(job, input) === undefined;
   const unkeyed = new Set<string>();
+  const inputOf = new Map<string, string>();
   op.inputs.forEach((input, i) => {
     if (op.inputs.indexOf(input) !== i) return; // listed twice: reported
     const from = sourceOfStream(job, input);
     const source = job.sources.find((s) => s.name === from);
     if (!source && unconnected(input)) return;
+    const first = from === undefined ? undefined : inputOf.get(from);
+    if (first !== undefined) {
+      sink.reportAt(
+        'SG1101',
+        `${decorator} input "${input}" comes from source "${from}", as input "${first}" does: the elements of one source feed one input; read one branch and tell the elements apart in its handler`,
+        op.at.inputs[i] ?? op.location,
+      );
+      return;
+    }
+    if (from !== undefined) inputOf.set(from, input);
     if (!source) {
       sink.reportAt(
         'SG1601',
@@ -40,7 +51,7 @@ export function validateOperator(
     if (!source.hasEventTime) {
       sink.reportAt(
         'SG1303',
-        `source "${input}" feeds a keyed operator but has no eventTime; add eventTime: (e) => e.ts to @Source('${input}')`,
+        `source "${source.name}" feeds a keyed operator${input === source.name ? '' : ` (as stream "${input}")`} but has no eventTime; add eventTime: (e) => e.ts to @Source('${source.name}')`,
         source.location,
       );
     }

@@ -1,13 +1,23 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { ChainStageNode, JobGraph } from '../model/job-graph';
-import { outputStream, sourceOfStream, stagesAfterOperator, streamsOf } from '../model/streams';
+import {
+  keyedOutputs,
+  outputStream,
+  sourceOfStream,
+  sourceStreams,
+  stagesAfterKeyedStages,
+  stagesAfterOperator,
+  streamSinks,
+  streamsOf,
+} from '../model/streams';
 import { list } from './name-list';
 
 /**
  * The chain stages must chain from the sources: every input written by a source or a
- * stage, every output written once and read (by a stage, the operator or a keyed stage;
- * in a job without an operator the last stage of a chain feeds the job's output), no
+ * stage (or a keyed stage, for the chain stages after it), every output written once
+ * and read (by a stage, the operator or a keyed stage; in a job without an operator, and
+ * after the last keyed stage, the last stage of a chain feeds the job's output), no
  * cycle. Their ids are checked with the keyed stages' (validateStageIds).
  */
 export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
@@ -29,17 +39,12 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
       );
     } else written.set(stage.output, stage);
   }
-  const streams = streamsOf(job);
+  // a chain stage may also read a keyed stage's output: it runs in that stage's tasks
+  const streams = new Set([...streamsOf(job), ...keyedOutputs(job)]);
   const readers = new Map<string, ChainStageNode>();
+  const fromSources = new Set(job.sources.flatMap((s) => sourceStreams(job, s.name)));
   for (const stage of job.stages) {
-    const keyed = job.keyedStages.find((s) => s.output === stage.input);
-    if (keyed && !streams.has(stage.input)) {
-      sink.reportAt(
-        'SG2004',
-        `stage "${stage.id}" reads stream "${stage.input}" of keyed stage "${keyed.id}": a @Chain stage may not follow a keyed stage yet`,
-        stage.at.input,
-      );
-    } else if (!streams.has(stage.input)) {
+    if (!streams.has(stage.input)) {
       sink.reportAt(
         'SG2002',
         `stage "${stage.id}" reads stream "${stage.input}", which nothing writes (sources and stage outputs: ${list(streams)})${didYouMean(stage.input, streams)}`,
@@ -47,16 +52,19 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
       );
     }
     const other = readers.get(stage.input);
-    if (other) {
+    if (other && !fromSources.has(stage.input)) {
       sink.reportAt(
         'SG2002',
-        `stream "${stage.input}" is read by stages "${other.id}" and "${stage.id}"; a stream feeds one stage for now`,
+        `stream "${stage.input}" is read by stages "${other.id}" and "${stage.id}"; after the operator or a keyed stage a stream feeds one stage (streams of the sources' stages may feed several)`,
         stage.at.input,
       );
-    } else readers.set(stage.input, stage);
+    } else if (!other) readers.set(stage.input, stage);
   }
   for (const stage of job.stages) {
-    if (streams.has(stage.input) && sourceOfStream(job, stage.input) === undefined) {
+    if (
+      streams.has(stage.input) &&
+      sourceOfStream(job, stage.input, { keyed: true }) === undefined
+    ) {
       sink.reportAt(
         'SG2002',
         `stage "${stage.id}" is in a cycle: no source feeds stream "${stage.input}"`,
@@ -76,6 +84,8 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
       last.at.output,
     );
   }
+  // what the last keyed stage emits ends in the job's main output, through these
+  const final = stagesAfterKeyedStages(job).at(-1);
   for (const stage of job.stages) {
     // a keyed stage reading it, or one it follows, is checked with the keyed stages
     const keyed = job.keyedStages.some((s) => s.input === stage.output || s.output === stage.input);
@@ -84,11 +94,13 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
       operatorInputs.has(stage.output) ||
       !job.operator ||
       stage === last ||
-      keyed;
+      stage === final ||
+      keyed ||
+      streamSinks(job).some(([stream]) => stream === stage.output);
     if (!read) {
       sink.reportAt(
         'SG2002',
-        `stream "${stage.output}" of stage "${stage.id}" is written but never read: its elements would be dropped; read it in the operator or in another stage`,
+        `stream "${stage.output}" of stage "${stage.id}" is written but never read: its elements would be dropped; read it in the operator or in another stage, or copy it with @Sink('<name>', { stream: '${stage.output}' })`,
         stage.at.output,
       );
     }

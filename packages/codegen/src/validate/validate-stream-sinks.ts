@@ -1,18 +1,23 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { JobGraph, SinkNode } from '../model/job-graph';
-import { mainOutputSink } from '../model/streams';
+import { mainOutputSink, sourceStreams } from '../model/streams';
 import { list } from './name-list';
 
 /**
- * A sink that copies a stream (`@Sink(name, { stream })`, fan-out) copies one a keyed
- * stage reads, as the runtime's `outputs.streams` allows: the stream between the
- * operator and the first keyed stage, or between two keyed stages; one sink per stream,
- * and a sink of its own, not the main output's, a side output's or the dead letters'
- * (SG2006): the streams would mix in it.
+ * A sink that copies a stream (`@Sink(name, { stream })`, fan-out) copies one the
+ * runtime's `outputs.streams` can: a source or a chain stage's output before the
+ * operator, or a stream a keyed stage reads (between the operator and the first keyed
+ * stage, or between two); one sink per stream, and a sink of its own, not the main
+ * output's, a side output's or the dead letters' (SG2006): the streams would mix in it.
  */
 export function validateStreamSinks(job: JobGraph, sink: DiagnosticsSink): void {
-  const copyable = [...new Set(job.keyedStages.map((s) => s.input))];
+  const copyable = [
+    ...new Set([
+      ...job.sources.flatMap((s) => sourceStreams(job, s.name)),
+      ...job.keyedStages.map((s) => s.input),
+    ]),
+  ];
   const copied = new Map<string, string>();
   for (const target of job.sinks) {
     const stream = target.stream;
@@ -21,7 +26,7 @@ export function validateStreamSinks(job: JobGraph, sink: DiagnosticsSink): void 
     if (!copyable.includes(stream)) {
       sink.reportAt(
         'SG2006',
-        `sink "${target.name}" copies stream "${stream}", which no keyed stage reads: a sink can copy the stream between the operator and a keyed stage, or between two keyed stages (job ${job.name}: ${list(copyable)})${didYouMean(stream, copyable)}`,
+        `sink "${target.name}" copies stream "${stream}", which it cannot: a sink can copy a source, a stage's output before the operator, or a stream a keyed stage reads (job ${job.name}: ${list(copyable)})${didYouMean(stream, copyable)}`,
         at,
       );
       continue;
@@ -48,7 +53,10 @@ export function validateStreamSinks(job: JobGraph, sink: DiagnosticsSink): void 
 /** What else a sink is written with, if anything: the main output, a side output, the dead letters. */
 function otherRole(job: JobGraph, target: SinkNode): string | undefined {
   if (target.name === mainOutputSink(job)) return `the main output of job ${job.name}`;
-  const tag = Object.entries(job.operator?.sideOutputs ?? {}).find(([, s]) => s === target.name);
+  const routes = [job.operator, ...job.keyedStages.map((s) => s.process)].flatMap((op) =>
+    Object.entries(op?.sideOutputs ?? {}),
+  );
+  const tag = routes.find(([, s]) => s === target.name);
   if (tag) return `the sink of side output "${tag[0]}"`;
   return target.name === job.deadLetters ? "the dead letters' sink" : undefined;
 }

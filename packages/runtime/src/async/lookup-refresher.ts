@@ -41,3 +41,28 @@ export async function startLookups(
   });
   return () => timers.forEach(clearInterval);
 }
+
+/**
+ * The lookup tables of what one owner opened (a task's chain stages, the re-keying
+ * stage's): each set is loaded as it is started, and {@link stop} ends every refresh.
+ */
+export class RunningLookups {
+  private readonly stops: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Loads the tables (see {@link startLookups}), then keeps them refreshed until {@link stop}. */
+  async start(lookups: readonly LookupSpec[]): Promise<void> {
+    if (lookups.length === 0) return;
+    const stop = await startLookups(lookups, this.logger);
+    // stopped while the first loads were retrying: no refresh may outlive the owner
+    if (this.stopped) stop();
+    else this.stops.push(stop);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stops.splice(0).forEach((stop) => stop());
+  }
+}

@@ -1,31 +1,30 @@
 import type { ChainStageSpec, JobSpec } from './job-spec';
+import { pathToMain, readersOf, sourceTree, streamsOfTree, type StreamNode } from './source-tree';
 
 /** The stages an element of one source goes through, and the stream it ends in. */
 export interface SourceChain {
   readonly source: string;
-  /** In order from the source; empty when the source is read directly. */
+  /** In order from the source to `stream`; empty when the source is read directly. */
   readonly stages: readonly ChainStageSpec[];
   /** What the operator (or the main output) reads: the last stage's output, or the source. */
   readonly stream: string;
+  /** Every branch of the source's stages (a stream may feed several), with `stages` one of them. */
+  readonly tree: StreamNode;
 }
 
 /**
- * Plans the stateless stages of a job: each source's chain of stages, fused into the
+ * Plans the stateless stages of a job: each source's tree of stages, fused into the
  * task that reads the source. Throws with every problem at once when the stages do
- * not form chains from the sources (an unknown input, a cycle, a stream read twice).
+ * not form chains from the sources (an unknown input, a cycle, a branch that ends
+ * nowhere).
  */
 export function planChains(job: JobSpec): SourceChain[] {
   const problems = chainProblems(job);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  const readerOf = new Map((job.stages ?? []).map((s) => [s.input, s]));
   return job.sources.map((source) => {
-    const stages: ChainStageSpec[] = [];
-    let stream = source.name;
-    for (let next = readerOf.get(stream); next; next = readerOf.get(stream)) {
-      stages.push(next);
-      stream = next.output;
-    }
-    return { source: source.name, stages, stream };
+    const tree = sourceTree(job, source.name);
+    const path = pathToMain(tree) ?? { stages: [], stream: source.name };
+    return { source: source.name, ...path, tree };
   });
 }
 
@@ -67,7 +66,6 @@ export function chainProblems(job: JobSpec): string[] {
     if (keyed.output !== undefined) sources.add(keyed.output);
   const ids = new Set<string>();
   const outputs = new Map<string, ChainStageSpec>();
-  const readers = new Map<string, ChainStageSpec>();
   for (const stage of stages) {
     if (!/^[A-Za-z_][\w.-]*$/.test(stage.id)) {
       problems.push(
@@ -80,13 +78,22 @@ export function chainProblems(job: JobSpec): string[] {
       problems.push(`stream "${stage.output}" is written twice (stage "${stage.id}")`);
     }
     outputs.set(stage.output, stage);
-    const other = readers.get(stage.input);
-    if (other) {
+  }
+  // streams of the sources' stages may feed several; those after the operator or a
+  // keyed stage feed one (they run as one chain on the way to the next)
+  const readers = readersOf(job);
+  const fromSources = new Set(
+    job.sources.flatMap((source) =>
+      streamsOfTree(sourceTree(job, source.name)).map((n) => n.stream),
+    ),
+  );
+  for (const [stream, reading] of readers) {
+    const known = sources.has(stream) || outputs.has(stream);
+    if (reading.length > 1 && known && !fromSources.has(stream)) {
       problems.push(
-        `stream "${stage.input}" is read by stages "${other.id}" and "${stage.id}"; a stream feeds one stage for now`,
+        `stream "${stream}" is read by stages ${reading.map((s) => `"${s.id}"`).join(' and ')}; after the operator or a keyed stage a stream feeds one stage`,
       );
     }
-    readers.set(stage.input, stage);
   }
   for (const stage of stages) {
     if (!sources.has(stage.input) && !outputs.has(stage.input)) {
@@ -97,11 +104,14 @@ export function chainProblems(job: JobSpec): string[] {
   }
   // Every stage must be reachable from a source: otherwise its streams form a cycle.
   const reached = new Set<string>();
-  for (const source of sources) {
-    for (let s = readers.get(source); s && !reached.has(s.id); s = readers.get(s.output)) {
+  const reach = (stream: string) => {
+    for (const s of readers.get(stream) ?? []) {
+      if (reached.has(s.id)) continue;
       reached.add(s.id);
+      reach(s.output);
     }
-  }
+  };
+  for (const source of sources) reach(source);
   const cyclic = stages.filter(
     (s) => !reached.has(s.id) && (sources.has(s.input) || outputs.has(s.input)),
   );
@@ -115,5 +125,7 @@ export function chainProblems(job: JobSpec): string[] {
 
 /** The source whose chain ends in `stream` (the stream itself when no stage is involved). */
 export function sourceOfStream(chains: readonly SourceChain[], stream: string): string | undefined {
-  return chains.find((c) => c.stream === stream)?.source;
+  const reaches = (c: SourceChain) =>
+    c.stream === stream || streamsOfTree(c.tree).some((n) => n.main && n.stream === stream);
+  return chains.find(reaches)?.source;
 }

@@ -1,14 +1,10 @@
 import { ConfigurationError } from '../util/errors';
-import { chainProblems, planChains, sourceOfStream } from './chain-plan';
+import { chainProblems, planChains, sourceOfStream, type SourceChain } from './chain-plan';
 import type { JobSpec, SourceSpec } from './job-spec';
 import { keyedStageProblems } from './segments';
+import { fanOutProblems, operatorInputs, streamsOfTree } from './source-tree';
 
-/** Names of the streams the operator reads, in input order (empty when stateless). */
-export function operatorInputs(job: JobSpec): readonly string[] {
-  const op = job.operator;
-  if (!op) return [];
-  return op.kind === 'coProcess' || op.kind === 'union' ? op.inputs : [op.input];
-}
+export { operatorInputs };
 
 /**
  * The sources the operator reads, in input order: each input stream is a source, or
@@ -62,6 +58,7 @@ export function checkJob(job: JobSpec): void {
     );
   }
   const chains = stageProblems.length === 0 ? planChains(job) : [];
+  if (stageProblems.length === 0) problems.push(...copiedStreamProblems(job, chains));
   const read = new Set<string>();
   for (const input of inputs) {
     const name = stageProblems.length === 0 ? sourceOfStream(chains, input) : input;
@@ -92,6 +89,8 @@ export function checkJob(job: JobSpec): void {
       }
     }
   }
+  // a branch of the sources' stages that ends nowhere, once the operator's inputs are known
+  if (problems.length === 0) problems.push(...fanOutProblems(job));
   problems.push(...errorPolicyProblems(job));
   const side = job.outputs.sideOutputs ?? {};
   for (const [tag, sink] of Object.entries(side)) {
@@ -100,6 +99,23 @@ export function checkJob(job: JobSpec): void {
   if (problems.length > 0) {
     throw new ConfigurationError(`job "${job.name}" is not valid:\n  - ${problems.join('\n  - ')}`);
   }
+}
+
+/**
+ * `outputs.streams` copies a stream of the sources' stages, or one a keyed stage reads
+ * (then written by the segment before it), to a sink.
+ */
+function copiedStreamProblems(job: JobSpec, chains: readonly SourceChain[]): string[] {
+  const copyable = new Set([
+    ...chains.flatMap((c) => streamsOfTree(c.tree).map((n) => n.stream)),
+    ...(job.keyedStages ?? []).map((s) => s.input),
+  ]);
+  return Object.keys(job.outputs.streams ?? {})
+    .filter((stream) => !copyable.has(stream))
+    .map(
+      (stream) =>
+        `outputs.streams names "${stream}", which is neither a stream of the sources' stages nor one a keyed stage reads (streams that can go to a sink too: ${[...copyable].join(', ')})`,
+    );
 }
 
 function errorPolicyProblems(job: JobSpec): string[] {

@@ -33,8 +33,20 @@ export interface ChainStageSpec {
    * output.
    */
   readonly output: string;
-  /** Called once per task: the stage's steps (a fresh instance of its class). */
-  readonly create: () => readonly Step[] | Promise<readonly Step[]>;
+  /**
+   * Called once per task (and once by the re-keying stage), on a fresh instance of the
+   * stage's class: its steps, alone or with the lookup tables (side inputs) they read.
+   * The tables load before the stage's first element, retried until each first load
+   * succeeds; they reload on their intervals (a failed reload keeps the previous
+   * table) until the task closes.
+   */
+  readonly create: () =>
+    | readonly Step[]
+    | { readonly steps: readonly Step[]; readonly lookups?: readonly LookupSpec[] }
+    | Promise<
+        | readonly Step[]
+        | { readonly steps: readonly Step[]; readonly lookups?: readonly LookupSpec[] }
+      >;
 }
 
 /**
@@ -62,8 +74,8 @@ export interface KeyedStageSpec {
   readonly key: (value: any) => string | number;
   readonly create: () => KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
   /**
-   * Sink per side-output tag of this stage (its `late` included). Without it, the
-   * stage's side outputs go where the operator's do (`outputs.sideOutputs`).
+   * Sink per side-output tag of this stage (its `late` included). A tag it does not
+   * route goes where the operator's does (`outputs.sideOutputs`).
    */
   readonly sideOutputs?: Readonly<Record<string, string>>;
 }

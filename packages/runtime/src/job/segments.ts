@@ -40,7 +40,15 @@ export function planSegments(job: JobSpec): JobSegment[] {
         ...job,
         stages: job.stages?.filter((s) => !later.has(s)),
         keyedStages: undefined,
-        outputs: { ...job.outputs, main: sinkOf(stages[0]) },
+        // the stream the first keyed stage reads is this segment's main output
+        outputs: {
+          ...job.outputs,
+          main: sinkOf(stages[0]),
+          streams: withoutKeys(
+            job.outputs.streams,
+            stages.map((s) => s.input),
+          ),
+        },
       },
       feeds: stages[0],
     },
@@ -73,13 +81,24 @@ export function planSegments(job: JobSpec): JobSegment[] {
         outputs: {
           ...job.outputs,
           main: last ? job.outputs.main : sinkOf(stages[i + 1]),
-          sideOutputs: stage.sideOutputs ?? job.outputs.sideOutputs,
+          // the stage's own routes, and the operator's for the tags it does not route
+          sideOutputs: { ...job.outputs.sideOutputs, ...stage.sideOutputs },
+          // the stream it reads was copied where it was written
+          streams: undefined,
         },
         onError: job.onError,
       },
     });
   });
   return segments;
+}
+
+function withoutKeys(
+  record: Readonly<Record<string, string>> | undefined,
+  keys: readonly string[],
+): Readonly<Record<string, string>> | undefined {
+  if (!record) return undefined;
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
 }
 
 function carriedTime(): number {
@@ -105,14 +124,6 @@ export function keyedStageProblems(job: JobSpec): string[] {
       `keyed stage "${stages[0].id}" reads "${stages[0].input}", but operator "${job.operator.name}" names no output stream; give it output: "${stages[0].input}"`,
     );
   }
-  const read = new Set(stages.map((s) => s.input));
-  for (const stream of Object.keys(job.outputs.streams ?? {})) {
-    if (!read.has(stream)) {
-      problems.push(
-        `outputs.streams names "${stream}", which no keyed stage reads (streams that can go to a sink too: ${[...read].join(', ')})`,
-      );
-    }
-  }
   for (const [i, stage] of stages.entries()) {
     if (!/^[A-Za-z_][\w.-]*$/.test(stage.id)) {
       problems.push(
@@ -120,6 +131,13 @@ export function keyedStageProblems(job: JobSpec): string[] {
       );
     }
     if (taken.has(stage.id)) problems.push(`stage id "${stage.id}" is used twice`);
+    for (const [tag, sink] of Object.entries(stage.sideOutputs ?? {})) {
+      if (!sink) {
+        problems.push(
+          `side output "${tag}" of keyed stage "${stage.id}" is routed to an empty sink name`,
+        );
+      }
+    }
     taken.add(stage.id);
     if (expected !== undefined && stage.input !== expected) {
       problems.push(

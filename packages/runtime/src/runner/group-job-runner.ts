@@ -1,5 +1,4 @@
 import type { SinkConnector } from '../connectors/connector';
-import { decodeJson } from '../connectors/json-codec';
 import type {
   Assignment,
   BrokerClient,
@@ -8,21 +7,24 @@ import type {
 } from '../connectors/kafka/broker-client';
 import { checkJob, operatorSources } from '../job/check-job';
 import { openSourceSteps } from '../task/source-steps';
+import { RunningLookups } from '../async/lookup-refresher';
 import type { JobSpec, SourceSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
-import { StreamTask, type InputElement, type TaskStatus } from '../task/stream-task';
-import { BEGINNING_OF_TIME } from '../time/time-bounds';
-import { RekeyStage, type Envelope } from './rekey-stage';
+import type { TaskStatus } from '../task/stream-task';
+import { RekeyStage } from './rekey-stage';
 import { errorMessage } from '../util/error-message';
 import { ConfigurationError, StreamGenError } from '../util/errors';
 import { CheckpointFencedError, CheckpointRewoundError } from '../state/redis';
 import { defaultLogger, type Logger } from '../util/logger';
-import { markRestored, type RunSummary } from './job-runner';
+import type { RunSummary } from './job-runner';
 import type { SegmentOptions } from './segment-options';
 import { OutputRouter } from './output-router';
 import type { NamedTopics } from './run-bindings';
+import { checkCoPartitioned } from './co-partitioning';
+import { RepartitionInput, type RepartitionSources } from './repartition-input';
+import { TaskHost, type HostedTask } from './task-host';
 
 export interface GroupJobRunnerOptions extends SegmentOptions {
   readonly job: JobSpec;
@@ -50,42 +52,44 @@ const CLEANUP_STEP_MS = 15_000;
 
 interface OwnedTask {
   readonly partition: number;
-  readonly task: Promise<StreamTask>;
+  readonly task: Promise<HostedTask>;
   /** Calls into the task run one at a time, in order. */
   queue: Promise<void>;
-  lastCheckpointAt: number;
-  /** The checkpoint being committed while the task goes on processing. */
-  committing: Promise<void> | undefined;
-  /** Why the last background commit failed; handled by the task's next call. */
-  commitError: unknown;
+  /** Given up (revoked, or restarted after a fenced commit): its uncommitted work is abandoned. */
   revoked: boolean;
-  /** Latest event-time progress per re-keyed source and upstream partition. */
-  readonly marks: Map<string, Map<number, { maxEventTime: number; idle: boolean }>>;
+  /** Its input of the repartition topic, when the job re-keys. */
+  readonly repartition: RepartitionInput | undefined;
 }
 
 /**
  * Runs a job as a member of a consumer group: Kafka's group protocol decides which
  * partitions (tasks) this process owns. On assignment a task restores its newest
  * checkpoint and the consumer seeks to the checkpoint's offsets; on revocation its
- * uncommitted work is abandoned (the new owner replays it from the checkpoint).
- * Records below a task's checkpointed position are skipped, so nothing is applied
- * twice even when the group's committed offsets lag behind the checkpoint.
+ * uncommitted work is abandoned (the new owner replays it from the checkpoint). The
+ * group's committed offsets only say where lag tools see the job: behind the
+ * checkpoint (a commit that failed) or ahead of it (after a rewind), the consumer
+ * hands the task nothing fetched before its seek, and records below a task's position
+ * are skipped too, so no input is lost or applied twice.
  */
 export class GroupJobRunner {
   readonly metrics: JobMetrics;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly router: OutputRouter;
+  private readonly host: TaskHost;
   private readonly owned = new Map<number, OwnedTask>();
   /** Owned tasks that finished opening (for status). */
-  private readonly opened = new Map<number, StreamTask>();
+  private readonly opened = new Map<number, HostedTask>();
   /** Topic read by the tasks -> key of its position (the source name, or the repartition topic). */
   private readonly sourceOfTopic = new Map<string, string>();
   /** Re-keyed sources: read by a {@link RekeyStage} and then through the repartition topic. */
   private readonly rekeyed = new Map<string, SourceSpec>();
   private readonly repartitionTopic: string | undefined;
   private readonly upstreamPartitions = new Map<string, number>();
+  private readonly repartitionSources: RepartitionSources | undefined;
   private rekeyStage: RekeyStage | undefined;
+  /** The lookup tables of the chain stages the re-keying stage runs to key elements. */
+  private rekeyLookups: RunningLookups | undefined;
   private consumer: BrokerConsumer | undefined;
   private running: Promise<RunSummary> | undefined;
   private stopped: (() => void) | undefined;
@@ -101,6 +105,14 @@ export class GroupJobRunner {
       budgetMs: options.sinkRetryMs ?? 10 * 60_000,
       givenUp: () => this.failure !== undefined,
     });
+    this.host = new TaskHost({
+      ...options,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      router: this.router,
+      checkpointIntervalMs: this.checkpointInterval,
+    });
     const op = options.job.operator;
     const keyedInputs = op && op.kind !== 'async' ? operatorSources(options.job) : [];
     for (const s of options.job.sources) {
@@ -111,6 +123,12 @@ export class GroupJobRunner {
       this.repartitionTopic =
         options.repartitionTopic ?? `${options.job.name}.${op?.name}.repartition`;
       this.sourceOfTopic.set(this.repartitionTopic, this.repartitionTopic);
+      this.repartitionSources = {
+        topic: this.repartitionTopic,
+        specs: this.rekeyed,
+        upstreamPartitions: this.upstreamPartitions,
+        logger: this.logger,
+      };
     }
   }
 
@@ -138,7 +156,7 @@ export class GroupJobRunner {
 
   /** The tasks this process owns now, with their watermark, positions and last checkpoint. */
   status(): TaskStatus[] {
-    return [...this.opened.values()].map((task) => task.status());
+    return [...this.opened.values()].map(({ task }) => task.status());
   }
 
   private async execute(): Promise<RunSummary> {
@@ -178,13 +196,13 @@ export class GroupJobRunner {
       }
     } finally {
       clearInterval(this.ticker);
+      this.rekeyLookups?.stop();
       await this.quietly('stopping the re-key stage', () => this.rekeyStage?.stop());
       await this.quietly('leaving the group', () => this.consumer?.stop());
       for (const owned of this.owned.values()) {
-        await this.quietly(`closing task ${owned.partition}`, async () => {
-          await owned.committing;
-          (await owned.task).close();
-        });
+        await this.quietly(`closing task ${owned.partition}`, async () =>
+          (await owned.task).close(),
+        );
       }
       await this.quietly('closing sinks', () => this.router.close());
       await this.quietly('closing clients', () => this.options.onClose?.());
@@ -218,20 +236,13 @@ export class GroupJobRunner {
     }
   }
 
-  /** The inputs of a keyed operator must have the same partition count (0: not created yet). */
+  /** The topics the tasks read must have the same partition count. */
   private async checkCoPartitioning(topics: readonly string[]): Promise<void> {
     if (topics.length < 2) return;
     const counts = await Promise.all(
-      topics.map(async (t) => [t, await this.options.client.partitionCount(t)] as const),
+      topics.map(async (t) => [`topic ${t}`, await this.options.client.partitionCount(t)] as const),
     );
-    const known = counts.filter(([, n]) => n > 0);
-    if (new Set(known.map(([, n]) => n)).size > 1) {
-      throw new ConfigurationError(
-        `job "${this.options.job.name}": the inputs of a keyed operator must be co-partitioned, but ` +
-          known.map(([t, n]) => `topic ${t} has ${n}`).join(', ') +
-          ' partitions; give them the same partition count and key',
-      );
-    }
+    checkCoPartitioned(this.options.job.name, counts);
   }
 
   private get checkpointInterval(): number {
@@ -251,12 +262,15 @@ export class GroupJobRunner {
       this.owned.delete(partition);
       this.opened.delete(partition);
       await owned.queue;
-      await owned.committing;
-      (await owned.task).close();
+      await (await owned.task).close();
       this.logger.info(`task ${partition} revoked`);
     }
     for (const partition of partitions) {
-      if (!this.owned.has(partition)) await this.assign(partition);
+      const kept = this.owned.get(partition);
+      // A new generation reads a partition from the group's committed offset, which
+      // may be ahead of the task after a rewind: a task kept reads on from its position.
+      if (kept) this.seekTo(partition, await kept.task);
+      else await this.assign(partition);
     }
     this.logger.info(
       `owning tasks ${[...this.owned.keys()].sort((a, b) => a - b).join(', ') || 'none'}`,
@@ -264,43 +278,28 @@ export class GroupJobRunner {
   }
 
   private async assign(partition: number): Promise<void> {
-    const { job, exchangeOut, exchangeIn } = this.options;
-    const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
-    const task = StreamTask.open({
-      job: this.options.job,
-      taskId,
-      partition,
-      backend: this.options.backend,
-      clock: this.clock,
-      logger: this.logger,
-      metrics: this.metrics,
-      exchange: exchangeIn,
-      emit: (emission, epoch, attempt) => {
-        if (exchangeOut && emission.stream.kind === 'main') {
-          exchangeOut.route(partition, epoch, attempt, emission.record);
-          // the stream goes to a sink as well (fan-out)
-          if (job.outputs.main === undefined) return;
-        }
-        this.router.route(taskId, emission);
-      },
-      externalWatermarks: new Set(this.rekeyed.keys()),
-    });
     const owned: OwnedTask = {
       partition,
-      task,
+      task: this.host.open(partition, {
+        externalWatermarks: new Set(this.rekeyed.keys()),
+        commitPositions: (positions) => this.commitOffsets(partition, positions),
+        abandoned: () => owned.revoked,
+      }),
       queue: Promise.resolve(),
-      lastCheckpointAt: this.clock.now(),
-      committing: undefined,
-      commitError: undefined,
       revoked: false,
-      marks: new Map(),
+      repartition:
+        this.repartitionSources && new RepartitionInput(this.repartitionSources, partition),
     };
     this.owned.set(partition, owned);
-    const opened = await task;
+    const opened = await owned.task;
     if (!owned.revoked) this.opened.set(partition, opened);
-    await markRestored(exchangeOut, partition, opened);
+    this.seekTo(partition, opened);
+  }
+
+  /** The task's topics are read from its positions on (not from the group's offsets). */
+  private seekTo(partition: number, hosted: HostedTask): void {
     for (const [topic, source] of this.sourceOfTopic) {
-      this.consumer?.seek(topic, partition, opened.positions[source] ?? 0);
+      this.consumer?.seek(topic, partition, hosted.task.positions[source] ?? 0);
     }
   }
 
@@ -312,89 +311,11 @@ export class GroupJobRunner {
     const owned = this.owned.get(partition);
     const source = this.sourceOfTopic.get(topic);
     if (!owned || !source) return Promise.resolve();
-    if (topic === this.repartitionTopic) return this.onRepartitionBatch(owned, topic, records);
-    if (source === this.options.exchangeIn?.source) {
-      return this.serialized(owned, async (task) => {
-        await task.processExchange(records);
-        await this.afterWork(owned, task);
-      });
-    }
-    return this.serialized(owned, async (task) => {
-      const from = task.positions[source] ?? 0;
-      const fresh = records.filter((r) => r.offset >= from);
-      if (fresh.length > 0) {
-        await task.processBatch(source, fresh.map(decodeJson));
-      }
-      await this.afterWork(owned, task);
+    return this.serialized(owned, async (hosted) => {
+      if (topic === this.repartitionTopic) await owned.repartition?.apply(hosted.task, records);
+      else await hosted.process(source, records);
+      await hosted.afterWork();
     });
-  }
-
-  /**
-   * A batch of the repartition topic: elements of several upstream partitions, and
-   * their event-time marks. An element at or below the upstream offset the task's
-   * checkpoint holds is a resend from stage one and is skipped.
-   */
-  private onRepartitionBatch(
-    owned: OwnedTask,
-    topic: string,
-    records: readonly BrokerRecord[],
-  ): Promise<void> {
-    return this.serialized(owned, async (task) => {
-      const from = task.positions[topic] ?? 0;
-      const next = new Map<string, number>();
-      const groups: Array<{ source: string; key: string; up: number; elements: InputElement[] }> =
-        [];
-      for (const record of records) {
-        if (record.offset < from) continue;
-        const envelope = parseEnvelope(record);
-        if (!envelope) {
-          this.logger.warn(
-            `${topic}/${owned.partition} offset ${record.offset} is not a stream-gen envelope; skipped`,
-          );
-          continue;
-        }
-        if ('mark' in envelope) {
-          if (!owned.marks.has(envelope.s)) owned.marks.set(envelope.s, new Map());
-          owned.marks
-            .get(envelope.s)
-            ?.set(envelope.up, { maxEventTime: envelope.mark, idle: envelope.idle });
-          continue;
-        }
-        const key = `${envelope.s}@${envelope.up}`;
-        const expected = next.get(key) ?? task.positions[key] ?? 0;
-        if (envelope.off < expected) continue;
-        next.set(key, envelope.off + 1);
-        const last = groups[groups.length - 1];
-        const element = decodeJson({ offset: envelope.off, value: envelope.v });
-        if (last && last.key === key) last.elements.push(element);
-        else groups.push({ source: envelope.s, key, up: envelope.up, elements: [element] });
-      }
-      for (const group of groups)
-        await task.processBatch(group.source, group.elements, group.key, group.up);
-      if (records.length > 0) task.positions[topic] = records[records.length - 1].offset + 1;
-      for (const [source, spec] of this.rekeyed) {
-        const watermark = this.upstreamWatermark(owned, source, spec);
-        if (watermark !== undefined) await task.advanceInputWatermark(source, watermark);
-      }
-      await this.afterWork(owned, task);
-    });
-  }
-
-  /** Min over the upstream partitions that are not idle; undefined while all are idle. */
-  private upstreamWatermark(
-    owned: OwnedTask,
-    source: string,
-    spec: SourceSpec,
-  ): number | undefined {
-    const marks = owned.marks.get(source);
-    const bound = spec.eventTime?.maxOutOfOrdernessMs ?? 0;
-    let min = Number.POSITIVE_INFINITY;
-    for (let up = 0; up < (this.upstreamPartitions.get(source) ?? 0); up++) {
-      const mark = marks?.get(up);
-      if (!mark) return BEGINNING_OF_TIME;
-      if (!mark.idle) min = Math.min(min, mark.maxEventTime - bound);
-    }
-    return Number.isFinite(min) ? Math.max(BEGINNING_OF_TIME, min) : undefined;
   }
 
   /** Starts stage one for the re-keyed sources (its own consumer group). */
@@ -409,18 +330,9 @@ export class GroupJobRunner {
       );
     }
     const sources = new Map<string, SourceSpec>();
-    const steps = await openSourceSteps(this.options.job);
+    this.rekeyLookups = new RunningLookups(this.logger);
+    const steps = await openSourceSteps(this.options.job, this.rekeyLookups);
     for (const [name, spec] of this.rekeyed) {
-      // The re-keying stage keys the first value a record's steps give: a flatMap could
-      // give values of other keys, which would then reach a task that does not own them.
-      const flatMap = steps.get(name)?.find((step) => step.kind === 'flatMap');
-      if (flatMap) {
-        throw new ConfigurationError(
-          `source "${name}" is re-keyed on Kafka, and its step "${flatMap.name}" is a flatMap: ` +
-            're-keying after a flatMap is not supported yet; declare the source partitionedByKey ' +
-            'when its topic already is, or move the flatMap behind the keyed stage',
-        );
-      }
       sources.set(this.topicOf(name), { ...spec, steps: steps.get(name) });
       this.upstreamPartitions.set(
         name,
@@ -434,26 +346,29 @@ export class GroupJobRunner {
       repartitionPartitions: partitions,
       groupId: `${groupId}.rekey`,
       logger: this.logger,
+      clock: this.clock,
+      retries: this.options.job.onError?.retries ?? 0,
     });
     await this.rekeyStage.start((error) => this.fail(error));
   }
 
   private tickAll(): void {
     for (const owned of this.owned.values()) {
-      void this.serialized(owned, async (task) => {
-        await task.tick();
-        await this.afterWork(owned, task);
+      void this.serialized(owned, async (hosted) => {
+        await hosted.task.tick();
+        await hosted.afterWork();
       });
     }
   }
 
   /** Runs `work` after the task's previous call; a failure stops the job. */
-  private serialized(owned: OwnedTask, work: (task: StreamTask) => Promise<void>): Promise<void> {
+  private serialized(owned: OwnedTask, work: (task: HostedTask) => Promise<void>): Promise<void> {
     const next = owned.queue.then(async () => {
       if (owned.revoked || this.failure) return;
       try {
-        throwCommitError(owned);
-        await work(await owned.task);
+        const hosted = await owned.task;
+        hosted.throwCommitError();
+        await work(hosted);
       } catch (error) {
         if (error instanceof CheckpointRewoundError) this.fail(rewoundWhileRunning(error));
         else if (error instanceof CheckpointFencedError) await this.reopen(owned, error);
@@ -465,73 +380,33 @@ export class GroupJobRunner {
   }
 
   /**
-   * The end of every call into a task: its outputs go to the sinks, then, when one is
-   * due, a checkpoint is snapshotted and committed in the background. The task goes on
-   * processing meanwhile; the next checkpoint waits for this one.
+   * The Kafka offsets of a committed checkpoint. Informational only (lag tools): tasks
+   * restore from their checkpoints, so a commit refused during a rebalance is retried
+   * with the next checkpoint, not fatal.
    */
-  private async afterWork(owned: OwnedTask, task: StreamTask): Promise<void> {
-    await this.flush(owned, task);
-    // A revoked task abandons its uncommitted work: the new owner replays it.
-    if (owned.revoked || owned.committing) return;
-    if (this.clock.now() - owned.lastCheckpointAt < this.checkpointInterval) return;
-    owned.lastCheckpointAt = this.clock.now();
-    owned.committing = this.checkpoint(owned, task)
-      .catch((error: unknown) => {
-        owned.commitError ??= error;
-      })
-      .finally(() => {
-        owned.committing = undefined;
-      });
-  }
-
-  /**
-   * The atomic commit of state, timers and positions (the outputs are already in the
-   * sinks), then the Kafka offsets. The task's snapshot is taken synchronously here.
-   */
-  private async checkpoint(owned: OwnedTask, task: StreamTask): Promise<void> {
-    const checkpoint = await task.checkpoint();
-    // the epoch is committed: the exchange may apply it (see task/epoch-gate.ts)
-    await this.options.exchangeOut?.mark(
-      owned.partition,
-      checkpoint.id,
-      task.attempt,
-      checkpoint.watermarks.current,
-      false,
-    );
+  private async commitOffsets(
+    partition: number,
+    positions: Readonly<Record<string, number>>,
+  ): Promise<void> {
     await Promise.all(
       [...this.sourceOfTopic].map(([topic, source]) => {
-        const next = checkpoint.positions[source];
-        // Informational only (lag tools): tasks restore from their checkpoints, so a commit
-        // refused during a rebalance is retried with the next checkpoint, not fatal.
+        const next = positions[source];
         return next === undefined
           ? undefined
-          : this.consumer?.commit(topic, owned.partition, next).catch((error: unknown) => {
+          : this.consumer?.commit(topic, partition, next).catch((error: unknown) => {
               this.logger.debug(
-                `offset commit of ${topic}/${owned.partition} skipped: ${errorMessage(error)}`,
+                `offset commit of ${topic}/${partition} skipped: ${errorMessage(error)}`,
               );
             });
       }),
     );
   }
 
-  /** What the task emitted goes to the sinks and to the exchange it feeds. */
-  private async flush(owned: OwnedTask, task: StreamTask): Promise<void> {
-    await this.router.flush(task.id);
-    await this.options.exchangeOut?.flush(owned.partition);
-  }
-
   /** The final checkpoint of every owned task (graceful stop), after any in flight. */
   private async checkpointAll(): Promise<void> {
     await Promise.all(
       [...this.owned.values()].map((owned) =>
-        this.serialized(owned, async (task) => {
-          await owned.committing;
-          throwCommitError(owned);
-          if (owned.revoked) return;
-          await this.flush(owned, task);
-          owned.lastCheckpointAt = this.clock.now();
-          await this.checkpoint(owned, task);
-        }),
+        this.serialized(owned, (hosted) => hosted.checkpointNow()),
       ),
     );
   }
@@ -549,7 +424,7 @@ export class GroupJobRunner {
     this.options.exchangeOut?.discard(owned.partition);
     this.owned.delete(owned.partition);
     this.opened.delete(owned.partition);
-    (await owned.task).close();
+    await (await owned.task).close();
     await this.assign(owned.partition);
   }
 
@@ -561,23 +436,6 @@ export class GroupJobRunner {
       `job ${this.options.job.name} failed${retriable ? ' (retriable)' : ''}: ${errorMessage(error)}`,
     );
     this.stopped?.();
-  }
-}
-
-/** A background commit failed: the task's next call handles it (fenced, rewound, fatal). */
-function throwCommitError(owned: OwnedTask): void {
-  const error = owned.commitError;
-  if (error === undefined) return;
-  owned.commitError = undefined;
-  throw error;
-}
-
-function parseEnvelope(record: BrokerRecord): Envelope | undefined {
-  try {
-    const value = JSON.parse(record.value?.toString('utf8') ?? '') as Envelope;
-    return typeof value?.s === 'string' && typeof value.up === 'number' ? value : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,17 +1,17 @@
 import type { PartitionReader, SinkConnector, SourceConnector } from '../connectors/connector';
-import { decodeJson } from '../connectors/json-codec';
 import { checkJob, isKeyed, operatorSources } from '../job/check-job';
 import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import { systemClock, type Clock } from '../time/clock';
 import { JobMetrics } from '../task/metrics';
-import { StreamTask, type TaskStatus } from '../task/stream-task';
+import type { TaskStatus } from '../task/stream-task';
 import { ConfigurationError } from '../util/errors';
 import { errorMessage } from '../util/error-message';
 import { defaultLogger, type Logger } from '../util/logger';
+import { checkCoPartitioned } from './co-partitioning';
 import { OutputRouter } from './output-router';
-import type { ExchangeWriter } from './exchange-writer';
 import type { SegmentOptions } from './segment-options';
+import { TaskHost, type HostedTask } from './task-host';
 
 export interface JobRunnerOptions extends SegmentOptions {
   readonly job: JobSpec;
@@ -51,11 +51,11 @@ interface Reader {
 }
 
 interface TaskRun {
-  readonly partition: number;
-  readonly task: StreamTask;
+  readonly hosted: HostedTask;
   /** By the key its position is kept under: the source, or `<source>@<partition>` when read whole. */
   readonly readers: Map<string, Reader>;
-  lastCheckpointAt: number;
+  /** The keys of the readers that reached their end. */
+  readonly ended: Set<string>;
 }
 
 /**
@@ -69,6 +69,7 @@ export class JobRunner {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly router: OutputRouter;
+  private readonly host: TaskHost;
   private stopping = false;
   private running: Promise<RunSummary> | undefined;
   private runs: TaskRun[] = [];
@@ -80,6 +81,14 @@ export class JobRunner {
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.checkWiring();
     this.router = new OutputRouter(options.job, options.sinks, this.logger);
+    this.host = new TaskHost({
+      ...options,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      router: this.router,
+      checkpointIntervalMs: this.checkpointInterval,
+    });
   }
 
   /** Starts the job; resolves when it ended (bounded inputs) or was stopped. */
@@ -96,7 +105,7 @@ export class JobRunner {
 
   /** Task watermarks and positions, for health endpoints and logs. */
   status(): TaskStatus[] {
-    return this.runs.map(({ task }) => task.status());
+    return this.runs.map(({ hosted }) => hosted.task.status());
   }
 
   private async execute(): Promise<RunSummary> {
@@ -135,7 +144,7 @@ export class JobRunner {
     } finally {
       if (progress) clearInterval(progress);
       for (const run of this.runs) {
-        run.task.close();
+        await run.hosted.close();
         for (const { reader } of run.readers.values()) await reader.close().catch(() => undefined);
       }
       await this.router
@@ -171,6 +180,7 @@ export class JobRunner {
       job.outputs.main,
       job.outputs.deadLetters,
       ...Object.values(job.outputs.sideOutputs ?? {}),
+      ...Object.values(job.outputs.streams ?? {}),
     ];
     for (const sink of routed) {
       if (sink !== undefined && !sinks[sink]) problems.push(`sink "${sink}" has no connector`);
@@ -190,12 +200,10 @@ export class JobRunner {
   async taskCount(): Promise<number> {
     const counts = await this.partitionCounts();
     const whole = this.wholeCandidates();
-    const distinct = new Set(counts.filter(([name]) => !whole.has(name)).map(([, n]) => n));
-    if (distinct.size > 1 && this.options.job.operator) {
-      throw new ConfigurationError(
-        `job "${this.options.job.name}": the inputs of a keyed operator must be co-partitioned, but ` +
-          counts.map(([name, n]) => `${name} has ${n}`).join(', ') +
-          ' partitions; give them the same partition count and partitioner',
+    if (this.options.job.operator) {
+      checkCoPartitioned(
+        this.options.job.name,
+        counts.filter(([name]) => !whole.has(name)).map(([name, n]) => [`source ${name}`, n]),
       );
     }
     return Math.max(...counts.map(([, n]) => n));
@@ -236,31 +244,23 @@ export class JobRunner {
     tasks: number,
     whole: Readonly<Record<string, number>>,
   ): Promise<TaskRun> {
-    const { job, sources, backend, exchangeOut, exchangeIn } = this.options;
-    const taskId = this.options.taskIdOf?.(partition) ?? String(partition);
-    const task = await StreamTask.open({
-      job,
-      taskId,
-      partition,
-      backend,
-      clock: this.clock,
-      logger: this.logger,
-      metrics: this.metrics,
-      exchange: exchangeIn,
-      rekeyed: Object.keys(whole).length > 0 ? { tasks, sources: whole } : undefined,
-      emit: (emission, epoch, attempt) => {
-        if (exchangeOut && emission.stream.kind === 'main') {
-          exchangeOut.route(partition, epoch, attempt, emission.record);
-          // the stream goes to a sink as well (fan-out)
-          if (job.outputs.main === undefined) return;
-        }
-        this.router.route(taskId, emission);
-      },
-    });
-    await markRestored(exchangeOut, partition, task);
     const readers = new Map<string, Reader>();
-    for (const spec of job.sources) {
-      const connector = sources[spec.name];
+    const ended = new Set<string>();
+    const hosted = await this.host.open(partition, {
+      rekeyed: Object.keys(whole).length > 0 ? { tasks, sources: whole } : undefined,
+      commitPositions: async (positions) => {
+        for (const [at, { reader }] of readers) {
+          const next = positions[at];
+          if (next !== undefined) await reader.commit?.(next);
+        }
+      },
+      // every reader at its end (not the task's watermarks: a source without event time
+      // keeps none, and an exchange ends only when its upstream did)
+      inputsEnded: () => ended.size === readers.size,
+    });
+    const { task } = hosted;
+    for (const spec of this.options.job.sources) {
+      const connector = this.options.sources[spec.name];
       const source = spec.name;
       const count = whole[source];
       if (count !== undefined) {
@@ -279,72 +279,42 @@ export class JobRunner {
         await task.endInput(source);
       }
     }
-    return { partition, task, readers, lastCheckpointAt: this.clock.now() };
+    return { hosted, readers, ended };
   }
 
-  private async loop(run: TaskRun): Promise<void> {
-    const { task, readers } = run;
-    const ended = new Set<string>();
+  private async loop({ hosted, readers, ended }: TaskRun): Promise<void> {
+    const { task } = hosted;
     const batchSize = this.options.batchSize ?? 500;
     while (!this.stopping) {
+      hosted.throwCommitError();
       let received = 0;
       for (const [at, { source, partition, reader }] of readers) {
         if (ended.has(at)) continue;
         const { records, end } = await reader.read(batchSize);
-        const exchange = source === this.options.exchangeIn?.source;
         if (records.length > 0) {
           received += records.length;
-          if (exchange) await task.processExchange(records);
-          else await task.processBatch(source, records.map(decodeJson), at, partition);
-          await this.flush(run);
+          await hosted.process(source, records, at, partition);
+          await hosted.flush();
         }
         // an exchange ends when every upstream task sent its last marker
-        if (exchange ? task.exchangeEnded : end) {
+        if (source === this.options.exchangeIn?.source ? task.exchangeEnded : end) {
           ended.add(at);
           await task.endInput(source, partition);
-          await this.flush(run);
+          await hosted.flush();
         }
       }
       if (ended.size === readers.size) break;
       if (received === 0) {
         await task.tick();
-        await this.flush(run);
+        await hosted.flush();
         await sleep(this.options.pollIntervalMs ?? 20);
       } else {
         // Let timers, I/O and other tasks run between batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (this.clock.now() - run.lastCheckpointAt >= this.checkpointInterval)
-        await this.checkpoint(run);
+      hosted.checkpointIfDue();
     }
-    await this.checkpoint(run);
-  }
-
-  /** What the task emitted goes to the sinks and to the exchange it feeds. */
-  private async flush(run: TaskRun): Promise<void> {
-    await this.router.flush(run.task.id);
-    await this.options.exchangeOut?.flush(run.partition);
-  }
-
-  /**
-   * Outputs are already in the sinks (flushed after every step); then the atomic commit,
-   * then the exchange markers of the committed epoch.
-   */
-  private async checkpoint(run: TaskRun): Promise<void> {
-    await this.flush(run);
-    const checkpoint = await run.task.checkpoint();
-    await this.options.exchangeOut?.mark(
-      run.partition,
-      checkpoint.id,
-      run.task.attempt,
-      checkpoint.watermarks.current,
-      run.task.allInputsEnded,
-    );
-    run.lastCheckpointAt = this.clock.now();
-    for (const [at, { reader }] of run.readers) {
-      const next = checkpoint.positions[at];
-      if (next !== undefined) await reader.commit?.(next);
-    }
+    await hosted.checkpointNow();
   }
 
   private startProgressLog(): NodeJS.Timeout | undefined {
@@ -354,26 +324,12 @@ export class JobRunner {
       const m = this.metrics;
       this.logger.info(
         `progress: ${m.recordsIn} in, ${m.mainOut} out, ${m.late} late, ${m.deadLetters} dead letters, ` +
-          `${m.checkpoints} checkpoints; watermarks ${this.runs.map((r) => r.task.watermark).join(',')}`,
+          `${m.checkpoints} checkpoints; watermarks ${this.runs.map((r) => r.hosted.task.watermark).join(',')}`,
       );
     }, every);
     timer.unref();
     return timer;
   }
-}
-
-/**
- * A task that restored checkpoint E tells the exchange it feeds that E is committed,
- * naming the attempt that committed it: that attempt may have died before its markers.
- */
-export async function markRestored(
-  exchange: ExchangeWriter | undefined,
-  partition: number,
-  task: StreamTask,
-): Promise<void> {
-  const attempt = task.committedAttempt;
-  if (!exchange || attempt === undefined) return;
-  await exchange.mark(partition, task.checkpointId, attempt, task.watermark, false);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type OutputStream,
 } from '../task/output-stream';
 import { errorMessage } from '../util/error-message';
+import { ConfigurationError } from '../util/errors';
 import { retrying, type RetriesExhausted } from '../util/retry';
 import type { Logger } from '../util/logger';
 
@@ -39,7 +40,18 @@ export class OutputRouter {
     private readonly sinks: Readonly<Record<string, SinkConnector>>,
     private readonly logger: Logger,
     private readonly retry: SinkRetry = { budgetMs: 0 },
-  ) {}
+  ) {
+    const { main, deadLetters, sideOutputs, streams } = job.outputs;
+    const routed = [main, deadLetters, ...Object.values(sideOutputs ?? {})];
+    const missing = [...routed, ...Object.values(streams ?? {})].filter(
+      (name): name is string => name !== undefined && !sinks[name],
+    );
+    if (missing.length > 0) {
+      throw new ConfigurationError(
+        `job "${job.name}" routes output to ${missing.map((m) => `"${m}"`).join(', ')}, which no sink connector is bound to (sinks: ${Object.keys(sinks).join(', ') || 'none'})`,
+      );
+    }
+  }
 
   async open(): Promise<void> {
     for (const sink of Object.values(this.sinks)) await sink.open();
@@ -120,6 +132,7 @@ export class OutputRouter {
     const outputs = this.job.outputs;
     if (stream.kind === 'main') return outputs.main;
     if (stream.kind === 'dead-letter') return outputs.deadLetters;
+    if (stream.kind === 'stream') return outputs.streams?.[stream.name];
     return outputs.sideOutputs?.[stream.tag];
   }
 

@@ -6,16 +6,25 @@ import type {
   BrokerRecord,
 } from '../connectors/kafka/broker-client';
 import type { SourceSpec } from '../job/job-spec';
-import { applySteps } from '../task/steps';
+import type { Clock } from '../time/clock';
 import { BEGINNING_OF_TIME } from '../time/time-bounds';
-import { eventTimeOf } from '../task/event-time';
 import { errorMessage } from '../util/error-message';
 import type { Logger } from '../util/logger';
-import { stableHash } from '../util/stable-hash';
+import { routeRecord } from './rekey-route';
 
-/** What the repartition topic carries: an element, or the watermark of one upstream partition. */
+/**
+ * What the repartition topic carries: a record (`ix`: the indexes of its values the
+ * receiving task keys, when its values went to several partitions), or the watermark
+ * of one upstream partition.
+ */
 export type Envelope =
-  | { readonly s: string; readonly up: number; readonly off: number; readonly v: string }
+  | {
+      readonly s: string;
+      readonly up: number;
+      readonly off: number;
+      readonly v: string;
+      readonly ix?: readonly number[];
+    }
   | { readonly s: string; readonly up: number; readonly mark: number; readonly idle: boolean };
 
 export interface RekeyStageOptions {
@@ -26,6 +35,10 @@ export interface RekeyStageOptions {
   readonly repartitionPartitions: number;
   readonly groupId: string;
   readonly logger: Logger;
+  /** The tasks' clock: idleness, mark times and the check of event times from the future. */
+  readonly clock: Clock;
+  /** Retries of a step that throws (the job's error policy), as the task makes them. */
+  readonly retries: number;
   /** How often every upstream partition's watermark is re-sent (default 500 ms). */
   readonly markIntervalMs?: number;
 }
@@ -37,7 +50,8 @@ interface Upstream {
 
 /**
  * Stage one of a re-keyed job: reads the source topics (in its own consumer group),
- * sends each record to the repartition partition of its key, and sends every
+ * sends each record to the repartition partition of its key (each value a flatMap
+ * gives to the partition of its own key, see {@link routeRecord}), and sends every
  * repartition partition the event-time progress of each upstream partition, so the
  * keyed tasks downstream can take the minimum. Records keep their upstream partition
  * and offset: the downstream task skips what its checkpoint already holds, so the
@@ -83,22 +97,30 @@ export class RekeyStage {
     const spec = this.options.sources.get(topic);
     if (!spec || !this.producer || records.length === 0) return;
     const up = this.upstreamOf(topic, partition);
-    const out = records.map((record) => {
+    const { clock, retries, repartitionPartitions: partitions } = this.options;
+    const out = records.flatMap((record) => {
       const text = record.value === null ? 'null' : record.value.toString('utf8');
-      const key = this.keyOf(spec, text, up);
-      // A record whose key cannot be computed goes to partition 0, where the task
-      // turns it into a dead letter with the reason.
-      const target = key === undefined ? 0 : stableHash(key) % this.options.repartitionPartitions;
-      const envelope: Envelope = { s: spec.name, up: partition, off: record.offset, v: text };
-      return {
-        partition: target,
-        key: key ?? null,
-        value: JSON.stringify(envelope),
-        headers: {},
-        timestamp: record.timestamp,
-      };
+      const routed = routeRecord(spec, text, { partitions, retries, now: clock.now() });
+      if (routed.maxEventTime !== undefined)
+        up.maxEventTime = Math.max(up.maxEventTime, routed.maxEventTime);
+      return routed.routes.map((route) => {
+        const envelope: Envelope = {
+          s: spec.name,
+          up: partition,
+          off: record.offset,
+          v: text,
+          ...(route.values && { ix: route.values }),
+        };
+        return {
+          partition: route.partition,
+          key: route.key,
+          value: JSON.stringify(envelope),
+          headers: {},
+          timestamp: record.timestamp,
+        };
+      });
     });
-    up.lastActivity = Date.now();
+    up.lastActivity = clock.now();
     await this.producer.send(this.options.repartitionTopic, out);
     await this.sendMarks(spec.name, partition, up);
     await this.consumer
@@ -108,32 +130,22 @@ export class RekeyStage {
       });
   }
 
-  private keyOf(spec: SourceSpec, text: string, up: Upstream): string | undefined {
-    try {
-      const [value] = applySteps(spec.steps ?? [], JSON.parse(text));
-      if (value === undefined || !spec.key) return undefined;
-      // a time the task would refuse (not a number, far in the future) moves no mark
-      const ts = spec.eventTime ? eventTimeOf(spec.eventTime, value, Date.now()) : undefined;
-      if (typeof ts === 'number') up.maxEventTime = Math.max(up.maxEventTime, ts);
-      const key = spec.key(value);
-      return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   private upstreamOf(topic: string, partition: number): Upstream {
     const id = `${topic}\u0000${partition}`;
     let up = this.upstream.get(id);
     if (!up)
-      this.upstream.set(id, (up = { maxEventTime: BEGINNING_OF_TIME, lastActivity: Date.now() }));
+      this.upstream.set(
+        id,
+        (up = { maxEventTime: BEGINNING_OF_TIME, lastActivity: this.options.clock.now() }),
+      );
     return up;
   }
 
   private async sendMarks(source: string, partition: number, up: Upstream): Promise<void> {
     const spec = [...this.options.sources.values()].find((s) => s.name === source);
     const idleAfter = spec?.eventTime?.idleTimeoutMs;
-    const idle = idleAfter !== undefined && Date.now() - up.lastActivity >= idleAfter;
+    const now = this.options.clock.now();
+    const idle = idleAfter !== undefined && now - up.lastActivity >= idleAfter;
     const mark: Envelope = { s: source, up: partition, mark: up.maxEventTime, idle };
     const value = JSON.stringify(mark);
     await this.producer?.send(
@@ -143,7 +155,7 @@ export class RekeyStage {
         key: null,
         value,
         headers: {},
-        timestamp: Date.now(),
+        timestamp: now,
       })),
     );
   }

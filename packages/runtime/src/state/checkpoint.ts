@@ -12,6 +12,12 @@ export interface AppliedEpoch {
 /** What a checkpoint saves of an exchange's gate: the applied epoch per upstream task. */
 export type GateSnapshot = Readonly<Record<string, AppliedEpoch>>;
 
+/** The epochs `(after, through]` of an upstream task that a rewind discarded. */
+export type EpochRange = readonly [after: number, through: number];
+
+/** Per upstream task (its partition, as text), the epoch ranges a gate drops. */
+export type VoidEpochs = Readonly<Record<string, readonly EpochRange[]>>;
+
 /** Everything of a task that is not keyed state, saved with each checkpoint. */
 export interface TaskCheckpoint {
   /** Increases by one per checkpoint of the task. */
@@ -26,6 +32,17 @@ export interface TaskCheckpoint {
   readonly attempt?: string;
   /** A task behind a repartition: the upstream epochs it applied (see `task/epoch-gate.ts`). */
   readonly exchange?: GateSnapshot;
+  /** A task behind a repartition: the source that is its exchange (the stream it reads). */
+  readonly exchangeSource?: string;
+  /** A task behind a repartition: what its gate drops of epochs a rewind discarded. */
+  readonly voidEpochs?: VoidEpochs;
+  /**
+   * The stream the task's main output ends in. A keyed stage that reads it behind a
+   * repartition is fed by this task: rewind pairs the two by it.
+   */
+  readonly stream?: string;
+  /** Epochs this task's history skipped: a rewind discarded them (see `task/epoch-gate.ts`). */
+  readonly skippedEpochs?: readonly EpochRange[];
 }
 
 export interface CheckpointInfo {

@@ -1,14 +1,12 @@
-import { decodeWithin } from '../connectors/json-codec';
-import { DEFAULT_MAX_RECORD_BYTES, type SourceSpec, type Step } from '../job/job-spec';
+import type { SourceSpec } from '../job/job-spec';
 import type { WatermarkTracker } from '../time/watermark-tracker';
-import { errorMessage } from '../util/error-message';
 import { stableHash } from '../util/stable-hash';
 import type { CallFailure } from './call-failure';
-import { describeValue } from './describe-value';
 import { eventTimeOf } from './event-time';
 import type { InputElement } from './input-element';
 import type { JobMetrics } from './metrics';
-import { applyStepsWithRetries } from './steps';
+import { recordValues, selectKey } from './record-values';
+import type { SourcePlan } from './source-plan';
 
 /** An element ready for the operator: valid, stepped, timed and keyed, not late. */
 export interface ReadyElement {
@@ -29,6 +27,13 @@ export interface IngestTarget {
     origin: string,
     key: string | null,
     timestamp: number,
+    value: unknown,
+    where: () => { source: string; offset: number; record: unknown },
+  ): void;
+  /** A value of a stream the job copies to a sink; `where` names it for a dead letter if that fails. */
+  copy(
+    stream: string,
+    origin: string,
     value: unknown,
     where: () => { source: string; offset: number; record: unknown },
   ): void;
@@ -60,8 +65,8 @@ export interface IngestOptions {
  * `late` side output, each named after where it came from.
  */
 export class ElementIngest {
-  /** Per source: its steps and those of the stages chained after it. */
-  steps = new Map<string, readonly Step[]>();
+  /** Per source: its steps and the tree of stages after it (absent: read as it is). */
+  plans = new Map<string, SourcePlan>();
 
   constructor(
     private readonly options: IngestOptions,
@@ -78,10 +83,8 @@ export class ElementIngest {
     now: number,
     ready: ReadyElement[],
   ): void {
-    const { offset, value, error } = decodeWithin(
-      element,
-      spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-    );
+    const outcome = recordValues(spec, this.plans.get(spec.name), element, this.options.retries);
+    const { offset, value } = outcome;
     const up = this.upstream();
     const base =
       'origin' in element && element.origin !== undefined
@@ -90,25 +93,31 @@ export class ElementIngest {
           ? `${spec.name}@${offset}`
           : `${spec.name}:${up}@${offset}`;
     const carried = 'timestamp' in element ? element.timestamp : undefined;
-    const reject = (reason: string) =>
-      this.readsForOthers(spec.name)
-        ? undefined
-        : this.target.deadLetter(base, spec.name, offset, reason, value);
-    if (error !== undefined) return reject(error);
-    if (value === null) return reject('record value is null (a Kafka tombstone or JSON null)');
-    const invalid = spec.validate?.(value);
-    if (invalid !== undefined) return reject(`invalid record: ${invalid}`);
-    const steps = this.steps.get(spec.name);
-    if (!steps) {
-      const origin = `${base}.0`;
-      return this.prepareValue(spec, input, value, origin, offset, value, now, ready, carried);
+    // a record split over several tasks by the re-keying stage: this task's share of it;
+    // what is written once per record (dead letters, copies) is written by the task
+    // holding its first value
+    const share = 'encoded' in element ? element.valueIndexes : undefined;
+    const once = !this.readsForOthers(spec.name) && (!share || share.includes(0));
+    if (!('values' in outcome)) {
+      // (a branch the re-keying stage does not run may throw where it did not)
+      if (!once) return;
+      if ('rejected' in outcome) {
+        return this.target.deadLetter(base, spec.name, offset, outcome.rejected, value);
+      }
+      return this.target.failed(outcome.failed, base, { source: spec.name, offset, value });
     }
-    const values = applyStepsWithRetries(steps, value, this.options.retries);
-    if (!Array.isArray(values)) {
-      if (this.readsForOthers(spec.name)) return;
-      return this.target.failed(values, base, { source: spec.name, offset, value });
+    const { values } = outcome;
+    if (once) {
+      for (const copy of outcome.copies) {
+        this.target.copy(copy.stream, `${base}>${copy.stream}.${copy.index}`, copy.value, () => ({
+          source: spec.name,
+          offset,
+          record: value,
+        }));
+      }
     }
-    for (let i = 0; i < values.length; i++) {
+    for (const i of share ?? values.keys()) {
+      if (i >= values.length) continue;
       this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready, carried);
     }
   }
@@ -191,24 +200,4 @@ export class ElementIngest {
   private futureCheckedAgainst(now: number): number | undefined {
     return this.options.checkFutureEventTimes === false ? undefined : now;
   }
-}
-
-/** The element's key as a string, or why it has none. */
-function selectKey(
-  selector: (value: unknown) => unknown,
-  value: unknown,
-): string | { reason: string } {
-  let selected: unknown;
-  try {
-    selected = selector(value);
-  } catch (error) {
-    return { reason: `key selector threw: ${errorMessage(error)}` };
-  }
-  if (selected === null || selected === undefined) {
-    return { reason: `record has no key: the key selector returned ${selected}` };
-  }
-  if (typeof selected !== 'string' && !Number.isFinite(selected)) {
-    return { reason: `key must be a string or a finite number, got ${describeValue(selected)}` };
-  }
-  return String(selected);
 }

@@ -1,3 +1,5 @@
+import { errorMessage } from '../util/error-message';
+
 /**
  * What an exchange (a repartition between two keyed stages) carries, as JSON: the
  * elements an upstream task emitted, tagged with the epoch they belong to (the id of
@@ -36,16 +38,32 @@ export interface ExchangeMarker {
 
 /** The envelope in a record value, or undefined when it is none. */
 export function parseEnvelope(text: string): ExchangeEnvelope | undefined {
+  const read = readEnvelope(text);
+  return typeof read === 'string' ? undefined : read;
+}
+
+/** The envelope in a record value, or why it is none (for its dead letter). */
+export function readEnvelope(text: string): ExchangeEnvelope | string {
+  let value: ExchangeEnvelope;
   try {
-    const value = JSON.parse(text) as ExchangeEnvelope;
-    if (value === null || typeof value !== 'object') return undefined;
-    const tagged = typeof value.u === 'number' && typeof value.e === 'number';
-    if (!tagged || typeof value.a !== 'string') return undefined;
-    if (value.x === 'e' && typeof value.v === 'string' && typeof value.id === 'string')
-      return value;
-    if (value.x === 'm' && typeof value.w === 'number') return value;
-    return undefined;
-  } catch {
-    return undefined;
+    value = JSON.parse(text) as ExchangeEnvelope;
+  } catch (error) {
+    return `not valid JSON: ${errorMessage(error)}`;
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `JSON ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}, not an envelope object`;
+  }
+  const tagged = typeof value.u === 'number' && typeof value.e === 'number';
+  if (!tagged || typeof value.a !== 'string') {
+    return 'no upstream task (u), epoch (e) and attempt (a)';
+  }
+  if (value.x === 'e') {
+    return typeof value.v === 'string' && typeof value.id === 'string'
+      ? value
+      : 'an element (x "e") without its value (v) and output id (id)';
+  }
+  if (value.x === 'm') {
+    return typeof value.w === 'number' ? value : 'a marker (x "m") without its watermark (w)';
+  }
+  return `kind (x) ${JSON.stringify((value as { x?: unknown }).x)} is neither "e" (element) nor "m" (marker)`;
 }

@@ -19,4 +19,10 @@ export interface DecodedElement {
 export interface EncodedElement {
   readonly offset: number;
   readonly encoded: string | Buffer | null;
+  /**
+   * A record the re-keying stage split over several tasks (its steps gave values of
+   * keys owned by different tasks): the indexes of the values this task takes. All of
+   * them when absent.
+   */
+  readonly valueIndexes?: readonly number[];
 }

@@ -4,7 +4,9 @@ import type { OutRecord } from '../records';
 export type OutputStream =
   | { readonly kind: 'main' }
   | { readonly kind: 'side'; readonly tag: string }
-  | { readonly kind: 'dead-letter' };
+  | { readonly kind: 'dead-letter' }
+  /** A copy of a stream of the job (`outputs.streams`), written to its sink. */
+  | { readonly kind: 'stream'; readonly name: string };
 
 export interface Emission {
   readonly stream: OutputStream;
@@ -15,11 +17,16 @@ export const MAIN_STREAM: OutputStream = { kind: 'main' };
 export const DEAD_LETTER_STREAM: OutputStream = { kind: 'dead-letter' };
 
 export function describeStream(stream: OutputStream): string {
-  return stream.kind === 'side'
-    ? `side output "${stream.tag}"`
-    : stream.kind === 'main'
-      ? 'main output'
-      : 'dead letters';
+  switch (stream.kind) {
+    case 'side':
+      return `side output "${stream.tag}"`;
+    case 'main':
+      return 'main output';
+    case 'stream':
+      return `copy of stream "${stream.name}"`;
+    default:
+      return 'dead letters';
+  }
 }
 
 /** The value of a dead-letter record: the reason and where the input came from. */

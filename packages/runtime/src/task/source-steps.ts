@@ -1,33 +1,76 @@
+import type { RunningLookups } from '../async/lookup-refresher';
 import { planChains, planOutputChain } from '../job/chain-plan';
 import type { ChainStageSpec, JobSpec, Step } from '../job/job-spec';
+import type { StreamNode } from '../job/source-tree';
+import { SourcePlan, type OpenedStream } from './source-plan';
 
 /**
  * The steps each source's elements go through: the source's own, then those of every
  * stage chained after it, each named `<stage id>.<step>` so a failure names its stage.
- * Stages are created here, once per caller (a task, the re-keying stage).
+ * Stages are created here, once per caller (a task, the re-keying stage); their lookup
+ * tables (named `<stage id>.<table>`) are loaded before this returns, so before their
+ * first element, and refreshed by `lookups` until the caller stops it.
  */
-export async function openSourceSteps(job: JobSpec): Promise<Map<string, readonly Step[]>> {
+export async function openSourceSteps(
+  job: JobSpec,
+  lookups: RunningLookups,
+): Promise<Map<string, readonly Step[]>> {
   const steps = new Map<string, readonly Step[]>();
   for (const chain of planChains(job)) {
     const own = job.sources.find((s) => s.name === chain.source)?.steps ?? [];
-    const fused = [...own, ...(await stageSteps(chain.stages))];
+    const fused = [...own, ...(await stageSteps(chain.stages, lookups))];
     if (fused.length > 0) steps.set(chain.source, fused);
   }
   return steps;
 }
 
-/** The steps of the stages after the operator, which its main output goes through. */
-export function openOutputSteps(job: JobSpec): Promise<Step[]> {
-  return stageSteps(planOutputChain(job));
+/**
+ * Each source's plan: its own steps, then the tree of its chain stages (a stream may
+ * feed several, and be copied to a sink), each stage created once, its steps named and
+ * its lookup tables loaded as {@link openSourceSteps} does.
+ */
+export async function openSourcePlans(
+  job: JobSpec,
+  lookups: RunningLookups,
+): Promise<Map<string, SourcePlan>> {
+  const open = async (node: StreamNode): Promise<OpenedStream> => {
+    const next: Array<OpenedStream['next'][number]> = [];
+    for (const edge of node.next) {
+      next.push({ steps: await stageSteps([edge.stage], lookups), node: await open(edge.node) });
+    }
+    return { stream: node.stream, main: node.main, sink: node.sink, next };
+  };
+  const plans = new Map<string, SourcePlan>();
+  for (const chain of planChains(job)) {
+    const own = job.sources.find((s) => s.name === chain.source)?.steps ?? [];
+    const plan = new SourcePlan(own, await open(chain.tree));
+    if (!plan.trivial) plans.set(chain.source, plan);
+  }
+  return plans;
 }
 
-async function stageSteps(stages: readonly ChainStageSpec[]): Promise<Step[]> {
+/** The steps of the stages after the operator, which its main output goes through. */
+export function openOutputSteps(job: JobSpec, lookups: RunningLookups): Promise<Step[]> {
+  return stageSteps(planOutputChain(job), lookups);
+}
+
+async function stageSteps(
+  stages: readonly ChainStageSpec[],
+  lookups: RunningLookups,
+): Promise<Step[]> {
   const steps: Step[] = [];
   for (const stage of stages) {
     const created = await stage.create();
-    created.forEach((step, i) =>
+    const own = isStepList(created) ? { steps: created } : created;
+    const named = (own.lookups ?? []).map((l) => ({ ...l, name: `${stage.id}.${l.name}` }));
+    await lookups.start(named);
+    own.steps.forEach((step, i) =>
       steps.push({ ...step, name: `${stage.id}.${step.name ?? `#${i + 1}`}` }),
     );
   }
   return steps;
 }
+
+type Created = Awaited<ReturnType<ChainStageSpec['create']>>;
+
+const isStepList = (created: Created): created is readonly Step[] => Array.isArray(created);

@@ -44,13 +44,22 @@ export function applyStepsWithRetries(
   value: unknown,
   retries: number,
 ): unknown[] | CallFailure {
+  const out = withStepRetries(() => applySteps(steps, value), retries);
+  return 'failure' in out ? out.failure : out.result;
+}
+
+/** Runs stateless steps (`run`), again up to `retries` times while a step throws a {@link StepError}. */
+export function withStepRetries<T>(
+  run: () => T,
+  retries: number,
+): { readonly result: T } | { readonly failure: CallFailure } {
   for (let attempt = 1; ; attempt++) {
     try {
-      return applySteps(steps, value);
+      return { result: run() };
     } catch (error) {
       if (attempt > retries) {
         const step = error as StepError;
-        return { label: step.label, error: step.cause, attempts: attempt };
+        return { failure: { label: step.label, error: step.cause, attempts: attempt } };
       }
     }
   }

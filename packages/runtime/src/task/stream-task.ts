@@ -1,82 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import type { JobSpec, SourceSpec } from '../job/job-spec';
+import type { SourceSpec } from '../job/job-spec';
 import type { RawRecord } from '../records';
-import { LATE_TAG } from '../job/job-spec';
 import { operatorInputs, operatorSources } from '../job/check-job';
-import { openOutputSteps, openSourceSteps } from './source-steps';
+import { openOutputSteps, openSourcePlans } from './source-steps';
+import { RunningLookups } from '../async/lookup-refresher';
 import type { TaskCheckpoint } from '../state/checkpoint';
-import type { CheckpointStore, StateBackend } from '../state/state-backend';
-import type { Clock } from '../time/clock';
-import { TimerService, type TimeDomain, type Timer } from '../time/timer-service';
-import { WatermarkTracker } from '../time/watermark-tracker';
-import { errorMessage } from '../util/error-message';
-import type { Logger } from '../util/logger';
-import type { JobMetrics } from './metrics';
-import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
+import type { CheckpointStore } from '../state/state-backend';
+import { TimerService, type Timer } from '../time/timer-service';
+import type { WatermarkTracker } from '../time/watermark-tracker';
 import { KeyedContextImpl } from './keyed-context';
-import { openAsyncOperator, type AsyncOperator } from './async-operator';
-import { StepError } from './steps';
+import { openAsyncOperator } from './async-operator';
 import { TaskOutput } from './task-output';
-import { CallJournal, isPromise, type FailedCall } from './call-journal';
-import { failureReason, type CallFailure } from './call-failure';
+import { CallJournal } from './call-journal';
 import type { InputElement } from './input-element';
 import { JournaledStateCache } from './journaled-state-cache';
-import { UserFunctionError } from './user-function.error';
-import { MAIN_STREAM, type Emission, type OutputStream } from './output-stream';
 import { ExchangeInput } from './exchange-input';
 import { ElementIngest, type ReadyElement } from './element-ingest';
+import type { StageExecutor } from './stage-executor';
+import { StatelessExecutor } from './stateless-executor';
+import { AsyncExecutor } from './async-executor';
+import { KeyedExecutor } from './keyed-executor';
+import { TaskFailures } from './task-failures';
+import { taskIngestTarget } from './task-ingest-target';
+import { TimerFiring } from './timer-firing';
+import { TaskCheckpointer } from './task-checkpointer';
+import { endSourceWatermark, taskWatermarks } from './task-watermarks';
+import type { StreamTaskOptions, TaskStatus } from './stream-task-options';
 
 export type { InputElement } from './input-element';
-
-export interface TaskStatus {
-  readonly task: string;
-  readonly watermark: number;
-  readonly positions: Readonly<Record<string, number>>;
-  readonly checkpoint: number;
-}
-
-export interface StreamTaskOptions {
-  readonly job: JobSpec;
-  /** The task's id: the partition number it owns (`<stage id>/<n>` behind a repartition). */
-  readonly taskId: string;
-  /** The partition it owns, when the id is not that number. */
-  readonly partition?: number;
-  readonly backend: StateBackend;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly metrics: JobMetrics;
-  /**
-   * Receives every output record, in order, with the epoch it belongs to (the id of the
-   * checkpoint that will cover its input) and the task's attempt. The runner writes
-   * them to sinks (or an exchange) before checkpointing.
-   */
-  readonly emit: (emission: Emission, epoch: number, attempt: string) => void;
-  /**
-   * Sources this task reads every partition of, keeping the elements whose key hashes
-   * to its own partition (embedded runs of a source not partitioned by key): source ->
-   * its partition count; `tasks` is the job's task count, which the key hash picks from.
-   */
-  readonly rekeyed?: { readonly tasks: number; readonly sources: Readonly<Record<string, number>> };
-  /** The source that is an exchange (a repartition behind another keyed stage), and its upstream task count. */
-  readonly exchange?: { readonly source: string; readonly upstreamTasks: number };
-  /**
-   * Sources read through a repartition topic: their watermark comes only from the
-   * upstream watermarks the runner passes in, not from the elements seen here.
-   */
-  readonly externalWatermarks?: ReadonlySet<string>;
-  /**
-   * False: event times are not checked against processing time (`maxFutureMs`). For the
-   * test harness, whose clock has no real "now" unless the test sets one.
-   */
-  readonly checkFutureEventTimes?: boolean;
-  /** Clean state entries the task keeps cached before forgetting them (default 100 000). */
-  readonly maxCachedEntries?: number;
-}
+export type { StreamTaskOptions, TaskStatus } from './stream-task-options';
 
 /**
  * A task: one partition of every source of the job, with the keyed state, timers,
  * watermark and source positions that belong to it. Calls into a task must not
  * overlap (the runner serializes them per task).
+ *
+ * A facade over its parts: the ingest makes input elements ready, an executor runs the
+ * operator over them, the timer firing fires what came due, the output names what
+ * they emit, the failures take what cannot be processed, and the checkpointer saves
+ * and restores it all.
  */
 export class StreamTask {
   /** Next offset to read, per source. */
@@ -84,59 +46,45 @@ export class StreamTask {
   private readonly sources = new Map<string, SourceSpec>();
   private readonly inputIndex = new Map<string, number>();
   /** Per source: the stream the operator reads it as (the source, or its chain's output). */
-  private readonly inputStream = new Map<string, string>();
+  private readonly inputStreams = new Map<string, string>();
   private readonly timers = new TimerService();
   private readonly watermarks: WatermarkTracker;
-  private readonly cache: JournaledStateCache;
   private readonly journal: CallJournal;
   /** Attempts per user call: 1 + the error policy's retries. */
   private readonly attempts: number;
-  private operator: KeyedOperator | undefined;
-  private asyncOperator: AsyncOperator | undefined;
-  private lastCheckpointId = 0;
-  private committing: Promise<TaskCheckpoint> | undefined;
-  /** The id of the checkpoint being committed: outputs from now on belong to the next one. */
-  private committingId: number | undefined;
+  /** The lookup tables of the task's chain stages. */
+  private readonly stageLookups: RunningLookups;
   /** This opening of the task, saved in its checkpoints and named by exchange markers. */
   readonly attempt = randomUUID().slice(0, 8);
-  /** The attempt that committed the checkpoint this task restored. */
-  private restoredAttempt: string | undefined;
   private readonly exchange: ExchangeInput | undefined;
-  private currentKey = '';
   /** Set while a batch of a re-keyed input is processed: the partition it came from. */
   private upstreamPartition: number | undefined;
   private readonly output: TaskOutput;
-  private readonly ctx: KeyedContextImpl;
+  private readonly failures: TaskFailures;
   private readonly ingest: ElementIngest;
+  private readonly timerFiring: TimerFiring;
+  private readonly checkpointer: TaskCheckpointer;
+  /** For the sources the operator does not read, and every source when there is none. */
+  private readonly stateless: StageExecutor;
+  /** For the sources the operator reads. */
+  private executor: StageExecutor;
 
   private constructor(
     private readonly options: StreamTaskOptions,
-    private readonly checkpoints: CheckpointStore,
-    cache: JournaledStateCache,
+    checkpoints: CheckpointStore,
+    private readonly cache: JournaledStateCache,
   ) {
     const { job, clock } = options;
     this.attempts = 1 + (job.onError?.retries ?? 0);
+    this.stageLookups = new RunningLookups(options.logger);
     for (const s of job.sources) this.sources.set(s.name, s);
     const inputs = operatorInputs(job);
     operatorSources(job).forEach((name, i) => {
       if (name === undefined) return;
       this.inputIndex.set(name, i);
-      this.inputStream.set(name, inputs[i]);
+      this.inputStreams.set(name, inputs[i]);
     });
-    const policies: Record<string, { maxOutOfOrdernessMs: number; idleTimeoutMs?: number }> = {};
-    for (const s of job.sources) {
-      if (!s.eventTime) continue;
-      const partitions = options.rekeyed?.sources[s.name];
-      // a source read whole: each of its partitions holds the watermark back on its own
-      if (partitions === undefined) policies[s.name] = s.eventTime;
-      else for (let p = 0; p < partitions; p++) policies[`${s.name}@${p}`] = s.eventTime;
-    }
-    this.watermarks = new WatermarkTracker(policies, clock.now());
-    if (options.exchange) {
-      const { source, upstreamTasks } = options.exchange;
-      this.exchange = new ExchangeInput(source, upstreamTasks, `${job.name}/`, options.logger);
-    }
-    this.cache = cache;
+    this.watermarks = taskWatermarks(job.sources, options.rekeyed?.sources, clock.now());
     this.output = new TaskOutput({
       jobName: job.name,
       taskId: options.taskId,
@@ -146,13 +94,46 @@ export class StreamTask {
       hold: (emission) => this.journal.hold(emission),
     });
     this.journal = new CallJournal(cache, (emission) => this.output.deliver(emission));
-    this.ctx = new KeyedContextImpl({
+    this.failures = new TaskFailures(
+      this.output,
+      job,
+      options.taskId,
+      options.partition,
+      () => this.upstreamPartition,
+    );
+    if (options.exchange) {
+      const { source, upstreamTasks } = options.exchange;
+      this.exchange = new ExchangeInput(
+        source,
+        upstreamTasks,
+        `${job.name}/`,
+        options.logger,
+        (offset, reason, value) =>
+          this.failures.deadLetter(`${source}@${offset}`, source, offset, reason, value),
+      );
+    }
+    this.checkpointer = new TaskCheckpointer({
+      job,
+      taskId: options.taskId,
+      attempt: this.attempt,
+      store: checkpoints,
+      clock,
+      logger: options.logger,
+      metrics: options.metrics,
+      positions: this.positions,
+      watermarks: this.watermarks,
       timers: this.timers,
-      currentWatermark: () => this.watermarks.current,
-      currentProcessingTime: () => clock.now(),
-      emitKeyed: (stream, key, timestamp, value) => this.emitRecord(stream, key, timestamp, value),
-      onTimerChange: (undo) => this.journal.onTimerChange(undo),
+      cache,
+      exchange: this.exchange,
     });
+    this.stateless = new StatelessExecutor(this.output, this.failures);
+    this.executor = this.stateless;
+    this.timerFiring = new TimerFiring(
+      this.timers,
+      this.watermarks,
+      (keys) => this.prefetch(keys),
+      (domain, timer) => this.executor.fireTimer?.(domain, timer),
+    );
     const external = new Set(options.externalWatermarks);
     if (options.exchange) external.add(options.exchange.source);
     this.ingest = new ElementIngest(
@@ -165,20 +146,7 @@ export class StreamTask {
         ownPartition: options.partition ?? Number(options.taskId),
         checkFutureEventTimes: options.checkFutureEventTimes,
       },
-      {
-        deadLetter: (origin, source, offset, reason, value) =>
-          this.deadLetter(origin, source, offset, reason, value),
-        late: (origin, key, timestamp, value, where) => {
-          this.setOrigin(origin);
-          try {
-            this.emitRecord({ kind: 'side', tag: LATE_TAG }, key, timestamp, value);
-          } catch (error) {
-            const { source, offset, record } = where();
-            this.deadLetter(origin, source, offset, `late element: ${errorMessage(error)}`, record);
-          }
-        },
-        failed: (failure, origin, record) => this.failed(failure, origin, record),
-      },
+      taskIngestTarget(this.output, this.failures, clock),
       () => this.upstreamPartition,
     );
   }
@@ -188,20 +156,10 @@ export class StreamTask {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
-    task.ingest.steps = await openSourceSteps(options.job);
-    task.output.outputSteps = await openOutputSteps(options.job);
-    await task.restore();
-    const spec = options.job.operator;
-    if (spec?.kind === 'async') {
-      task.asyncOperator = await openAsyncOperator(spec, options.logger);
-    } else if (spec) {
-      task.operator = await createKeyedOperator(
-        options.job,
-        options.taskId,
-        cache,
-        () => task.currentKey,
-      );
-    }
+    task.ingest.plans = await openSourcePlans(options.job, task.stageLookups);
+    task.output.outputSteps = await openOutputSteps(options.job, task.stageLookups);
+    await task.checkpointer.restore();
+    task.executor = await task.openExecutor();
     return task;
   }
 
@@ -219,17 +177,17 @@ export class StreamTask {
   }
 
   get checkpointId(): number {
-    return this.lastCheckpointId;
+    return this.checkpointer.checkpointId;
   }
 
   /** The checkpoint that will cover what the task processes now. */
   get openEpoch(): number {
-    return (this.committingId ?? this.lastCheckpointId) + 1;
+    return this.checkpointer.openEpoch;
   }
 
   /** The attempt that committed the task's latest checkpoint (this one, once it committed). */
   get committedAttempt(): string | undefined {
-    return this.lastCheckpointId === 0 ? undefined : (this.restoredAttempt ?? this.attempt);
+    return this.checkpointer.committedAttempt;
   }
 
   /** The exchange input ended: every upstream task ended and all it sent was applied. */
@@ -243,7 +201,7 @@ export class StreamTask {
       task: this.id,
       watermark: this.watermarks.current,
       positions: { ...this.positions },
-      checkpoint: this.lastCheckpointId,
+      checkpoint: this.checkpointer.checkpointId,
     };
   }
 
@@ -292,7 +250,8 @@ export class StreamTask {
     const exchange = this.exchange;
     if (!exchange) throw new RangeError(`task ${this.id} reads no exchange`);
     const source = exchange.source;
-    for (const batch of exchange.accept(this.id, records)) {
+    const partition = String(this.options.partition ?? this.id);
+    for (const batch of exchange.accept(partition, records)) {
       this.upstreamPartition = batch.upstream;
       try {
         await this.processElements(source, batch.elements, undefined);
@@ -304,7 +263,45 @@ export class StreamTask {
     const now = this.options.clock.now();
     if (exchange.ended) this.watermarks.end(source);
     else this.watermarks.setInputWatermark(source, exchange.watermark, now);
-    await this.advance(now);
+    await this.timerFiring.advance(now);
+  }
+
+  /** Releases what the task holds besides state (lookup refresh timers). */
+  close(): void {
+    this.executor.close?.();
+    this.stageLookups.stop();
+  }
+
+  /** The source (or one partition of a source read whole) reached its end: its watermark becomes the end of time. */
+  async endInput(source: string, partition?: number): Promise<void> {
+    const whole = this.options.rekeyed?.sources;
+    endSourceWatermark(this.watermarks, this.sourceSpec(source), whole, partition);
+    await this.timerFiring.advance(this.options.clock.now());
+  }
+
+  /** Sets an input's watermark explicitly (harness, upstream watermarks). */
+  async advanceInputWatermark(source: string, watermark: number): Promise<void> {
+    const now = this.options.clock.now();
+    this.watermarks.setInputWatermark(source, watermark, now);
+    await this.timerFiring.advance(now);
+  }
+
+  /** Lets time pass without input: idle inputs are released, processing timers fire. */
+  async tick(): Promise<void> {
+    await this.timerFiring.advance(this.options.clock.now());
+  }
+
+  get allInputsEnded(): boolean {
+    return this.watermarks.allEnded;
+  }
+
+  /**
+   * Commits dirty state, timers, watermark and positions as one checkpoint; the
+   * caller has already written every output of the processed input to the sinks (the
+   * ordering is argued at {@link TaskCheckpointer.checkpoint}).
+   */
+  checkpoint(): Promise<TaskCheckpoint> {
+    return this.checkpointer.checkpoint();
   }
 
   private async processElements(
@@ -318,136 +315,44 @@ export class StreamTask {
     const input = this.inputIndex.get(source);
     const ready: ReadyElement[] = [];
     for (const element of elements) {
-      if (!this.ingest.readsForOthers(source)) metrics.recordsIn++;
+      // a record the re-keying stage split over several tasks counts where its first value went
+      const share = 'encoded' in element ? element.valueIndexes : undefined;
+      if (!this.ingest.readsForOthers(source) && (!share || share.includes(0))) metrics.recordsIn++;
       if (positionKey !== undefined) this.positions[positionKey] = element.offset + 1;
       this.ingest.prepare(spec, input, element, now, ready);
     }
     if (spec.eventTime) this.watermarks.touch(this.ingest.channelOf(source), now);
-    if (input !== undefined && this.asyncOperator) {
-      await this.enrich(source, ready);
-    } else if (input === undefined || !this.operator) {
-      for (const r of ready) {
-        this.setOrigin(r.origin);
-        try {
-          this.emitRecord(MAIN_STREAM, null, r.timestamp, r.value);
-        } catch (error) {
-          this.deadLetter(r.origin, source, r.offset, errorMessage(error), String(r.value));
-        }
-      }
-    } else {
-      await this.prefetch(ready.map((r) => r.key));
-      for (const r of ready) {
-        const pending = this.runElement(source, r);
-        if (pending) await pending;
-      }
-    }
+    await (input === undefined ? this.stateless : this.executor).run(source, ready);
     // timers the batch made due belong to no upstream partition
     this.upstreamPartition = undefined;
-    await this.advance(now);
+    await this.timerFiring.advance(now);
   }
 
-  /** Releases what the task holds besides state (lookup refresh timers). */
-  close(): void {
-    this.asyncOperator?.close();
-  }
-
-  /** The source (or one partition of a source read whole) reached its end: its watermark becomes the end of time. */
-  async endInput(source: string, partition?: number): Promise<void> {
-    const spec = this.sourceSpec(source);
-    const partitions = this.options.rekeyed?.sources[source];
-    if (spec.eventTime && partitions !== undefined && partition === undefined) {
-      for (let p = 0; p < partitions; p++) this.watermarks.end(`${source}@${p}`);
-    } else if (spec.eventTime) {
-      this.watermarks.end(partitions === undefined ? source : `${source}@${partition}`);
+  /** The executor of the job's operator, once the task restored its checkpoint. */
+  private async openExecutor(): Promise<StageExecutor> {
+    const { job, clock, logger } = this.options;
+    const spec = job.operator;
+    if (!spec) return this.stateless;
+    if (spec.kind === 'async') {
+      return new AsyncExecutor(await openAsyncOperator(spec, logger), this.output, this.failures);
     }
-    await this.advance(this.options.clock.now());
-  }
-
-  /** Sets an input's watermark explicitly (harness, upstream watermarks). */
-  async advanceInputWatermark(source: string, watermark: number): Promise<void> {
-    const now = this.options.clock.now();
-    this.watermarks.setInputWatermark(source, watermark, now);
-    await this.advance(now);
-  }
-
-  /** Lets time pass without input: idle inputs are released, processing timers fire. */
-  async tick(): Promise<void> {
-    await this.advance(this.options.clock.now());
-  }
-
-  get allInputsEnded(): boolean {
-    return this.watermarks.allEnded;
-  }
-
-  /**
-   * Commits dirty state, timers, watermark and positions as one checkpoint.
-   *
-   * Ordering: the caller has already written every output of the processed input to
-   * the sinks, and the task is not processing. The commit is atomic, so a crash before
-   * it replays from the previous checkpoint (outputs may repeat, with the same ids;
-   * state restarts from the previous checkpoint, so it is applied exactly once), and a
-   * crash after it resumes from this one.
-   *
-   * The snapshot (positions, watermarks, timers and the state written since the last
-   * checkpoint, serialized by the backend) is taken when this is called, so the task
-   * may process more input while the commit is in flight. Called again before that
-   * commit settled, it waits for it first.
-   */
-  async checkpoint(): Promise<TaskCheckpoint> {
-    while (this.committing) await this.committing.catch(() => undefined);
-    const committing = this.commit();
-    this.committing = committing;
-    try {
-      return await committing;
-    } finally {
-      if (this.committing === committing) this.committing = undefined;
-    }
-  }
-
-  private async commit(): Promise<TaskCheckpoint> {
-    const checkpoint: TaskCheckpoint = {
-      id: this.lastCheckpointId + 1,
-      takenAt: this.options.clock.now(),
-      positions: { ...this.positions },
-      watermarks: this.watermarks.snapshot(),
-      timers: this.timers.snapshot(),
-      attempt: this.attempt,
-      ...(this.exchange ? { exchange: this.exchange.snapshot() } : {}),
-    };
-    this.committingId = checkpoint.id;
-    // Between two calls into the task, every clean entry is in the store: forget the
-    // surplus now. Not after the commit, when the next batch may have prefetched its keys.
-    this.cache.trim();
-    const writes = this.cache.drainWrites();
-    try {
-      await this.checkpoints.commit(checkpoint, writes);
-    } catch (error) {
-      // The task is not used again after a failed commit (the runner fails the job or
-      // reopens the task): outputs of epoch id + 1 are out, so id must not be reused.
-      this.cache.markDirty(writes);
-      throw error;
-    }
-    this.lastCheckpointId = checkpoint.id;
-    this.restoredAttempt = undefined;
-    this.committingId = undefined;
-    this.options.metrics.checkpoints++;
-    return checkpoint;
-  }
-
-  private async restore(): Promise<void> {
-    const checkpoint = await this.checkpoints.latest();
-    if (!checkpoint) return;
-    this.lastCheckpointId = checkpoint.id;
-    this.restoredAttempt = checkpoint.attempt ?? this.attempt;
-    Object.assign(this.positions, checkpoint.positions);
-    if (this.exchange) {
-      this.exchange.restore(checkpoint.positions[this.exchange.source] ?? 0, checkpoint.exchange);
-    }
-    this.watermarks.restore(checkpoint.watermarks, this.options.clock.now());
-    this.timers.restore(checkpoint.timers);
-    this.options.logger.debug(
-      `task ${this.id} restored checkpoint ${checkpoint.id} (positions ${JSON.stringify(checkpoint.positions)})`,
-    );
+    const ctx = new KeyedContextImpl({
+      timers: this.timers,
+      currentWatermark: () => this.watermarks.current,
+      currentProcessingTime: () => clock.now(),
+      emitKeyed: (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
+      onTimerChange: (undo) => this.journal.onTimerChange(undo),
+    });
+    return KeyedExecutor.open(job, this.cache, ctx, {
+      taskId: this.id,
+      metrics: this.options.metrics,
+      journal: this.journal,
+      attempts: this.attempts,
+      inputStreams: this.inputStreams,
+      setOrigin: (origin) => this.output.setOrigin(origin),
+      prefetch: (keys) => this.prefetch(keys),
+      failed: (failure, origin, record) => this.failures.failed(failure, origin, record),
+    });
   }
 
   private sourceSpec(source: string): SourceSpec {
@@ -456,207 +361,10 @@ export class StreamTask {
     return spec;
   }
 
+  /** Loads the state of keys in one round trip, counted in the metrics. */
   private async prefetch(keys: Iterable<string>): Promise<void> {
     const before = this.cache.roundTrips;
     await this.cache.prefetch(keys);
     this.options.metrics.stateRoundTrips += this.cache.roundTrips - before;
-  }
-
-  private async enrich(source: string, ready: readonly ReadyElement[]): Promise<void> {
-    const operator = this.asyncOperator as AsyncOperator;
-    await operator.enrichBatch(
-      ready.map((r) => r.value),
-      (i, result) => {
-        const r = ready[i];
-        let reason: string;
-        if (result.ok) {
-          this.setOrigin(r.origin);
-          try {
-            this.emitRecord(MAIN_STREAM, r.key || null, r.timestamp, result.value);
-            return;
-          } catch (error) {
-            reason =
-              error instanceof StepError
-                ? error.message
-                : `enrichment "${operator.name}" returned ${errorMessage(error)}`;
-          }
-        } else {
-          reason = `enrichment "${operator.name}" ${result.reason}`;
-          const position = this.recordPosition(source, r.offset);
-          this.failJobIfDeclared(reason, position, new Error(result.reason));
-        }
-        this.deadLetter(r.origin, source, r.offset, reason, r.value);
-      },
-    );
-  }
-
-  /** Synchronous unless the operator returned a promise. */
-  private runElement(source: string, r: ReadyElement): void | Promise<void> {
-    const operator = this.operator as KeyedOperator;
-    this.currentKey = r.key;
-    const ctx = this.ctx;
-    ctx.key = r.key;
-    ctx.timestamp = r.timestamp;
-    ctx.input = this.inputStream.get(source) ?? source;
-    const failed = this.journal.run(
-      this.attempts,
-      () => this.setOrigin(r.origin),
-      () => operator.processElement(r.input, r.value, ctx),
-    );
-    if (isPromise<FailedCall | undefined>(failed)) {
-      return failed.then((f) => this.elementFailed(operator, source, r, f));
-    }
-    this.elementFailed(operator, source, r, failed);
-  }
-
-  private elementFailed(
-    operator: KeyedOperator,
-    source: string,
-    r: ReadyElement,
-    failed: FailedCall | undefined,
-  ): void {
-    if (!failed) return;
-    this.failed({ label: `operator "${operator.name}"`, ...failed }, r.origin, {
-      source,
-      offset: r.offset,
-      value: r.value,
-    });
-  }
-
-  /** Moves the watermark, then fires due event-time and processing-time timers. */
-  private async advance(now: number): Promise<void> {
-    if (this.watermarks.advance(now)) await this.fireTimers('event', this.watermarks.current);
-    await this.fireTimers('processing', now);
-  }
-
-  /**
-   * Fires every timer due at `time`, in timestamp order. The keys of all due timers
-   * are loaded in one round trip; a timer registered while firing that is due before
-   * the remaining ones fires first (its key is one being fired, so already loaded).
-   */
-  private async fireTimers(domain: TimeDomain, time: number): Promise<void> {
-    const queue = this.timers.queue(domain);
-    const due = queue.takeDue(time);
-    if (due.length === 0) return;
-    try {
-      await this.prefetch(due.map((t) => t.key));
-    } catch (error) {
-      queue.putBack(due);
-      throw error;
-    }
-    // In firing order, merged with timers registered while firing that are due before
-    // the next taken one (they belong to a key being fired, so their state is loaded);
-    // a taken timer deleted meanwhile does not fire, so each (key, timestamp) fires once.
-    let i = 0;
-    try {
-      for (;;) {
-        const early = queue.pollDue(time, due[i]);
-        let timer: Timer | undefined = early;
-        if (!timer) {
-          if (i >= due.length) break;
-          timer = due[i++];
-          if (!queue.claim(timer)) continue;
-        }
-        const pending = this.fireTimer(domain, timer);
-        if (pending) await pending;
-      }
-    } finally {
-      // a call that failed the task leaves the rest pending, to fire after a restart
-      if (i < due.length) queue.putBack(due.slice(i));
-    }
-  }
-
-  /** Synchronous unless the operator returned a promise. */
-  private fireTimer(domain: TimeDomain, timer: Timer): void | Promise<void> {
-    const operator = this.operator;
-    if (!operator) return;
-    this.options.metrics.timersFired++;
-    this.currentKey = timer.key;
-    const ctx = this.ctx;
-    ctx.key = timer.key;
-    ctx.timestamp = timer.timestamp;
-    ctx.input = '';
-    ctx.timeDomain = domain;
-    // Timer outputs are named after the timer, so their ids do not depend on batching.
-    // (built only when the timer emits or fails: most timers of a join only clean up)
-    const origin = () => `${domain}-timer@${timer.timestamp}:${timer.key}`;
-    const failed = this.journal.run(
-      this.attempts,
-      () => this.setOrigin(origin),
-      () => operator.onTimer(timer.timestamp, ctx),
-    );
-    if (isPromise<FailedCall | undefined>(failed)) {
-      return failed.then((f) => this.timerFailed(operator, domain, timer, origin, f));
-    }
-    this.timerFailed(operator, domain, timer, origin, failed);
-  }
-
-  private timerFailed(
-    operator: KeyedOperator,
-    domain: TimeDomain,
-    timer: Timer,
-    origin: () => string,
-    failed: FailedCall | undefined,
-  ): void {
-    if (failed) {
-      const failure = { label: `operator "${operator.name}"`, where: ' in onTimer', ...failed };
-      this.failed(failure, origin(), {
-        source: `${domain}-timer`,
-        offset: -1,
-        value: { key: timer.key, timestamp: timer.timestamp },
-        position: `${domain}-time timer ${timer.timestamp} of key ${JSON.stringify(timer.key)} in task ${this.id}`,
-      });
-    }
-  }
-
-  /**
-   * A user function threw on every attempt: the record goes to the dead letters, or
-   * the job fails when its error policy says so.
-   */
-  private failed(
-    failure: CallFailure,
-    origin: string,
-    record: { source: string; offset: number; value: unknown; position?: string },
-  ): void {
-    const reason = failureReason(failure);
-    const position = record.position ?? this.recordPosition(record.source, record.offset);
-    this.failJobIfDeclared(reason, position, failure.error);
-    this.deadLetter(origin, record.source, record.offset, reason, record.value);
-  }
-
-  private failJobIfDeclared(reason: string, position: string, cause: unknown): void {
-    if (this.options.job.onError?.then === 'fail') {
-      throw new UserFunctionError(this.options.job.name, reason, position, cause);
-    }
-  }
-
-  private recordPosition(source: string, offset: number): string {
-    return `source "${source}" partition ${this.upstreamPartition ?? this.id} offset ${offset}`;
-  }
-
-  private setOrigin(origin: string | (() => string)): void {
-    this.output.setOrigin(origin);
-  }
-
-  private emitRecord(
-    stream: OutputStream,
-    key: string | null,
-    timestamp: number,
-    value: unknown,
-  ): void {
-    this.output.emit(stream, key, timestamp, value);
-  }
-
-  private deadLetter(
-    origin: string,
-    source: string,
-    offset: number,
-    reason: string,
-    value: unknown,
-  ): void {
-    // A task is one partition of its sources, its id that partition's number; a re-keyed
-    // record names the partition it was read from upstream.
-    const partition = this.upstreamPartition ?? this.options.partition ?? Number(this.id);
-    this.output.deadLetter(origin, { reason, source, partition, offset, value });
   }
 }

@@ -17,6 +17,13 @@ export class HarnessOutputs {
       .map((e) => e.record.value as T);
   }
 
+  /** Values copied from a stream of the job to its sink (`outputs.streams`), in order. */
+  copied<T = unknown>(stream: string): T[] {
+    return this.emissions
+      .filter((e) => e.stream.kind === 'stream' && e.stream.name === stream)
+      .map((e) => e.record.value as T);
+  }
+
   deadLetters(): DeadLetter[] {
     return this.records('dead-letter').map((r) => r.value as DeadLetter);
   }

@@ -34,6 +34,9 @@ interface Stage {
  * state.
  */
 export class PipelineHarness extends HarnessOutputs {
+  /** {@link endOfInput} was called: the first stage's markers say its inputs ended. */
+  private inputEnded = false;
+
   private constructor(
     readonly clock: ManualClock,
     private readonly stages: Stage[],
@@ -133,6 +136,7 @@ export class PipelineHarness extends HarnessOutputs {
   async endOfInput(): Promise<void> {
     const first = this.stages[0].task;
     for (const name of first.sourceNames) await first.endInput(name);
+    this.inputEnded = true;
     await this.settle();
   }
 
@@ -181,7 +185,8 @@ export class PipelineHarness extends HarnessOutputs {
       if (stage.writer) {
         await stage.writer.flush(0);
         const checkpoint = await stage.task.checkpoint();
-        const ended = stage.task.allInputsEnded;
+        // not the task's watermarks: a source without event time keeps none
+        const ended = i === 0 ? this.inputEnded : stage.task.exchangeEnded;
         await stage.writer.mark(
           0,
           checkpoint.id,

@@ -6,6 +6,7 @@ import { launchJob, type RunningJob, type JobSpec, type RunBindings, type RunSum
 import { EnricherConfig } from '../enricher-config';
 import { ParsePlays } from '../parse-plays.stage';
 import { PlaybackEnricher } from '../playback-enricher.job';
+import { TitleLookup } from '../title-lookup.stage';
 import { validatePlayLogLine } from './playback-enricher.validators.generated';
 
 const RUN_BINDINGS = 'stream-gen:PlaybackEnricher:run-bindings';
@@ -35,9 +36,27 @@ export function playbackEnricherSpec(create: () => PlaybackEnricher | Promise<Pl
           ];
         },
       },
+      {
+        kind: 'chain',
+        id: 'title-lookup',
+        input: 'plays-enriched',
+        output: 'enriched',
+        create: async () => {
+          const stage = await createStage(TitleLookup);
+          return {
+            steps: [
+              { kind: 'map', name: 'withTitle', fn: (value) => stage['withTitle'](value) },
+            ],
+            lookups: [
+              { name: 'loadTitles', refreshMs: 60000, load: () => stage['loadTitles']() },
+            ],
+          };
+        },
+      },
     ],
     operator: {
       kind: 'async',
+      output: 'plays-enriched',
       name: 'PlaybackEnricher',
       input: 'plays-parsed',
       limits: { concurrency: 8, rateLimit: { perSecond: 500, burst: 20 }, timeoutMs: 2000, retries: 3, backoffMs: 50 },
@@ -46,9 +65,6 @@ export function playbackEnricherSpec(create: () => PlaybackEnricher | Promise<Pl
         const job = await create();
         return {
           enrich: (value, signal) => job['enrich'](value, signal),
-          lookups: [
-            { name: 'loadTitles', refreshMs: 60000, load: () => job['loadTitles']() },
-          ],
         };
       },
     },
@@ -98,6 +114,7 @@ export class PlaybackEnricherRunnerModule {
       providers: [
         { provide: PlaybackEnricher, useClass: PlaybackEnricher, scope: Scope.TRANSIENT },
         { provide: ParsePlays, useClass: ParsePlays, scope: Scope.TRANSIENT },
+        { provide: TitleLookup, useClass: TitleLookup, scope: Scope.TRANSIENT },
         EnricherConfig,
         { provide: RUN_BINDINGS, useValue: bindings },
         PlaybackEnricherRunner,

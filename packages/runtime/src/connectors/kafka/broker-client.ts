@@ -45,6 +45,11 @@ export interface BrokerConsumer {
    * member (co-partitioning). Runs until `stop`.
    */
   run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>;
+  /**
+   * The partition is read from `offset` on: the next batch of it handed to `onBatch` is
+   * one fetched from there, none fetched before the seek took (from the group's
+   * committed offset, say).
+   */
   seek(topic: string, partition: number, offset: number): void;
   /** Stops fetching (the member stays in the group until `stop`). */
   pause(topics: readonly string[]): void;

@@ -1,6 +1,14 @@
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Batch,
+  type Consumer,
+  type IHeaders,
+  type KafkaMessage,
+} from 'kafkajs';
 import { WireProducer } from './wire/wire-producer';
 import type { Logger } from '../../util/logger';
+import { backoffMs } from '../../util/retry';
 import type {
   Assignment,
   BrokerClient,
@@ -10,6 +18,7 @@ import type {
   ConsumerHandlers,
 } from './broker-client';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
+import { PendingSeeks } from './pending-seeks';
 
 /** How long a fetch waits for data by default, as Kafka's own consumer (fetch.max.wait.ms). */
 export const DEFAULT_KAFKA_MAX_WAIT_MS = 500;
@@ -107,9 +116,10 @@ const LAST_REJOIN_DELAY_MS = 30_000;
 class KafkajsConsumer implements BrokerConsumer {
   /** Assignment changes are handled one after another, before any batch of the new generation. */
   private assignments: Promise<void> = Promise.resolve();
-  private readonly pendingSeeks = new Map<string, number>();
+  private readonly seeks = new PendingSeeks();
   private stopped = false;
-  private rejoinDelayMs = FIRST_REJOIN_DELAY_MS;
+  /** Rejoins tried since the consumer last joined the group. */
+  private rejoins = 0;
   private rejoinTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -119,8 +129,9 @@ class KafkajsConsumer implements BrokerConsumer {
 
   async run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.rejoinDelayMs = FIRST_REJOIN_DELAY_MS;
+      this.rejoins = 0;
       const assignment = payload.memberAssignment as Assignment;
+      this.seeks.keepOnly(assignment);
       this.assignments = this.assignments
         .then(() => handlers.onAssignment(assignment))
         .catch((error: unknown) => handlers.onError(error));
@@ -134,11 +145,13 @@ class KafkajsConsumer implements BrokerConsumer {
   /**
    * kafkajs leaves a consumer stopped after an error it does not know to be retriable;
    * the job would sit idle. Rejoin with backoff (1 s doubling to 30 s) until a join works.
+   * A join that fails does not reject: kafkajs reports it as another crash, which lands
+   * here again, so the attempts are counted across crashes (until the group is joined)
+   * rather than looped over with `retrying`.
    */
   private rejoinLater(topics: readonly string[], handlers: ConsumerHandlers, error: Error): void {
     if (this.stopped) return;
-    const delayMs = this.rejoinDelayMs;
-    this.rejoinDelayMs = Math.min(delayMs * 2, LAST_REJOIN_DELAY_MS);
+    const delayMs = backoffMs(++this.rejoins, FIRST_REJOIN_DELAY_MS, LAST_REJOIN_DELAY_MS);
     this.logger.warn(
       `Kafka consumer stopped (${error.message}); rejoining the group in ${delayMs} ms`,
     );
@@ -157,20 +170,9 @@ class KafkajsConsumer implements BrokerConsumer {
       autoCommit: false,
       partitionsConsumedConcurrently: 64,
       eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, heartbeat }) => {
+      eachBatch: async ({ batch, heartbeat, isStale }) => {
         await this.assignments;
-        const pending = this.pendingSeeks.get(`${batch.topic}:${batch.partition}`);
-        if (pending !== undefined) {
-          // A seek asked for before the consumer could take it: apply it, drop this batch
-          // (it was fetched from the old position), and let the fetch restart there.
-          this.pendingSeeks.delete(`${batch.topic}:${batch.partition}`);
-          this.consumer.seek({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: String(pending),
-          });
-          return;
-        }
+        if (!this.admit(batch, isStale())) return;
         const records: BrokerRecord[] = batch.messages.map((m) => new KafkajsRecord(m));
         await handlers.onBatch(batch.topic, batch.partition, records);
         await heartbeat();
@@ -178,12 +180,30 @@ class KafkajsConsumer implements BrokerConsumer {
     });
   }
 
+  /** Whether a batch goes to the handler: not while a seek waits for a batch from its offset. */
+  private admit(batch: Batch, stale: boolean): boolean {
+    const { topic, partition } = batch;
+    const admission = this.seeks.admit(topic, partition, fetchedOffsetOf(batch), stale);
+    if (admission.action === 'seek') this.seekNow(topic, partition, admission.offset);
+    if (admission.action !== 'deliver') return false;
+    if (admission.warning) this.logger.warn(admission.warning);
+    return true;
+  }
+
+  /**
+   * The consumer's next fetch of the partition starts at `offset`, and no batch reaches
+   * the handler until one fetched from there (see {@link PendingSeeks}).
+   */
   seek(topic: string, partition: number, offset: number): void {
+    this.seeks.sought(topic, partition, offset);
+    this.seekNow(topic, partition, offset);
+  }
+
+  private seekNow(topic: string, partition: number, offset: number): void {
     try {
       this.consumer.seek({ topic, partition, offset: String(offset) });
     } catch {
-      // kafkajs refuses seeks while the group is still joining; apply it at the first batch.
-      this.pendingSeeks.set(`${topic}:${partition}`, offset);
+      // kafkajs refuses seeks before it runs; the first batch of the partition asks again
     }
   }
 
@@ -200,6 +220,15 @@ class KafkajsConsumer implements BrokerConsumer {
     clearTimeout(this.rejoinTimer);
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * The offset a batch was fetched from (the partition's position then). kafkajs keeps it
+ * on every batch without typing it; its first message may lie above it (compaction,
+ * transaction markers), so that is no substitute.
+ */
+function fetchedOffsetOf(batch: Batch): number {
+  return Number((batch as Batch & { readonly fetchedOffset: string }).fetchedOffset);
 }
 
 /** A kafkajs message as a BrokerRecord; its headers are decoded when read (the runner does not). */

@@ -9,6 +9,13 @@
  * is then one atomic script. Tasks live in different Cluster slots, so a job-level step
  * is not one transaction: run it with the job stopped (a task that is still running is
  * fenced at its next commit and restarts from the rewound checkpoint).
+ *
+ * A job with keyed stages behind a repartition (tasks `<stage id>/<n>`) is stepped
+ * through downstream first: each stage's tasks before the tasks that feed them. A
+ * savepoint so pairs every stage with upstream copies at or after what it applied, and
+ * a rewind that fails half way leaves the tasks that feed the others as they were.
+ * Rewinds of such jobs are planned by exchange-rewind.ts (see "Rewind" in
+ * task/epoch-gate.ts for why they stay exactly once).
  */
 import { ConfigurationError, StreamGenError } from '../../util/errors';
 import { errorMessage } from '../../util/error-message';
@@ -18,11 +25,19 @@ import {
   type CheckpointSummary,
   type TaskCheckpoints,
 } from './checkpoint-inspection';
+import type { TaskCheckpoint } from '../checkpoint';
+import { exchangeTopology, planExchangeRewind, type ExchangeRewindPlan } from './exchange-rewind';
 import { taskKeys } from './redis-keys';
 import type { RedisClient } from './redis-scripts';
 import { RedisStateBackend } from './redis-state.backend';
 import { describeTarget, parseRewindTarget, type RewindTarget } from './rewind-target';
-import { checkSavepointName, dropSavepoint, restoreSavepoint, takeSavepoint } from './savepoints';
+import {
+  checkSavepointName,
+  dropSavepoint,
+  readSavepoint,
+  restoreSavepoint,
+  takeSavepoint,
+} from './savepoints';
 import { discoverJobs, discoverTasks } from './task-discovery';
 
 export interface CheckpointAdminOptions {
@@ -55,6 +70,12 @@ export interface TaskRewind {
   readonly from: number | undefined;
   /** The checkpoint the task is at now. */
   readonly to: CheckpointSummary;
+  /**
+   * The checkpoint whose state the task has now, when that is not `to.id`: a task that
+   * feeds a keyed stage continues after every epoch the rewind discarded (see "Rewind"
+   * in task/epoch-gate.ts), so its target is installed under a new id.
+   */
+  readonly restored?: number;
 }
 
 export interface RewindResult {
@@ -150,7 +171,9 @@ export class CheckpointAdmin {
    * Records savepoint `name` for every task of the job: a copy of the task's latest
    * checkpoint and of its state, kept until dropped (retention never removes it). Each
    * task's copy is atomic, so it is consistent even while the job runs; stop the job to
-   * have all tasks at the point where it stopped.
+   * have all tasks at the point where it stopped. Keyed stages behind a repartition are
+   * copied before the tasks that feed them, so that a savepoint taken while the job runs
+   * can be rewound to.
    */
   async savepoint(job: string, name?: string): Promise<SavepointResult> {
     const savedAt = this.now();
@@ -169,6 +192,7 @@ export class CheckpointAdmin {
       `savepoint "${chosen}" of job ${job}`,
       `drop what was recorded with stream-gen savepoint ${job} --drop ${chosen}`,
       tasks.map((t) => t.task),
+      await this.savepointOrder(job, tasks),
       async (task) => {
         const saved = await takeSavepoint(
           this.client,
@@ -205,72 +229,152 @@ export class CheckpointAdmin {
    * id, a savepoint name, or a time).
    * Every task is checked first: when one cannot reach the target, nothing changes.
    * Each task's epoch moves on, so a process still running the job is fenced at its
-   * next commit.
+   * next commit. In a job with keyed stages, a stage's target must not have applied
+   * an epoch its upstream tasks' targets do not hold, a task that moved since the
+   * rewind was planned is refused, and the targets are installed as exchange-rewind.ts
+   * plans them (new ids upstream, void epochs downstream).
    */
   async rewind(job: string, target: RewindTarget | string | number): Promise<RewindResult> {
     const to = typeof target === 'object' ? target : parseRewindTarget(String(target));
     const tasks = (await this.inspect(job)).tasks;
-    const plan = tasks.map((t) => ({ task: t, checkpoint: checkpointFor(t, to) }));
-    const problems = plan.flatMap(({ task, checkpoint }) =>
-      typeof checkpoint === 'string' ? [{ task: task.task, problem: checkpoint }] : [],
-    );
-    // A keyed stage's task `<stage id>/<n>` records the upstream epochs it applied; after
-    // a rewind the upstream would commit those epochs again on another timeline, and the
-    // exchange still holds the discarded one's: the stage cannot tell them apart yet.
-    for (const t of tasks.filter((t) => t.task.includes('/'))) {
-      problems.push({
-        task: t.task,
-        problem:
-          'belongs to a keyed stage behind a repartition: rewinding a job with keyed stages is ' +
-          'not supported yet; restate it under a new STREAM_GEN_NAMESPACE instead',
-      });
-    }
-    if (problems.length > 0) {
-      throw new CheckpointAdminRefusedError(
+    const plan = new Map(tasks.map((t) => [t.task, { task: t, checkpoint: checkpointFor(t, to) }]));
+    const refuse = (problems: ReadonlyArray<{ task: string; problem: string }>) =>
+      new CheckpointAdminRefusedError(
         `cannot rewind job ${job} to ${describeTarget(to)}`,
         problems,
       );
-    }
+    const problems = [...plan.values()].flatMap(({ task, checkpoint }) =>
+      typeof checkpoint === 'string' ? [{ task: task.task, problem: checkpoint }] : [],
+    );
+    if (problems.length > 0) throw refuse(problems);
+    const exchanges = tasks.some((t) => t.task.includes('/'))
+      ? await this.planExchanges(job, to, plan)
+      : undefined;
+    if (exchanges && exchanges.problems.length > 0) throw refuse(exchanges.problems);
     const rewound = await this.eachTask(
       `rewind of job ${job} to ${describeTarget(to)}`,
       'run the rewind again (to a target every task still has)',
-      plan.map((p) => p.task.task),
-      async (task, i) => {
+      tasks.map((t) => t.task),
+      exchanges?.levels ?? [tasks.map((t) => t.task)],
+      async (task) => {
         const scope = { job, task };
+        const { task: before, checkpoint: id } = plan.get(task) as Planned;
+        const install = exchanges && {
+          planned: before.latest,
+          checkpoint: exchanges.installs.get(task),
+        };
         const checkpoint =
           to.kind === 'savepoint'
-            ? await restoreSavepoint(this.client, taskKeys(this.keyPrefix, scope), scope, to.name)
-            : await this.backend.rewind(scope, plan[i].checkpoint as number);
-        return { task, from: plan[i].task.latest, to: summarize(checkpoint) };
+            ? await restoreSavepoint(
+                this.client,
+                taskKeys(this.keyPrefix, scope),
+                scope,
+                to.name,
+                install,
+              )
+            : await this.backend.rewind(scope, id as number, install);
+        const restored = checkpoint.id !== id ? { restored: id as number } : {};
+        return { task, from: before.latest, to: summarize(checkpoint), ...restored };
       },
     );
     return { job, target: to, tasks: rewound };
+  }
+
+  /** Reads every task's target whole and plans the rewind of the job's exchanges. */
+  private async planExchanges(
+    job: string,
+    to: RewindTarget,
+    plan: ReadonlyMap<string, Planned>,
+  ): Promise<ExchangeRewindPlan> {
+    const targets = await Promise.all(
+      [...plan.values()].map(async ({ task, checkpoint }) => ({
+        task: task.task,
+        latest: task.latest,
+        checkpoint:
+          to.kind === 'savepoint'
+            ? await this.savedCheckpoint(job, task.task, to.name)
+            : await this.storedCheckpoint(job, task.task, checkpoint as number),
+      })),
+    );
+    return planExchangeRewind(targets);
+  }
+
+  /** The order to copy the tasks in: keyed stages before the tasks that feed them. */
+  private async savepointOrder(
+    job: string,
+    tasks: readonly TaskCheckpoints[],
+  ): Promise<readonly (readonly string[])[]> {
+    if (!tasks.some((t) => t.task.includes('/'))) return [tasks.map((t) => t.task)];
+    const latest = await Promise.all(
+      tasks.map(async (t) => ({
+        task: t.task,
+        checkpoint: await this.storedCheckpoint(job, t.task, t.latest ?? 0),
+      })),
+    );
+    return exchangeTopology(latest).levels;
+  }
+
+  private async storedCheckpoint(job: string, task: string, id: number): Promise<TaskCheckpoint> {
+    const keys = taskKeys(this.keyPrefix, { job, task });
+    const json = await this.client.hget(keys.checkpoints, String(id));
+    if (json === null) {
+      throw new StreamGenError(
+        `task ${job}/${task}: ${keys.checkpoints} holds no checkpoint ${id}`,
+      );
+    }
+    return JSON.parse(json) as TaskCheckpoint;
+  }
+
+  private async savedCheckpoint(job: string, task: string, name: string): Promise<TaskCheckpoint> {
+    const saved = await readSavepoint(this.client, taskKeys(this.keyPrefix, { job, task }), name);
+    if (!saved) throw new StreamGenError(`task ${job}/${task} has no savepoint "${name}"`);
+    return saved.checkpoint;
   }
 
   private inspectTask(job: string, task: string): Promise<TaskCheckpoints> {
     return inspectTask(this.client, taskKeys(this.keyPrefix, { job, task }), task);
   }
 
-  /** Runs `step` for every task; when some fail, says which did and did not change. */
+  /**
+   * Runs `step` for every task, level after level (the tasks of a level at once); when
+   * some fail, stops after their level and says which tasks did and did not change.
+   * Results come in the order of `tasks`, which `levels` orders.
+   */
   private async eachTask<T>(
     what: string,
     remedy: string,
     tasks: readonly string[],
-    step: (task: string, index: number) => Promise<T>,
+    levels: readonly (readonly string[])[],
+    step: (task: string) => Promise<T>,
   ): Promise<T[]> {
-    const settled = await Promise.allSettled(tasks.map((task, i) => step(task, i)));
-    const failed = settled.flatMap((s, i) =>
-      s.status === 'rejected' ? [`task ${tasks[i]}: ${errorMessage(s.reason)}`] : [],
-    );
+    const done: string[] = [];
+    const failed: string[] = [];
+    const results = new Map<string, T>();
+    for (const level of levels) {
+      const settled = await Promise.allSettled(level.map((task) => step(task)));
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') {
+          done.push(level[i]);
+          results.set(level[i], s.value);
+        } else failed.push(`task ${level[i]}: ${errorMessage(s.reason)}`);
+      });
+      if (failed.length > 0) break;
+    }
     if (failed.length > 0) {
-      const done = tasks.filter((_, i) => settled[i].status === 'fulfilled');
+      const untouched = tasks.length - done.length - failed.length;
       throw new StreamGenError(
         `${what} failed for ${failed.length} of ${tasks.length} tasks (done: ` +
-          `${done.length > 0 ? done.join(', ') : 'none'}); ${remedy}:\n  ${failed.join('\n  ')}`,
+          `${done.length > 0 ? done.join(', ') : 'none'}` +
+          `${untouched > 0 ? `; not started: ${untouched}` : ''}); ${remedy}:\n  ${failed.join('\n  ')}`,
       );
     }
-    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+    return tasks.map((task) => results.get(task) as T);
   }
+}
+
+interface Planned {
+  readonly task: TaskCheckpoints;
+  readonly checkpoint: number | string;
 }
 
 /** The checkpoint id the task goes to (savepoint: its checkpoint's), or why it cannot. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { INSTALL_LUA } from './rewind-install';
 
 /**
  * The Lua scripts of the Redis state backend. Keys always come in as KEYS, all under
@@ -183,18 +184,20 @@ return 'OK'
  * before, even one whose next id would follow the target).
  *
  * KEYS[1] head, KEYS[2] checkpoints, KEYS[3] undo, KEYS[4] states, KEYS[4 + i] the
- * hash of state i. ARGV[1] target id, ARGV[2] token, ARGV[2 + i] the name of state i.
- * Returns the target checkpoint JSON. Errors (all before the first write):
- * SGNOTRETAINED <retained ids>, SGSTATES <name> (an undo log touches a state whose
- * hash was not passed: read the states set again and retry), SGUNDO, SGTYPE, SGARGS.
+ * hash of state i. ARGV[1] target id, ARGV[2] token, ARGV[3..5] what to install (see
+ * rewind-install.ts; '' for none), ARGV[5 + i] the name of state i.
+ * Returns the target (or installed) checkpoint JSON. Errors (all before the first
+ * write): SGNOTRETAINED <retained ids>, SGSTATES <name> (an undo log touches a state
+ * whose hash was not passed: read the states set again and retry), SGUNDO, SGMOVED,
+ * SGTYPE, SGARGS.
  */
-export const REWIND_SCRIPT = `${CHECK_TYPES}
+export const REWIND_SCRIPT = `${CHECK_TYPES}${INSTALL_LUA}
 -- phase 1: checks and reads only
 local target = tonumber(ARGV[1])
-if not target or #KEYS ~= #ARGV + 2 then
+if not target or #KEYS ~= #ARGV - 1 then
   return redis.error_reply('SGARGS bad arguments to the rewind script')
 end
-local err = check_task_keys()
+local err = check_task_keys() or check_install(3)
 if err then return err end
 
 local retained = {}
@@ -223,7 +226,7 @@ if #logs ~= latest - target or (#logs > 0 and logs[1].n ~= latest) then
   return redis.error_reply('SGUNDO the undo logs from ' .. ARGV[1] .. ' to ' .. head .. ' are incomplete')
 end
 local state_key = {}
-for i = 3, #ARGV do state_key[ARGV[i]] = KEYS[i + 2] end
+for i = 6, #ARGV do state_key[ARGV[i]] = KEYS[i - 1] end
 local decoded = {}
 for i, log in ipairs(logs) do
   local u = cmsgpack.unpack(redis.call('HGET', KEYS[3], log.field))
@@ -253,7 +256,7 @@ for _, f in ipairs(newer_checkpoints) do redis.call('HDEL', KEYS[2], f) end
 redis.call('HSET', KEYS[1], 'id', ARGV[1])
 redis.call('HSET', KEYS[1], 'token', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-return redis.call('HGET', KEYS[2], ARGV[1])
+return install(3, ARGV[1]) or redis.call('HGET', KEYS[2], ARGV[1])
 `;
 
 export type RedisClient = Redis | Cluster;

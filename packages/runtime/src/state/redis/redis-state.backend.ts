@@ -76,6 +76,7 @@ import {
 } from './redis-scripts';
 import { scriptError, scriptFailure } from './script-errors';
 import { withStateNames } from './state-names';
+import { installArgs, movedError, type RewindInstall } from './rewind-install';
 
 export interface RedisStateBackendOptions {
   /** Checkpoints kept per task, the latest included (rewind reaches any of them). Default 10. */
@@ -155,9 +156,15 @@ export class RedisStateBackend implements StateBackend {
    * Restores a task's state to a retained checkpoint and makes it the latest, in one
    * atomic script; the checkpoints after it and their undo logs are dropped, and the
    * task's epoch moves on. Stop the task first: a running one is fenced at its next
-   * checkpoint (and its runner restarts it from the rewound checkpoint).
+   * checkpoint (and its runner restarts it from the rewound checkpoint). With `install`
+   * (a rewind of a job with keyed stages), the same script refuses a task that moved
+   * since it was planned and makes the amended checkpoint the latest.
    */
-  async rewind(scope: TaskScope, checkpointId: number): Promise<TaskCheckpoint> {
+  async rewind(
+    scope: TaskScope,
+    checkpointId: number,
+    install?: RewindInstall,
+  ): Promise<TaskCheckpoint> {
     if (!Number.isSafeInteger(checkpointId) || checkpointId < 1) {
       throw new RangeError(`a checkpoint id is an integer >= 1, got ${checkpointId}`);
     }
@@ -170,12 +177,14 @@ export class RedisStateBackend implements StateBackend {
           rewindScript.run(
             this.client,
             [keys.head, keys.checkpoints, keys.undo, keys.states, ...names.map(keys.state)],
-            [String(checkpointId), `rewind:${randomUUID()}`, ...names],
+            [String(checkpointId), `rewind:${randomUUID()}`, ...installArgs(install), ...names],
           ) as Promise<string>,
       );
       return JSON.parse(json) as TaskCheckpoint;
     } catch (error) {
       const failure = scriptFailure(error);
+      const moved = movedError(scope, failure);
+      if (moved) throw moved;
       if (failure?.code === 'SGNOTRETAINED') {
         const retained = failure.detail
           .split(',')

@@ -1,4 +1,5 @@
 import { CHECK_TYPES } from './redis-scripts';
+import { INSTALL_LUA } from './rewind-install';
 
 /**
  * The Lua scripts of named savepoints (see savepoints.ts). Same rules as the other
@@ -81,23 +82,24 @@ return { id, checkpoint, entries }
 
 /**
  * Rewinds a task to one of its savepoints: the state hashes become the savepoint's
- * copies, the savepoint's checkpoint becomes the only retained one and the latest (the
- * undo logs belong to the discarded timeline and go), and the epoch moves on.
+ * copies, the savepoint's checkpoint (or the one to install in its place, see
+ * rewind-install.ts) becomes the only retained one and the latest (the undo logs belong
+ * to the discarded timeline and go), and the epoch moves on.
  *
  * KEYS[1] head, KEYS[2] checkpoints, KEYS[3] undo, KEYS[4] states, KEYS[5] the
  * savepoint's hash, then per state i: KEYS[4 + 2i] its hash, KEYS[5 + 2i] its copy.
- * ARGV[1] token, ARGV[1 + i] the name of state i (the task's states and the
- * savepoint's). Returns the checkpoint JSON. Errors (before any write): SGNOSAVEPOINT,
- * SGSTATES, SGTYPE, SGARGS.
+ * ARGV[1] token, ARGV[2..4] what to install ('' for none), ARGV[4 + i] the name of
+ * state i (the task's states and the savepoint's). Returns the checkpoint JSON.
+ * Errors (before any write): SGNOSAVEPOINT, SGMOVED, SGSTATES, SGTYPE, SGARGS.
  */
-export const RESTORE_SAVEPOINT_SCRIPT = `${STATE_PAIRS}
+export const RESTORE_SAVEPOINT_SCRIPT = `${STATE_PAIRS}${INSTALL_LUA}
 -- phase 1: checks and reads only
-local n = #ARGV - 1
+local n = #ARGV - 4
 if n < 0 or #KEYS ~= 5 + 2 * n then
   return redis.error_reply('SGARGS bad arguments to the savepoint restore script')
 end
 local err = check_keys({ 'hash', 'hash', 'hash', 'set', 'hash' }) or check_epoch()
-  or check_state_pairs(5, n, KEYS[4], 2)
+  or check_install(2) or check_state_pairs(5, n, KEYS[4], 5)
 if err then return err end
 local id = redis.call('HGET', KEYS[5], 'id')
 local checkpoint = redis.call('HGET', KEYS[5], 'checkpoint')
@@ -106,11 +108,11 @@ if not id or not checkpoint then return redis.error_reply('SGNOSAVEPOINT ' .. KE
 -- phase 2: writes only
 for i = 1, n do
   copy_hash(KEYS[5 + 2 * i], KEYS[4 + 2 * i])
-  redis.call('SADD', KEYS[4], ARGV[1 + i])
+  redis.call('SADD', KEYS[4], ARGV[4 + i])
 end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[2], id, checkpoint)
 redis.call('HSET', KEYS[1], 'id', id, 'token', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-return checkpoint
+return install(2, id) or checkpoint
 `;

@@ -16,6 +16,7 @@ import type { TaskScope } from '../state-backend';
 import { ConfigurationError, StreamGenError } from '../../util/errors';
 import type { TaskKeys } from './redis-keys';
 import { LuaScript, type RedisClient } from './redis-scripts';
+import { installArgs, movedError, type RewindInstall } from './rewind-install';
 import { RESTORE_SAVEPOINT_SCRIPT, TAKE_SAVEPOINT_SCRIPT } from './savepoint-scripts';
 import { scriptError, scriptFailure } from './script-errors';
 import { withStateNames } from './state-names';
@@ -87,13 +88,16 @@ export async function takeSavepoint(
 /**
  * Rewinds the task to savepoint `name`: its state, timers, watermarks and positions
  * become the savepoint's, which is the only retained checkpoint afterwards (the next
- * checkpoint follows its id). Returns that checkpoint.
+ * checkpoint follows its id). Returns that checkpoint. With `install` (a job with keyed
+ * stages), the same script refuses a task that moved since the rewind was planned, and
+ * the checkpoint it installs takes the savepoint's place.
  */
 export async function restoreSavepoint(
   client: RedisClient,
   keys: TaskKeys,
   scope: TaskScope,
   name: string,
+  install?: RewindInstall,
 ): Promise<TaskCheckpoint> {
   const saved = await readSavepoint(client, keys, name);
   if (!saved)
@@ -111,11 +115,13 @@ export async function restoreSavepoint(
           keys.savepoint(name),
           ...statePairs(keys, name, states),
         ],
-        [`savepoint:${randomUUID()}`, ...states],
+        [`savepoint:${randomUUID()}`, ...installArgs(install), ...states],
       ) as Promise<string>;
     });
     return JSON.parse(json) as TaskCheckpoint;
   } catch (error) {
+    const moved = movedError(scope, scriptFailure(error));
+    if (moved) throw moved;
     if (scriptFailure(error)?.code === 'SGNOSAVEPOINT') {
       throw new StreamGenError(`task ${scope.job}/${scope.task} has no savepoint "${name}"`);
     }
