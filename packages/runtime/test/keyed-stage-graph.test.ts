@@ -5,14 +5,13 @@
  */
 import {
   checkJob,
-  EmbeddedLog,
-  HEADER_ID,
   launchJob,
   silentLogger,
   type ElementContext,
   type JobSpec,
 } from '../src';
 import { PipelineHarness } from '../src/testing';
+import { bidsLog, readTopic } from './embedded-topics';
 import type { RuntimeContext, TimerContext, ValueState } from '../src';
 import {
   CountBids,
@@ -149,27 +148,11 @@ function singleCounts(bids: ReturnType<typeof generateBids>): string[] {
   return [...counts].filter(([, n]) => n === 1).map(([id]) => id);
 }
 
-function read<T>(log: EmbeddedLog, topic: string): Array<{ id: string; value: T }> {
-  const out: Array<{ id: string; value: T }> = [];
-  for (let p = 0; p < log.partitionCount(topic); p++) {
-    for (const r of log.read(topic, p, 0, 1_000_000).records) {
-      out.push({ id: r.headers[HEADER_ID], value: JSON.parse(r.value) as T });
-    }
-  }
-  return out;
-}
-
 describe('chain stages between and after keyed stages, side outputs per stage', () => {
   it('runs embedded: tops labelled after the last stage, its side output in its own sink', async () => {
     // few bids over many windows, so some auctions get a single bid in a window
     const bids = generateBids({ count: 400, seed: 5, windows: 12 });
-    const log = new EmbeddedLog(2);
-    log.createTopic('bids', 2);
-    log.append(
-      'bids',
-      bids.map((b) => ({ key: b.auction, value: JSON.stringify(b), timestamp: b.ts })),
-    );
-    log.seal('bids');
+    const log = bidsLog(bids);
     await launchJob({
       job: graphJob(),
       sinks: ['top', 'late', 'singles', 'operator-singles', 'dead-letters'],
@@ -177,12 +160,12 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
       logger: silentLogger,
       checkpointIntervalMs: 50,
     }).run();
-    const top = read<Ranked>(log, 'top');
+    const top = readTopic<Ranked>(log, 'top');
     expect(rankedOf(top.map((t) => t.value))).toEqual(expectedRanked(expectedTop(bids)).sort());
     expect(new Set(top.map((t) => t.id)).size).toBe(top.length);
     // the last stage's ids, through the chain after it
     expect(top[0].id).toMatch(/^TopAuctions\/wins\/\d+\//);
-    const singles = read<AuctionCount>(log, 'singles');
+    const singles = readTopic<AuctionCount>(log, 'singles');
     const expected = singleCounts(bids);
     expect(expected.length).toBeGreaterThan(5);
     expect(singles.map((s) => `${s.value.auction}@${s.value.windowEnd}`).sort()).toEqual(
@@ -191,10 +174,10 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
     // the stage's ids name it: a side output of stage two is not one of the operator's
     expect(singles[0].id).toMatch(/^TopAuctions\/top-auction\/\d+\//);
     // the operator's `single` went to its own sink: one per auction and window
-    const ops = read<{ operator: boolean }>(log, 'operator-singles');
+    const ops = readTopic<{ operator: boolean }>(log, 'operator-singles');
     expect(ops.length).toBeGreaterThan(singles.length);
     expect(ops.every((o) => o.value.operator && /^TopAuctions\/\d+\//.test(o.id))).toBe(true);
-    expect(read(log, 'late')).toEqual([]);
+    expect(readTopic(log, 'late')).toEqual([]);
   });
 
   it('reads each stage’s side output in the harness', async () => {

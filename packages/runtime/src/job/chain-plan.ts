@@ -1,4 +1,4 @@
-import type { ChainStageSpec, JobSpec } from './job-spec';
+import type { ChainStageSpec, JobSpec, KeyedStageSpec } from './job-spec';
 import { pathToMain, readersOf, sourceTree, streamsOfTree, type StreamNode } from './source-tree';
 
 /** The stages an element of one source goes through, and the stream it ends in. */
@@ -29,11 +29,34 @@ export function planChains(job: JobSpec): SourceChain[] {
 }
 
 /**
- * The stages after the operator, in order from its `output` stream: what it emits goes
- * through them before the main output's sink.
+ * The keyed stages fused after the operator (`sameKey`, run in its tasks): the job's
+ * keyed stages up to the first one keyed anew. In a segment's job, all of them.
+ */
+export function fusedStagesOf(job: JobSpec): KeyedStageSpec[] {
+  const stages = job.keyedStages ?? [];
+  const anew = stages.findIndex((s) => s.sameKey !== true);
+  return anew < 0 ? [...stages] : stages.slice(0, anew);
+}
+
+/**
+ * The stages after the operator (after its fused keyed stages, when it has some), in
+ * order from that `output` stream: what it emits goes through them before the main
+ * output's sink.
  */
 export function planOutputChain(job: JobSpec): ChainStageSpec[] {
-  return chainFrom(job, job.operator?.output);
+  return chainFrom(job, keyedOutputOf(job));
+}
+
+/** The stream a task's main output ends in: the end of {@link planOutputChain}, or where it starts. */
+export function mainStreamOf(job: JobSpec): string | undefined {
+  const chain = planOutputChain(job);
+  return chain.length > 0 ? chain[chain.length - 1].output : keyedOutputOf(job);
+}
+
+/** What the operator writes, or its last fused keyed stage. */
+function keyedOutputOf(job: JobSpec): string | undefined {
+  const fused = fusedStagesOf(job);
+  return fused.length > 0 ? fused[fused.length - 1].output : job.operator?.output;
 }
 
 /**

@@ -50,11 +50,19 @@ export interface ChainStageSpec {
 }
 
 /**
- * A keyed stage behind a repartition: it reads the stream the operator writes (its
- * `output`, or the end of the chain of stages after it), or the stream the keyed stage
- * before it writes, keyed anew by `key`. Its tasks are its own (ids `<stage id>/<n>`),
- * fed through `<job>.<id>.repartition` on Kafka and through the embedded log otherwise,
- * and apply only what their upstream tasks committed (see `task/epoch-gate.ts`).
+ * A keyed stage: it reads the stream the operator writes (its `output`, or the end of
+ * the chain of stages after it), or the stream the keyed stage before it writes.
+ *
+ * Keyed anew by `key`, it is behind a repartition: its tasks are its own (ids
+ * `<stage id>/<n>`), fed through `<job>.<id>.repartition` on Kafka and through the
+ * embedded log otherwise, and apply only what their upstream tasks committed (see
+ * `task/epoch-gate.ts`).
+ *
+ * With `sameKey: true` instead, it reads each element under the key it was emitted
+ * with (Kafka Streams' `groupByKey`, Flink's `reinterpretAsKeyedStream`): it runs in
+ * the tasks of the stage before it, called right after it in the same call, with no
+ * repartition, its state (named `<stage id>.<state>`) and timers committed in that
+ * task's checkpoints (see `task/fused-stages.ts`).
  */
 export interface KeyedStageSpec {
   readonly kind: 'process';
@@ -71,7 +79,10 @@ export interface KeyedStageSpec {
    * emits is the main output.
    */
   readonly output?: string;
-  readonly key: (value: any) => string | number;
+  /** The key of each element it reads; exactly one of `key` and `sameKey`. */
+  readonly key?: (value: any) => string | number;
+  /** Reads each element under the key it was emitted with: fused, no repartition. */
+  readonly sameKey?: true;
   readonly create: () => KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
   /**
    * Sink per side-output tag of this stage (its `late` included). A tag it does not

@@ -2,17 +2,18 @@ import { chainFrom } from './chain-plan';
 import type { JobSpec, KeyedStageSpec } from './job-spec';
 
 /**
- * A part of a job that runs on tasks of its own: the sources up to the operator (and
- * the chain after it), or one keyed stage behind a repartition (and the chain after
- * it). Each is a job spec the
+ * A part of a job that runs on tasks of its own: the sources up to the operator, or one
+ * keyed stage behind a repartition; each with the keyed stages fused after it (same
+ * key, see `task/fused-stages.ts`) and the chains after those. Each is a job spec the
  * runners run as they run any job; what crosses from one segment to the next goes
  * through an exchange (see `task/epoch-gate.ts`).
  */
 export interface JobSegment {
+  /** Its `keyedStages` are the fused ones, all `sameKey`. */
   readonly job: JobSpec;
-  /** The keyed stage this segment runs, for every segment but the first. */
+  /** The keyed stage behind a repartition this segment runs, for every segment but the first. */
   readonly stage?: KeyedStageSpec;
-  /** The keyed stage this segment's main output feeds, for every segment but the last. */
+  /** The keyed stage behind a repartition this segment's main output feeds, for every segment but the last. */
   readonly feeds?: KeyedStageSpec;
 }
 
@@ -26,71 +27,107 @@ export function exchangeTopic(job: string, stage: KeyedStageSpec): string {
   return `${job}.${stage.id}.repartition`;
 }
 
+/** The keyed stages in groups: each starts with a stage keyed anew (none for the first), then its fused ones. */
+function stageGroups(
+  stages: readonly KeyedStageSpec[],
+): Array<{ head?: KeyedStageSpec; fused: KeyedStageSpec[] }> {
+  const groups: Array<{ head?: KeyedStageSpec; fused: KeyedStageSpec[] }> = [{ fused: [] }];
+  for (const stage of stages) {
+    if (stage.sameKey === true) groups[groups.length - 1].fused.push(stage);
+    else groups.push({ head: stage, fused: [] });
+  }
+  return groups;
+}
+
 /** The job's segments in order; a job without keyed stages is one segment, itself. */
 export function planSegments(job: JobSpec): JobSegment[] {
   const stages = job.keyedStages ?? [];
   if (stages.length === 0) return [{ job }];
+  const groups = stageGroups(stages);
   // a stream a keyed stage reads may be written to a sink too (fan-out)
-  const sinkOf = (next: KeyedStageSpec) => job.outputs.streams?.[next.input];
-  // the chain stages after a keyed stage run in its segment, the others in the first
-  const later = new Set(stages.flatMap((stage) => chainFrom(job, stage.output)));
-  const segments: JobSegment[] = [
-    {
-      job: {
-        ...job,
-        stages: job.stages?.filter((s) => !later.has(s)),
-        keyedStages: undefined,
-        // the stream the first keyed stage reads is this segment's main output
-        outputs: {
-          ...job.outputs,
-          main: sinkOf(stages[0]),
-          streams: withoutKeys(
-            job.outputs.streams,
-            stages.map((s) => s.input),
-          ),
+  const copies = job.outputs.streams ?? {};
+  const copiesOf = (reading: readonly KeyedStageSpec[]) =>
+    pick(
+      copies,
+      reading.map((s) => s.input),
+    );
+  // a fused stage routes the side outputs it does not route itself where the operator does
+  const fusedOf = (fused: readonly KeyedStageSpec[]) =>
+    fused.length === 0
+      ? undefined
+      : fused.map((s) => ({ ...s, sideOutputs: { ...job.outputs.sideOutputs, ...s.sideOutputs } }));
+  // the chain stages after a stage keyed anew and its fused ones run in its segment
+  const chainsOf = (group: (typeof groups)[number]) =>
+    [group.head, ...group.fused].flatMap((s) => (s ? chainFrom(job, s.output) : []));
+  const later = new Set(groups.slice(1).flatMap(chainsOf));
+  return groups.map((group, i): JobSegment => {
+    const next = groups[i + 1]?.head;
+    const last = next === undefined;
+    // what a segment's main output carries: the copy of the stream the next segment reads
+    const main = last ? job.outputs.main : copies[next.input];
+    const { head } = group;
+    if (!head) {
+      return {
+        job: {
+          ...job,
+          stages: job.stages?.filter((s) => !later.has(s)),
+          keyedStages: fusedOf(group.fused),
+          outputs: {
+            ...job.outputs,
+            main,
+            streams: withoutKeys(
+              job.outputs.streams,
+              groups.flatMap((g) => (g.head ? [g.head.input] : [])),
+            ),
+          },
         },
-      },
-      feeds: stages[0],
-    },
-  ];
-  stages.forEach((stage, i) => {
-    const last = i === stages.length - 1;
-    segments.push({
-      stage,
-      feeds: last ? undefined : stages[i + 1],
+        feeds: next,
+      };
+    }
+    return {
+      stage: head,
+      feeds: next,
       job: {
         name: job.name,
         sources: [
           {
-            name: stage.input,
-            key: stage.key,
+            name: head.input,
+            key: head.key,
             // an exchange partition holds the keys that hash to it
             partitionedByKey: true,
             // elements of an exchange carry the event time their upstream emitted them at
             eventTime: { timestamp: carriedTime, maxOutOfOrdernessMs: 0 },
           },
         ],
-        stages: chainFrom(job, stage.output),
+        stages: chainsOf(group),
         operator: {
           kind: 'process',
-          name: stage.id,
-          input: stage.input,
-          output: stage.output,
-          create: stage.create,
+          name: head.id,
+          input: head.input,
+          output: head.output,
+          create: head.create,
         },
+        keyedStages: fusedOf(group.fused),
         outputs: {
           ...job.outputs,
-          main: last ? job.outputs.main : sinkOf(stages[i + 1]),
+          main,
           // the stage's own routes, and the operator's for the tags it does not route
-          sideOutputs: { ...job.outputs.sideOutputs, ...stage.sideOutputs },
-          // the stream it reads was copied where it was written
-          streams: undefined,
+          sideOutputs: { ...job.outputs.sideOutputs, ...head.sideOutputs },
+          // the stream it reads was copied where it was written; those its fused stages read are copied here
+          streams: copiesOf(group.fused),
         },
         onError: job.onError,
       },
-    });
+    };
   });
-  return segments;
+}
+
+function pick(
+  record: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): Readonly<Record<string, string>> | undefined {
+  const picked = Object.entries(record).filter(([k]) => keys.includes(k));
+  return picked.length > 0 ? Object.fromEntries(picked) : undefined;
 }
 
 function withoutKeys(
@@ -125,6 +162,16 @@ export function keyedStageProblems(job: JobSpec): string[] {
     );
   }
   for (const [i, stage] of stages.entries()) {
+    if ((stage.key !== undefined) === (stage.sameKey === true)) {
+      problems.push(
+        `keyed stage "${stage.id}" needs exactly one of key (keyed anew, behind a repartition) and sameKey: true (keyed as the stage before it, fused)`,
+      );
+    }
+    if (stage.sameKey && i === 0 && job.operator?.kind === 'async') {
+      problems.push(
+        `keyed stage "${stage.id}" has sameKey, but enrichment "${job.operator.name}" before it has no key: give the stage a key`,
+      );
+    }
     if (!/^[A-Za-z_][\w.-]*$/.test(stage.id)) {
       problems.push(
         `stage id "${stage.id}" must start with a letter or '_' and hold only letters, digits, '_', '.' or '-'`,

@@ -33,7 +33,17 @@ export class ExchangeWriter {
     private readonly logger: Logger,
     /** How long a failing write is retried (the task waits) before the job fails. Default 10 min. */
     private readonly retryBudgetMs = 10 * 60_000,
-  ) {}
+  ) {
+    if (!stage.key) {
+      throw new Error(
+        `keyed stage "${stage.id}" reads under the same key: it is fused, no exchange feeds it`,
+      );
+    }
+    this.key = stage.key;
+  }
+
+  /** The stage's key, which picks each element's exchange partition. */
+  private readonly key: (value: unknown) => string | number;
 
   /** Where records go: set before the upstream runs (its task count sizes an embedded exchange). */
   attach(transport: ExchangeTransport): void {
@@ -47,7 +57,7 @@ export class ExchangeWriter {
 
   /** Buffers one output of upstream task `upstream` until {@link flush}. */
   route(upstream: number, epoch: number, attempt: string, record: OutRecord): void {
-    const key = keyOf(this.stage, record.value);
+    const key = keyOf(this.key, record.value);
     // An element without a key goes to partition 0, where the stage's task dead-letters
     // it with the reason (it computes the key again).
     const partition = key === undefined ? 0 : stableHash(key) % this.transport.partitions;
@@ -137,9 +147,9 @@ export class ExchangeWriter {
   }
 }
 
-function keyOf(stage: KeyedStageSpec, value: unknown): string | undefined {
+function keyOf(selector: (value: unknown) => string | number, value: unknown): string | undefined {
   try {
-    const key = stage.key(value);
+    const key = selector(value);
     return typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key))
       ? String(key)
       : undefined;

@@ -1,3 +1,4 @@
+import { fusedStagesOf } from '../job/chain-plan';
 import type { SinkConnector } from '../connectors/connector';
 import type { JobSpec } from '../job/job-spec';
 import type { OutRecord } from '../records';
@@ -34,6 +35,8 @@ export class OutputRouter {
   private readonly buffers = new Map<string, Emission[]>();
   private readonly unrouted = new Map<string, number>();
   private loggedDeadLetters = 0;
+  /** Per keyed stage fused after the operator: its routes (the operator's merged in by the planner). */
+  private readonly fusedSideOutputs: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
   constructor(
     private readonly job: JobSpec,
@@ -42,9 +45,17 @@ export class OutputRouter {
     private readonly retry: SinkRetry = { budgetMs: 0 },
   ) {
     const { main, deadLetters, sideOutputs, streams } = job.outputs;
-    const routed = [main, deadLetters, ...Object.values(sideOutputs ?? {})];
+    const routed = [
+      main,
+      deadLetters,
+      ...Object.values(sideOutputs ?? {}),
+      ...fusedStagesOf(job).flatMap((s) => Object.values(s.sideOutputs ?? {})),
+    ];
     const missing = [...routed, ...Object.values(streams ?? {})].filter(
       (name): name is string => name !== undefined && !sinks[name],
+    );
+    this.fusedSideOutputs = new Map(
+      fusedStagesOf(job).map((s) => [s.id, { ...sideOutputs, ...s.sideOutputs }]),
     );
     if (missing.length > 0) {
       throw new ConfigurationError(
@@ -133,6 +144,9 @@ export class OutputRouter {
     if (stream.kind === 'main') return outputs.main;
     if (stream.kind === 'dead-letter') return outputs.deadLetters;
     if (stream.kind === 'stream') return outputs.streams?.[stream.name];
+    if (stream.stage !== undefined) {
+      return this.fusedSideOutputs.get(stream.stage)?.[stream.tag];
+    }
     return outputs.sideOutputs?.[stream.tag];
   }
 

@@ -28,6 +28,8 @@ export interface TaskCheckpoint {
   readonly positions: Readonly<Record<string, number>>;
   readonly watermarks: WatermarkSnapshot;
   readonly timers: TimerSnapshot;
+  /** Timers of the keyed stages fused after the operator, by stage id (see `task/fused-stages.ts`). */
+  readonly stageTimers?: Readonly<Record<string, TimerSnapshot>>;
   /** The attempt (one per opening of the task) that committed it: named by exchange markers. */
   readonly attempt?: string;
   /** A task behind a repartition: the upstream epochs it applied (see `task/epoch-gate.ts`). */

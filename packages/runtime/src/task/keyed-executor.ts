@@ -9,6 +9,7 @@ import { createKeyedOperator, type KeyedOperator } from './keyed-operator';
 import type { JobMetrics } from './metrics';
 import type { StageExecutor } from './stage-executor';
 import type { FailedRecord } from './task-failures';
+import type { FusedStages, FusedTimerTarget } from './fused-stages';
 
 /** What the keyed executor uses of its task. */
 export interface KeyedExecutorHost {
@@ -47,9 +48,11 @@ export class KeyedExecutor implements StageExecutor {
     cache: JournaledStateCache,
     ctx: KeyedContextImpl,
     host: KeyedExecutorHost,
+    /** The keyed stages fused after the operator, run in its calls. */
+    fused?: FusedStages,
   ): Promise<KeyedExecutor> {
     const operator = await createKeyedOperator(job, host.taskId, cache, () => ctx.key);
-    return new KeyedExecutor(operator, ctx, host);
+    return new KeyedExecutor(fused ? fused.wrap(operator) : operator, ctx, host);
   }
 
   async run(source: string, ready: readonly ReadyElement[]): Promise<void> {
@@ -62,7 +65,24 @@ export class KeyedExecutor implements StageExecutor {
 
   /** Synchronous unless the operator returned a promise. */
   fireTimer(domain: TimeDomain, timer: Timer): void | Promise<void> {
-    const { operator, ctx, host } = this;
+    const { operator, ctx } = this;
+    return this.fireAt(ctx, '', () => operator.onTimer(timer.timestamp, ctx), domain, timer);
+  }
+
+  /** A timer of a keyed stage fused after the operator; synchronous unless it returned a promise. */
+  fireFusedTimer(target: FusedTimerTarget, domain: TimeDomain, timer: Timer): void | Promise<void> {
+    const call = () => target.onTimer(timer.timestamp);
+    return this.fireAt(target.ctx, target.originPrefix, call, domain, timer);
+  }
+
+  private fireAt(
+    ctx: KeyedContextImpl,
+    originPrefix: string,
+    call: () => void | Promise<void>,
+    domain: TimeDomain,
+    timer: Timer,
+  ): void | Promise<void> {
+    const { host } = this;
     host.metrics.timersFired++;
     ctx.key = timer.key;
     ctx.timestamp = timer.timestamp;
@@ -70,12 +90,8 @@ export class KeyedExecutor implements StageExecutor {
     ctx.timeDomain = domain;
     // Timer outputs are named after the timer, so their ids do not depend on batching.
     // (built only when the timer emits or fails: most timers of a join only clean up)
-    const origin = () => `${domain}-timer@${timer.timestamp}:${timer.key}`;
-    const failed = host.journal.run(
-      host.attempts,
-      () => host.setOrigin(origin),
-      () => operator.onTimer(timer.timestamp, ctx),
-    );
+    const origin = () => `${originPrefix}${domain}-timer@${timer.timestamp}:${timer.key}`;
+    const failed = host.journal.run(host.attempts, () => host.setOrigin(origin), call);
     if (isPromise<FailedCall | undefined>(failed)) {
       return failed.then((f) => this.timerFailed(domain, timer, origin, f));
     }
@@ -126,6 +142,6 @@ export class KeyedExecutor implements StageExecutor {
   }
 
   private get label(): string {
-    return `operator "${this.operator.name}"`;
+    return this.operator.failedLabel?.() ?? `operator "${this.operator.name}"`;
   }
 }

@@ -1,4 +1,4 @@
-import type { JobSpec } from '../job/job-spec';
+import type { JobSpec, KeyedStageSpec } from '../job/job-spec';
 import type {
   ElementContext,
   RuntimeContext,
@@ -16,6 +16,8 @@ export interface KeyedOperator {
   readonly name: string;
   processElement(input: number, value: unknown, ctx: ElementContext<unknown>): void | Promise<void>;
   onTimer(timestamp: number, ctx: TimerContext<unknown>): void | Promise<void>;
+  /** Names the fused stage a failed call failed in, when it was not the operator. */
+  readonly failedLabel?: () => string | undefined;
 }
 
 /** Instantiates the job's function and lets it declare its state in `open()`. */
@@ -28,24 +30,92 @@ export async function createKeyedOperator(
   const spec = job.operator;
   if (!spec || spec.kind === 'async')
     throw new UsageError(`job "${job.name}" has no keyed operator`);
+  const runtime = stateDeclarations(
+    `operator "${spec.name}"`,
+    job.name,
+    taskId,
+    cache,
+    currentKey,
+    '',
+  );
+  if (spec.kind === 'process' || spec.kind === 'union') {
+    const fn = await spec.create();
+    await fn.open?.(runtime.context);
+    runtime.opened();
+    return {
+      name: spec.name,
+      processElement: (_input, value, ctx) => fn.processElement(value, ctx),
+      onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
+    };
+  }
+  const fn = await spec.create();
+  await fn.open?.(runtime.context);
+  runtime.opened();
+  return {
+    name: spec.name,
+    processElement: (input, value, ctx) =>
+      input === 0 ? fn.processElement1(value, ctx) : fn.processElement2(value, ctx),
+    onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
+  };
+}
+
+/**
+ * Instantiates a fused keyed stage's function: its state is named `<stage id>.<name>`,
+ * beside the state of the stage it is fused with, in the same task.
+ */
+export async function createStageOperator(
+  stage: KeyedStageSpec,
+  jobName: string,
+  taskId: string,
+  cache: KeyedStateCache,
+  currentKey: () => string,
+): Promise<KeyedOperator> {
+  const runtime = stateDeclarations(
+    `keyed stage "${stage.id}"`,
+    jobName,
+    taskId,
+    cache,
+    currentKey,
+    `${stage.id}.`,
+  );
+  const fn = await stage.create();
+  await fn.open?.(runtime.context);
+  runtime.opened();
+  return {
+    name: stage.id,
+    processElement: (_input, value, ctx) => fn.processElement(value, ctx),
+    onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
+  };
+}
+
+/** Where a function declares its state in `open()`, and only there; names get `prefix`. */
+function stateDeclarations(
+  /** Names the function in errors. */
+  label: string,
+  jobName: string,
+  taskId: string,
+  cache: KeyedStateCache,
+  currentKey: () => string,
+  prefix: string,
+): { readonly context: RuntimeContext; opened(): void } {
   const scope = { currentKey };
   let opening = true;
   const declare = (name: string, kind: StateKind, options?: StateOptions) => {
     if (!opening) {
       throw new UsageError(
-        `operator "${spec.name}": state "${name}" must be declared in open(), not while processing`,
+        `${label}: state "${name}" must be declared in open(), not while processing`,
       );
     }
     validateStateName(name);
     if (options?.ttlMs !== undefined && !(options.ttlMs > 0)) {
       throw new RangeError(`state "${name}": ttlMs must be > 0, got ${options.ttlMs}`);
     }
-    const descriptor: StateDescriptor = { name, kind, ttlMs: options?.ttlMs };
+    const descriptor: StateDescriptor = { name: prefix + name, kind, ttlMs: options?.ttlMs };
     cache.declare(descriptor);
     return descriptor;
   };
-  const runtime: RuntimeContext = {
-    jobName: job.name,
+  const context: RuntimeContext = {
+    jobName,
     taskId,
     valueState: (name, options) =>
       new ValueStateHandle(cache, scope, declare(name, 'value', options).name),
@@ -54,29 +124,15 @@ export async function createKeyedOperator(
     mapState: (name, options) =>
       new MapStateHandle(cache, scope, declare(name, 'map', options).name),
     state: (d) => {
-      if (d.kind === 'value') return runtime.valueState(d.name, d);
-      if (d.kind === 'list') return runtime.listState(d.name, d);
-      return runtime.mapState(d.name, d);
+      if (d.kind === 'value') return context.valueState(d.name, d);
+      if (d.kind === 'list') return context.listState(d.name, d);
+      return context.mapState(d.name, d);
     },
   };
-
-  if (spec.kind === 'process' || spec.kind === 'union') {
-    const fn = await spec.create();
-    await fn.open?.(runtime);
-    opening = false;
-    return {
-      name: spec.name,
-      processElement: (_input, value, ctx) => fn.processElement(value, ctx),
-      onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
-    };
-  }
-  const fn = await spec.create();
-  await fn.open?.(runtime);
-  opening = false;
   return {
-    name: spec.name,
-    processElement: (input, value, ctx) =>
-      input === 0 ? fn.processElement1(value, ctx) : fn.processElement2(value, ctx),
-    onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
+    context,
+    opened: () => {
+      opening = false;
+    },
   };
 }

@@ -3,7 +3,8 @@ import type { OutRecord } from '../records';
 /** Which output of the job a record belongs to. */
 export type OutputStream =
   | { readonly kind: 'main' }
-  | { readonly kind: 'side'; readonly tag: string }
+  /** `stage`: the fused keyed stage that emitted it (routed by its own `sideOutputs`). */
+  | { readonly kind: 'side'; readonly tag: string; readonly stage?: string }
   | { readonly kind: 'dead-letter' }
   /** A copy of a stream of the job (`outputs.streams`), written to its sink. */
   | { readonly kind: 'stream'; readonly name: string };
@@ -19,7 +20,9 @@ export const DEAD_LETTER_STREAM: OutputStream = { kind: 'dead-letter' };
 export function describeStream(stream: OutputStream): string {
   switch (stream.kind) {
     case 'side':
-      return `side output "${stream.tag}"`;
+      return stream.stage === undefined
+        ? `side output "${stream.tag}"`
+        : `side output "${stream.tag}" of keyed stage "${stream.stage}"`;
     case 'main':
       return 'main output';
     case 'stream':

@@ -18,7 +18,7 @@ export async function openSourceSteps(
   const steps = new Map<string, readonly Step[]>();
   for (const chain of planChains(job)) {
     const own = job.sources.find((s) => s.name === chain.source)?.steps ?? [];
-    const fused = [...own, ...(await stageSteps(chain.stages, lookups))];
+    const fused = [...own, ...(await openChainSteps(chain.stages, lookups))];
     if (fused.length > 0) steps.set(chain.source, fused);
   }
   return steps;
@@ -36,7 +36,10 @@ export async function openSourcePlans(
   const open = async (node: StreamNode): Promise<OpenedStream> => {
     const next: Array<OpenedStream['next'][number]> = [];
     for (const edge of node.next) {
-      next.push({ steps: await stageSteps([edge.stage], lookups), node: await open(edge.node) });
+      next.push({
+        steps: await openChainSteps([edge.stage], lookups),
+        node: await open(edge.node),
+      });
     }
     return { stream: node.stream, main: node.main, sink: node.sink, next };
   };
@@ -51,10 +54,11 @@ export async function openSourcePlans(
 
 /** The steps of the stages after the operator, which its main output goes through. */
 export function openOutputSteps(job: JobSpec, lookups: RunningLookups): Promise<Step[]> {
-  return stageSteps(planOutputChain(job), lookups);
+  return openChainSteps(planOutputChain(job), lookups);
 }
 
-async function stageSteps(
+/** The steps of chain stages, in order, each named `<stage id>.<step>`, their lookup tables loaded. */
+export async function openChainSteps(
   stages: readonly ChainStageSpec[],
   lookups: RunningLookups,
 ): Promise<Step[]> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SourceSpec } from '../job/job-spec';
 import type { RawRecord } from '../records';
 import { operatorInputs, operatorSources } from '../job/check-job';
+import { fusedStagesOf } from '../job/chain-plan';
 import { openOutputSteps, openSourcePlans } from './source-steps';
 import { RunningLookups } from '../async/lookup-refresher';
 import type { TaskCheckpoint } from '../state/checkpoint';
@@ -20,6 +21,7 @@ import type { StageExecutor } from './stage-executor';
 import { StatelessExecutor } from './stateless-executor';
 import { AsyncExecutor } from './async-executor';
 import { KeyedExecutor } from './keyed-executor';
+import { FusedStages } from './fused-stages';
 import { TaskFailures } from './task-failures';
 import { taskIngestTarget } from './task-ingest-target';
 import { TimerFiring } from './timer-firing';
@@ -48,6 +50,8 @@ export class StreamTask {
   /** Per source: the stream the operator reads it as (the source, or its chain's output). */
   private readonly inputStreams = new Map<string, string>();
   private readonly timers = new TimerService();
+  /** The timers of the keyed stages fused after the operator, by stage id. */
+  private readonly stageTimers: ReadonlyMap<string, TimerService>;
   private readonly watermarks: WatermarkTracker;
   private readonly journal: CallJournal;
   /** Attempts per user call: 1 + the error policy's retries. */
@@ -84,6 +88,7 @@ export class StreamTask {
       this.inputIndex.set(name, i);
       this.inputStreams.set(name, inputs[i]);
     });
+    this.stageTimers = new Map(fusedStagesOf(job).map((s) => [s.id, new TimerService()]));
     this.watermarks = taskWatermarks(job.sources, options.rekeyed?.sources, clock.now());
     this.output = new TaskOutput({
       jobName: job.name,
@@ -123,6 +128,7 @@ export class StreamTask {
       positions: this.positions,
       watermarks: this.watermarks,
       timers: this.timers,
+      stageTimers: this.stageTimers,
       cache,
       exchange: this.exchange,
     });
@@ -336,23 +342,51 @@ export class StreamTask {
     if (spec.kind === 'async') {
       return new AsyncExecutor(await openAsyncOperator(spec, logger), this.output, this.failures);
     }
+    const fused = await FusedStages.open(
+      job,
+      this.cache,
+      this.stageTimers,
+      this.watermarks.current,
+      this.stageLookups,
+      {
+        jobName: job.name,
+        taskId: this.id,
+        emit: (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
+        currentProcessingTime: () => clock.now(),
+        onTimerChange: (undo) => this.journal.onTimerChange(undo),
+      },
+    );
     const ctx = new KeyedContextImpl({
       timers: this.timers,
       currentWatermark: () => this.watermarks.current,
       currentProcessingTime: () => clock.now(),
-      emitKeyed: (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
+      emitKeyed: fused
+        ? (stream, key, timestamp, value) => fused.fromOperator(stream, key, timestamp, value)
+        : (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
       onTimerChange: (undo) => this.journal.onTimerChange(undo),
     });
-    return KeyedExecutor.open(job, this.cache, ctx, {
-      taskId: this.id,
-      metrics: this.options.metrics,
-      journal: this.journal,
-      attempts: this.attempts,
-      inputStreams: this.inputStreams,
-      setOrigin: (origin) => this.output.setOrigin(origin),
-      prefetch: (keys) => this.prefetch(keys),
-      failed: (failure, origin, record) => this.failures.failed(failure, origin, record),
-    });
+    const executor = await KeyedExecutor.open(
+      job,
+      this.cache,
+      ctx,
+      {
+        taskId: this.id,
+        metrics: this.options.metrics,
+        journal: this.journal,
+        attempts: this.attempts,
+        inputStreams: this.inputStreams,
+        setOrigin: (origin) => this.output.setOrigin(origin),
+        prefetch: (keys) => this.prefetch(keys),
+        failed: (failure, origin, record) => this.failures.failed(failure, origin, record),
+      },
+      fused,
+    );
+    if (fused) {
+      this.timerFiring.fused = fused.timerStages((target, domain, timer) =>
+        executor.fireFusedTimer(target, domain, timer),
+      );
+    }
+    return executor;
   }
 
   private sourceSpec(source: string): SourceSpec {

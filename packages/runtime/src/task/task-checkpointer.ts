@@ -24,6 +24,8 @@ export interface TaskCheckpointerOptions {
   readonly positions: Record<string, number>;
   readonly watermarks: WatermarkTracker;
   readonly timers: TimerService;
+  /** The timers of the keyed stages fused after the operator, by stage id. */
+  readonly stageTimers: ReadonlyMap<string, TimerService>;
   readonly cache: KeyedStateCache;
   readonly exchange?: ExchangeInput;
 }
@@ -99,6 +101,10 @@ export class TaskCheckpointer {
     if (exchange) exchange.restore(checkpoint.positions[exchange.source] ?? 0, checkpoint);
     options.watermarks.restore(checkpoint.watermarks, options.clock.now());
     options.timers.restore(checkpoint.timers);
+    for (const [stage, timers] of options.stageTimers) {
+      const saved = checkpoint.stageTimers?.[stage];
+      if (saved) timers.restore(saved);
+    }
     options.logger.debug(
       `task ${options.taskId} restored checkpoint ${checkpoint.id} (positions ${JSON.stringify(checkpoint.positions)})`,
     );
@@ -112,6 +118,13 @@ export class TaskCheckpointer {
       positions: { ...options.positions },
       watermarks: options.watermarks.snapshot(),
       timers: options.timers.snapshot(),
+      ...(options.stageTimers.size > 0
+        ? {
+            stageTimers: Object.fromEntries(
+              [...options.stageTimers].map(([stage, timers]) => [stage, timers.snapshot()]),
+            ),
+          }
+        : {}),
       attempt: options.attempt,
       ...(options.exchange ? options.exchange.checkpointFields() : {}),
       ...this.lineage,

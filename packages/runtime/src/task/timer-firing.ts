@@ -4,8 +4,22 @@ import type { WatermarkTracker } from '../time/watermark-tracker';
 /** Fires one due timer; synchronous unless the operator returned a promise. */
 export type FireTimer = (domain: TimeDomain, timer: Timer) => void | Promise<void>;
 
+/**
+ * The timers of a keyed stage fused after the task's operator (`task/fused-stages.ts`):
+ * they fire after the operator's, once the stage's watermark moved to the task's.
+ */
+export interface FusedTimers {
+  readonly timers: TimerService;
+  /** Moves the stage's watermark to `watermark`; true when it moved. */
+  advanceTo(watermark: number): boolean;
+  readonly fire: FireTimer;
+}
+
 /** Moves a task's watermark and fires its timers as they come due. */
 export class TimerFiring {
+  /** The fused stages' timers, in stage order (set once the task opened them). */
+  fused: readonly FusedTimers[] = [];
+
   constructor(
     private readonly timers: TimerService,
     private readonly watermarks: WatermarkTracker,
@@ -16,8 +30,18 @@ export class TimerFiring {
 
   /** Moves the watermark, then fires due event-time and processing-time timers. */
   async advance(now: number): Promise<void> {
-    if (this.watermarks.advance(now)) await this.fireTimers('event', this.watermarks.current);
-    await this.fireTimers('processing', now);
+    const { watermarks } = this;
+    if (watermarks.advance(now)) {
+      await this.fireTimers(this.timers, this.fire, 'event', watermarks.current);
+    }
+    await this.fireTimers(this.timers, this.fire, 'processing', now);
+    // each fused stage after what the stages before it emitted while firing
+    for (const stage of this.fused) {
+      if (stage.advanceTo(watermarks.current)) {
+        await this.fireTimers(stage.timers, stage.fire, 'event', watermarks.current);
+      }
+      await this.fireTimers(stage.timers, stage.fire, 'processing', now);
+    }
   }
 
   /**
@@ -25,8 +49,13 @@ export class TimerFiring {
    * are loaded in one round trip; a timer registered while firing that is due before
    * the remaining ones fires first (its key is one being fired, so already loaded).
    */
-  private async fireTimers(domain: TimeDomain, time: number): Promise<void> {
-    const queue = this.timers.queue(domain);
+  private async fireTimers(
+    timers: TimerService,
+    fire: FireTimer,
+    domain: TimeDomain,
+    time: number,
+  ): Promise<void> {
+    const queue = timers.queue(domain);
     const due = queue.takeDue(time);
     if (due.length === 0) return;
     try {
@@ -48,7 +77,7 @@ export class TimerFiring {
           timer = due[i++];
           if (!queue.claim(timer)) continue;
         }
-        const pending = this.fire(domain, timer);
+        const pending = fire(domain, timer);
         if (pending) await pending;
       }
     } finally {

@@ -1,4 +1,4 @@
-import { planOutputChain } from '../job/chain-plan';
+import { mainStreamOf } from '../job/chain-plan';
 import type { JobSpec } from '../job/job-spec';
 import type { TaskCheckpoint } from '../state/checkpoint';
 
@@ -11,8 +11,7 @@ export type UpstreamLineage = Pick<TaskCheckpoint, 'stream' | 'skippedEpochs'>;
 
 /** The lineage a task's next checkpoints carry, from the checkpoint it restored (if any). */
 export function upstreamLineage(job: JobSpec, restored?: TaskCheckpoint): UpstreamLineage {
-  const chain = planOutputChain(job);
-  const stream = chain.length > 0 ? chain[chain.length - 1].output : job.operator?.output;
+  const stream = mainStreamOf(job);
   const skipped = restored?.skippedEpochs;
   return {
     ...(stream !== undefined ? { stream } : {}),

@@ -23,6 +23,8 @@ interface Stage {
   readonly exchange: RawRecord[];
   /** How much of the previous stage's exchange this stage has read. */
   read: number;
+  /** The ids of the keyed stages fused into its task (same key). */
+  readonly fused: readonly string[];
 }
 
 /**
@@ -91,7 +93,8 @@ export class PipelineHarness extends HarnessOutputs {
         },
         checkFutureEventTimes: options.processingTime !== undefined,
       });
-      stages.push({ id, task, writes: segment.feeds?.input, writer, exchange, read: 0 });
+      const fused = (segment.job.keyedStages ?? []).map((s) => s.id);
+      stages.push({ id, task, writes: segment.feeds?.input, writer, exchange, read: 0, fused });
     }
     const timed = options.job.sources.filter((s) => s.eventTime).map((s) => s.name);
     return new PipelineHarness(clock, stages, emissions, metrics, timed, emittedBy);
@@ -100,9 +103,13 @@ export class PipelineHarness extends HarnessOutputs {
   /** Values of a side output, of every stage or of one (the operator's name for the first). */
   override sideOutput<T = unknown>(tag: string, stage?: string): T[] {
     if (stage !== undefined) this.stageNamed(stage);
+    const by = (e: Emission) =>
+      e.stream.kind === 'side' && e.stream.stage !== undefined
+        ? e.stream.stage
+        : this.emittedBy.get(e);
     return this.emissions
       .filter((e) => e.stream.kind === 'side' && e.stream.tag === tag)
-      .filter((e) => stage === undefined || this.emittedBy.get(e) === stage)
+      .filter((e) => stage === undefined || by(e) === stage)
       .map((e) => e.record.value as T);
   }
 
@@ -140,7 +147,11 @@ export class PipelineHarness extends HarnessOutputs {
     await this.settle();
   }
 
-  /** Values written to an internal stream (read by a keyed stage), as the next stage got them. */
+  /**
+   * Values written to an internal stream read by a keyed stage behind a repartition, as
+   * that stage got them. (What a fused stage reads never leaves its task: copy it to a
+   * sink, `outputs.streams`, to read it.)
+   */
   stream<T = unknown>(name: string): T[] {
     const stage = this.stages.find((s) => s.writes === name);
     if (!stage) {
@@ -155,15 +166,19 @@ export class PipelineHarness extends HarnessOutputs {
     });
   }
 
-  /** A state entry of one stage (the operator's name for the first), by key. */
+  /** A state entry of one stage (the operator's name for the first, a fused stage's id too), by key. */
   state<T = unknown>(stage: string, name: string, key: string): Promise<T | undefined> {
-    return this.stageNamed(stage).task.readState(name, key) as Promise<T | undefined>;
+    const found = this.stageNamed(stage);
+    // a fused stage's state is in the task it is fused into, named after the stage
+    const state = found.id === stage ? name : `${stage}.${name}`;
+    return found.task.readState(state, key) as Promise<T | undefined>;
   }
 
   private stageNamed(id: string): Stage {
-    const found = this.stages.find((s) => s.id === id);
+    const found = this.stages.find((s) => s.id === id || s.fused.includes(id));
     if (!found) {
-      throw new RangeError(`no stage "${id}" (stages: ${this.stages.map((s) => s.id).join(', ')})`);
+      const ids = this.stages.flatMap((s) => [s.id, ...s.fused]);
+      throw new RangeError(`no stage "${id}" (stages: ${ids.join(', ')})`);
     }
     return found;
   }
