@@ -117,17 +117,26 @@ export interface UnionOptions extends OperatorOptions {
 export interface KeyedProcessOptions extends OperatorOptions {
   readonly input: string;
   /**
-   * Makes the class a keyed stage behind a repartition, listed in `@StreamJob({ stages })`,
-   * rather than the job's operator: a stable id naming the stage's tasks, state, output
-   * ids and repartition topic (`<job>.<id>.repartition`); keep it when renaming the
-   * class. A stage's `input` is the stream the operator's main output ends in, or the
-   * `output` of the keyed stage before it, or the end of the `@Chain` stages that read
-   * either; its `output` is the stream the next keyed stage or a chain stage reads. What
-   * the last one (or the chain after it) emits is the job's main output
-   * (`@StreamJob({ output })`). A stage routes its own side outputs with `sideOutputs`;
-   * a tag it does not route goes where the operator's goes. Dead letters are the job's.
+   * Makes the class a keyed stage behind a repartition (none with `sameKey`), listed in
+   * `@StreamJob({ stages })`, rather than the job's operator: a stable id naming the
+   * stage's tasks, state, output ids and repartition topic (`<job>.<id>.repartition`);
+   * keep it when renaming the class. A stage's `input` is the stream the operator's main
+   * output ends in, or the `output` of the keyed stage before it, or the end of the
+   * `@Chain` stages that read either; its `output` is the stream the next keyed stage or
+   * a chain stage reads. What the last one (or the chain after it) emits is the job's
+   * main output (`@StreamJob({ output })`). A stage routes its own side outputs with
+   * `sideOutputs`; a tag it does not route goes where the operator's goes. Dead letters
+   * are the job's.
    */
   readonly id?: string;
+  /**
+   * Only on a keyed stage (a class with `id`): the stage reads its input under the key
+   * of the stage that emitted it (the operator, or the keyed stage before it, through
+   * any `@Chain` stages between), so it runs in that stage's tasks with no repartition
+   * (Kafka Streams' `groupByKey`, Flink's `reinterpretAsKeyedStream`). Its handler then
+   * has no `@KeyBy`. Not after an `@AsyncEnrich` operator, which has no key.
+   */
+  readonly sameKey?: true;
 }
 
 export type OperatorMetadata =

@@ -5,10 +5,10 @@
  * generated files compile with the project, and the generated Nest module runs the job
  * over JSON-lines files, the stages resolved by Nest with the directory they load from.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobFiles, writeGenerated, type GenerationResult } from '../src';
-import { format, generateOrFail, TMP, typeCheck, writeProject } from './generated-project';
+import { writeGenerated } from '../src';
+import { specSection, useGeneratedProject } from './e2e-project';
 import { jsonLines, readJsonLines, runGenerated } from './run-generated';
 
 const MODEL = `export interface Click {
@@ -154,48 +154,30 @@ const STAGES_SPEC = `    stages: [
 `;
 
 describe('chain stages with lookup tables, generated from decorators', () => {
-  let root: string;
-  let dir: string;
-  let result: GenerationResult;
-  let runner: string;
-
-  beforeAll(() => {
-    mkdirSync(TMP, { recursive: true });
-    root = mkdtempSync(join(TMP, 'chain-lookups-'));
-    dir = join(root, 'user-clicks');
-    writeProject(dir, {
-      'model.ts': MODEL,
-      'directory.ts': DIRECTORY,
-      'user-clicks.stages.ts': STAGES,
-      'user-clicks.job.ts': JOB,
-    });
-    result = generateOrFail(dir);
-    runner = result.files.find((f) => f.path === jobFiles(dir, 'UserClicks').runner)?.text ?? '';
-  });
-
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
+  const project = useGeneratedProject('chain-lookups', 'user-clicks', {
+    'model.ts': MODEL,
+    'directory.ts': DIRECTORY,
+    'user-clicks.stages.ts': STAGES,
+    'user-clicks.job.ts': JOB,
   });
 
   it('gives each stage the lookups of its instance, beside its steps', () => {
-    const start = runner.indexOf('    stages: [\n');
-    const end = runner.indexOf('\n    ],\n', start) + '\n    ],\n'.length;
-    expect(runner.slice(start, end)).toBe(STAGES_SPEC);
+    const runner = project.runner('UserClicks');
+    expect(specSection(runner, '    stages: [')).toBe(STAGES_SPEC);
     expect(runner).toContain('        Directory,\n');
   });
 
   it('compiles with zero diagnostics, next to the project sources', () => {
-    const project = typeCheck(join(dir, 'tsconfig.json'), [dir], result.files);
-    expect(format(project, project.getPreEmitDiagnostics())).toBe('');
+    expect(project.typeErrors()).toBe('');
   });
 
   it('runs from its generated Nest module, each stage reading its table', async () => {
-    writeGenerated(result);
-    const clicks = join(root, 'clicks.jsonl');
-    const counts = join(root, 'counts.jsonl');
+    writeGenerated(project.result);
+    const clicks = join(project.root, 'clicks.jsonl');
+    const counts = join(project.root, 'counts.jsonl');
     const devices = ['d1', 'd3', 'd9', 'd2', 'd3', 'd1'];
     writeFileSync(clicks, jsonLines(devices.map((device, i) => ({ device, ts: 1_000 + i }))));
-    await runGenerated(jobFiles(dir, 'UserClicks').runner, 'UserClicks', {
+    await runGenerated(project.runnerPath('UserClicks'), 'UserClicks', {
       sourceFiles: { clicks },
       sinkFiles: { counts },
     });

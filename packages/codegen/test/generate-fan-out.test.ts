@@ -6,10 +6,10 @@
  * and the generated Nest module runs the job over JSON-lines files to the outputs
  * computed here directly.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobFiles, writeGenerated, type GenerationResult } from '../src';
-import { format, generateOrFail, TMP, typeCheck, writeProject } from './generated-project';
+import { writeGenerated } from '../src';
+import { useGeneratedProject } from './e2e-project';
 import { jsonLines, readJsonLines, runGenerated } from './run-generated';
 
 const JOB = `import { Chain, FilterElement, FlatMapElement, KeyBy, KeyedProcess, ProcessElement, Sink, Source, State, StreamJob } from '@stream-gen/annotations';
@@ -70,25 +70,10 @@ const LINES = [
 ];
 
 describe('a stream read by two chain stages, generated from decorators', () => {
-  let root: string;
-  let dir: string;
-  let result: GenerationResult;
-  let runner: string;
-
-  beforeAll(() => {
-    mkdirSync(TMP, { recursive: true });
-    root = mkdtempSync(join(TMP, 'fan-out-'));
-    dir = join(root, 'split-clicks');
-    writeProject(dir, { 'split-clicks.job.ts': JOB });
-    result = generateOrFail(dir);
-    runner = result.files.find((f) => f.path === jobFiles(dir, 'SplitClicks').runner)?.text ?? '';
-  });
-
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  const project = useGeneratedProject('fan-out', 'split-clicks', { 'split-clicks.job.ts': JOB });
 
   it('emits both branches and the copy of the bots’ stream', () => {
+    const runner = project.runner('SplitClicks');
     for (const [id, input] of [
       ['parse', 'lines'],
       ['bots', 'clicks'],
@@ -101,17 +86,16 @@ describe('a stream read by two chain stages, generated from decorators', () => {
   });
 
   it('compiles with zero diagnostics, next to the project sources', () => {
-    const project = typeCheck(join(dir, 'tsconfig.json'), [dir], result.files);
-    expect(format(project, project.getPreEmitDiagnostics())).toBe('');
+    expect(project.typeErrors()).toBe('');
   });
 
   it('runs: humans counted, bots copied to their sink', async () => {
-    writeGenerated(result);
-    const lines = join(root, 'lines.jsonl');
-    const counts = join(root, 'counts.jsonl');
-    const bots = join(root, 'bots.jsonl');
+    writeGenerated(project.result);
+    const lines = join(project.root, 'lines.jsonl');
+    const counts = join(project.root, 'counts.jsonl');
+    const bots = join(project.root, 'bots.jsonl');
     writeFileSync(lines, jsonLines(LINES));
-    await runGenerated(jobFiles(dir, 'SplitClicks').runner, 'CountHumans', {
+    await runGenerated(project.runnerPath('SplitClicks'), 'CountHumans', {
       sourceFiles: { lines },
       sinkFiles: { counts, bots },
     });

@@ -7,10 +7,10 @@
  * computed here directly from the bids, and the side output of a keyed stage to its own
  * sink.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobFiles, writeGenerated, type GenerationResult } from '../src';
-import { format, generateOrFail, TMP, typeCheck, writeProject } from './generated-project';
+import { writeGenerated } from '../src';
+import { specSection, useGeneratedProject } from './e2e-project';
 import { jsonLines, readJsonLines, runGenerated } from './run-generated';
 
 const MODEL = `export interface Bid {
@@ -246,33 +246,16 @@ const sortLeaders = (l: ReadonlyArray<{ auction: string; wins: number }>) =>
   [...l].sort((a, b) => a.auction.localeCompare(b.auction) || a.wins - b.wins);
 
 describe('a job with two keyed stages, generated from decorators', () => {
-  let root: string;
-  let dir: string;
-  let result: GenerationResult;
-  let runner: string;
-
-  beforeAll(() => {
-    mkdirSync(TMP, { recursive: true });
-    root = mkdtempSync(join(TMP, 'keyed-'));
-    dir = join(root, 'top-auctions');
-    writeProject(dir, {
-      'model.ts': MODEL,
-      'top-settings.ts': SETTINGS,
-      'top-auctions.stages.ts': STAGES,
-      'top-auctions.job.ts': JOB,
-    });
-    result = generateOrFail(dir);
-    runner = result.files.find((f) => f.path === jobFiles(dir, 'TopAuctions').runner)?.text ?? '';
-  });
-
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
+  const project = useGeneratedProject('keyed', 'top-auctions', {
+    'model.ts': MODEL,
+    'top-settings.ts': SETTINGS,
+    'top-auctions.stages.ts': STAGES,
+    'top-auctions.job.ts': JOB,
   });
 
   it('lists the keyed stages in stream order, built from instances of their classes', () => {
-    const start = runner.indexOf('    keyedStages: [\n');
-    const end = runner.indexOf('    ],\n', start) + '    ],\n'.length;
-    expect(runner.slice(start, end)).toBe(KEYED_STAGES);
+    const runner = project.runner('TopAuctions');
+    expect(specSection(runner, '    keyedStages: [')).toBe(KEYED_STAGES);
     // the last stage's emissions go to the only sink no other role claims
     expect(runner).toContain(
       `outputs: {\n      main: 'leaders',\n      sideOutputs: { 'late': 'late' },\n      deadLetters: 'dead-letters',\n    },`,
@@ -289,17 +272,16 @@ describe('a job with two keyed stages, generated from decorators', () => {
   });
 
   it('compiles with zero diagnostics, next to the project sources', () => {
-    const project = typeCheck(join(dir, 'tsconfig.json'), [dir], result.files);
-    expect(format(project, project.getPreEmitDiagnostics())).toBe('');
+    expect(project.typeErrors()).toBe('');
   });
 
   it('runs from its generated Nest module to the outputs computed directly', async () => {
-    writeGenerated(result);
-    const bids = join(root, 'bids.jsonl');
-    const leaders = join(root, 'leaders.jsonl');
-    const tooFew = join(root, 'too-few.jsonl');
+    writeGenerated(project.result);
+    const bids = join(project.root, 'bids.jsonl');
+    const leaders = join(project.root, 'leaders.jsonl');
+    const tooFew = join(project.root, 'too-few.jsonl');
     writeFileSync(bids, jsonLines(BIDS));
-    await runGenerated(jobFiles(dir, 'TopAuctions').runner, 'CountBids', {
+    await runGenerated(project.runnerPath('TopAuctions'), 'CountBids', {
       sourceFiles: { bids },
       sinkFiles: { leaders, 'too-few': tooFew },
     });

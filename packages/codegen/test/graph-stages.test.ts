@@ -122,3 +122,46 @@ export class Label {
   expect(lines).toContain('  stage_label --> sink_top');
   expect(lines).not.toContain('  stage_top_auction --> sink_top');
 });
+
+it('draws the input of a sameKey stage solid, labelled "same key": it has no repartition', () => {
+  const job = keyedJob
+    .replace(
+      "@KeyedProcess({ id: 'top-auction', input: 'auction-counts' })",
+      `@KeyedProcess({ id: 'publish', input: 'tops', sameKey: true })
+export class Publish {
+  @ProcessElement('tops')
+  onTop(top: AuctionCount, ctx: ElementContext<AuctionCount>) { ctx.emit(top); }
+}
+@KeyedProcess({ id: 'top-auction', input: 'auction-counts', output: 'tops' })`,
+    )
+    .replace('stages: [TopPerCategory]', 'stages: [TopPerCategory, Publish]');
+  const result = analyzeSource(job);
+  expect(result.diagnostics).toEqual([]);
+  const graph = result.jobs[0].graph;
+  expect(renderGraph(graph, 'mermaid').split('\n')).toEqual([
+    'flowchart LR',
+    '  source_bids[/"bids"/]',
+    '  sink_top[("top")]',
+    '  sink_dead_letters[("dead-letters")]',
+    '  op_CountBids["CountBids (keyed process)"]',
+    '  stage_top_auction["top-auction: TopPerCategory (keyed process)"]',
+    '  stage_publish["publish: Publish (keyed process)"]',
+    '  source_bids -->|"keyBy (e: Bid) => e.auction"| op_CountBids',
+    '  op_CountBids -.->|"TopAuctions.top-auction.repartition"| stage_top_auction',
+    '  stage_top_auction -->|"same key"| stage_publish',
+    '  stage_publish --> sink_top',
+    '  op_CountBids -->|"dead letters"| sink_dead_letters',
+    '  stage_top_auction -->|"dead letters"| sink_dead_letters',
+    '  stage_publish -->|"dead letters"| sink_dead_letters',
+  ]);
+  const dot = renderGraph(graph, 'dot').split('\n');
+  expect(dot).toContain('  stage_top_auction -> stage_publish [label="same key"];');
+  expect(dot).toContain(
+    '  op_CountBids -> stage_top_auction [label="TopAuctions.top-auction.repartition", style=dashed];',
+  );
+  expect(JSON.parse(renderGraph(graph, 'json')).edges[2]).toEqual({
+    from: 'stage_top-auction',
+    to: 'stage_publish',
+    label: 'same key',
+  });
+});

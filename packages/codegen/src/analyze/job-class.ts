@@ -16,7 +16,7 @@ import {
 import { constructorProviders, type ProviderRef } from './providers';
 import { readStages } from './chain-stages';
 import { operatorOutputType } from './emitted-type';
-import { readKeyedStages, reportIdOnOperator } from './keyed-stages';
+import { readKeyedStages, reportIdOnOperator, reportSameKeyOnOperator } from './keyed-stages';
 import { sideOutputSinks, unclaimedSinks } from '../model/streams';
 import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
 
@@ -61,6 +61,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
   const sinks = decoratorsNamed(cls, 'Sink').map((d) => readSink(d, sink));
   const operator = readOperator(cls, sink, members);
   reportIdOnOperator(cls, sink);
+  reportSameKeyOnOperator(cls, sink);
   const keyed = readKeyedStages(
     stages.keyed,
     (stream) => stages.streams.get(stream) ?? (stream === outputStream ? emitted : undefined),

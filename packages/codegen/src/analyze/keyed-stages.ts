@@ -7,6 +7,7 @@ import { locationOf } from './location';
 import { readMembers } from './members';
 import { readOperator } from './operator';
 import { optionAt, staticOptions, stringOption } from './options';
+import { describeStatic, type StaticValue } from './static-value';
 
 /** A class `@StreamJob({ stages })` lists, and where it is listed. */
 export interface ListedClass {
@@ -87,18 +88,65 @@ function readKeyedStage(
       where,
     );
   }
+  const sameKey = readSameKey(options.sameKey, optionAt(where, 'sameKey'), sink);
+  if (sameKey) reportKeyBy(cls, id, sink);
   if (id === undefined || process?.kind !== 'process' || process.inputs.length === 0)
     return undefined;
   return {
     id,
     input: process.inputs[0],
+    ...(sameKey ? { sameKey } : {}),
     output: process.output,
     className: name,
     classModule: cls.getSourceFile().getFilePath(),
     process,
-    at: { id: locationOf(optionAt(where, 'id')) },
+    at: {
+      id: locationOf(optionAt(where, 'id')),
+      ...(sameKey ? { sameKey: locationOf(optionAt(where, 'sameKey')) } : {}),
+    },
     location: locationOf(decorator),
   };
+}
+
+/** `sameKey`: `true` or left out (SG1002 otherwise). */
+function readSameKey(value: StaticValue, at: Node, sink: DiagnosticsSink): true | undefined {
+  if (value === true || value === undefined) return value;
+  sink.report(
+    'SG1002',
+    `@KeyedProcess sameKey must be true (or left out), got ${describeStatic(value)}`,
+    at,
+  );
+  return undefined;
+}
+
+/**
+ * A stage with `sameKey` reads its input under the key it was emitted with: a `@KeyBy`
+ * on its handler would key it anew (SG2007), so one of the two has to go.
+ */
+function reportKeyBy(cls: ClassDeclaration, id: string | undefined, sink: DiagnosticsSink): void {
+  for (const method of cls.getMethods()) {
+    const keyBy = method.getDecorators().find((d) => d.getName() === 'KeyBy');
+    if (!keyBy) continue;
+    sink.report(
+      'SG2007',
+      `keyed stage "${id ?? cls.getName()}" has sameKey: true, so it reads its input under the key it was emitted with and its handler '${method.getName()}' takes no @KeyBy: remove @KeyBy to keep that key (no repartition), or remove sameKey to key the stage anew`,
+      keyBy,
+    );
+  }
+}
+
+/**
+ * `sameKey` on the job class's own operator (SG2007): the operator reads the sources,
+ * keyed by its `@KeyBy`; only a keyed stage reads what a stage before it emitted.
+ */
+export function reportSameKeyOnOperator(cls: ClassDeclaration, sink: DiagnosticsSink): void {
+  const decorator = cls.getDecorators().find((d) => d.getName() === 'KeyedProcess');
+  if (!decorator || staticOptions(decorator).sameKey === undefined) return;
+  sink.report(
+    'SG2007',
+    `sameKey is for a keyed stage (a @KeyedProcess with an id, listed in @StreamJob stages), which reads what the stage before it emitted under that stage's key; the operator of job ${cls.getName()} reads its input keyed by its @KeyBy: remove sameKey (a source whose topic is already partitioned by the key says so with partitionedByKey: true)`,
+    optionAt(decorator.getArguments()[0] ?? decorator, 'sameKey'),
+  );
 }
 
 /** `id` on the job class's own operator: it would make the job's operator a stage (SG2005). */

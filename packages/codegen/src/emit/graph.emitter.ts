@@ -23,7 +23,8 @@ interface Edge {
  * Nodes and edges of a job: sources -> chain stages -> operator -> chain stages ->
  * keyed stages -> sinks (main, side outputs, dead letters, copies of a stream); a
  * stream is drawn as the edge from the node that writes it (one per input of the
- * operator), a repartition dashed and named by its topic.
+ * operator), a repartition dashed and named by its topic; the input of a `sameKey`
+ * stage, which has none, solid and labelled "same key".
  */
 function topology(job: JobGraph): {
   nodes: Array<{ id: string; label: string; kind: string }>;
@@ -85,12 +86,17 @@ function topology(job: JobGraph): {
         label: `${stage.id}: ${stage.className} (keyed process)`,
         kind: 'keyedStage',
       });
-      edges.push({
-        from: writer(stage.input),
-        to: `stage_${stage.id}`,
-        label: `${job.name}.${stage.id}.repartition`,
-        repartition: true,
-      });
+      // a sameKey stage runs in the tasks of the stage before it: no repartition
+      edges.push(
+        stage.sameKey
+          ? { from: writer(stage.input), to: `stage_${stage.id}`, label: 'same key' }
+          : {
+              from: writer(stage.input),
+              to: `stage_${stage.id}`,
+              label: `${job.name}.${stage.id}.repartition`,
+              repartition: true,
+            },
+      );
     }
     copyEdges();
     const lastKeyed = keyedStagesInOrder(job).at(-1);

@@ -5,23 +5,26 @@ import { q, stringRecord } from './naming';
 
 /**
  * `keyedStages`, in the order the stream flows through them: each keyed by its
- * handler's `@KeyBy`, its function built from a fresh instance of its class per task,
- * as the operator's is from the job class.
+ * handler's `@KeyBy` (`key`), or `sameKey: true` under the key its input was emitted
+ * with, its function built from a fresh instance of its class per task, as the
+ * operator's is from the job class.
  */
 export function writeKeyedStages(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('keyedStages: [');
   w.indent(() => {
     for (const stage of keyedStagesInOrder(graph)) {
       const key = stage.process.handlers.find((h) => h.source === stage.input)?.key;
-      // reported as SG1302 / SG1301 / SG1304, and nothing is emitted from a job with diagnostics
-      if (!key) throw new Error(`keyed stage "${stage.id}" has no valid @KeyBy`);
+      // reported as SG1302 / SG1301 / SG1304 (SG2007 with sameKey), and nothing is
+      // emitted from a job with diagnostics
+      if (stage.sameKey ? key : !key)
+        throw new Error(`keyed stage "${stage.id}" needs exactly one of @KeyBy and sameKey`);
       w.writeLine('{');
       w.indent(() => {
         w.writeLine(`kind: 'process',`);
         w.writeLine(`id: ${q(stage.id)},`);
         w.writeLine(`input: ${q(stage.input)},`);
         if (stage.output !== undefined) w.writeLine(`output: ${q(stage.output)},`);
-        w.writeLine(`key: ${key.text},`);
+        w.writeLine(stage.sameKey ? 'sameKey: true,' : `key: ${key?.text},`);
         const side = Object.entries(stage.process.sideOutputs);
         if (side.length > 0) w.writeLine(`sideOutputs: ${stringRecord(side)},`);
         writeKeyedFunction(w, stage.process, 'stage', `createStage(${stage.className})`);

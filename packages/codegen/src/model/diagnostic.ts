@@ -44,6 +44,8 @@ export const DIAGNOSTIC_CODES = {
   SG2005: 'a keyed stage class is misused',
   SG2006:
     'a sink copying a stream is misused: the stream cannot be copied, or the sink has another role',
+  SG2007:
+    'sameKey is misused: a @KeyBy beside it, on the job operator, or after an operator with no key',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -148,13 +148,23 @@ export interface ChainStageNode {
 
 /**
  * A `@KeyedProcess({ id })` class listed in `@StreamJob({ stages })`: a keyed function
- * behind a repartition (`<job>.<id>.repartition`), after the operator or another keyed
- * stage. Its class is read as the job's operator is.
+ * after the operator or another keyed stage, behind a repartition
+ * (`<job>.<id>.repartition`), or with `sameKey` fused with the stage before it. Its
+ * class is read as the job's operator is.
  */
 export interface KeyedStageNode {
   readonly id: string;
-  /** The stream it reads, keyed anew: the operator's output stream, or the keyed stage before. */
+  /**
+   * The stream it reads (the operator's output stream, or the keyed stage's before),
+   * keyed anew by its handler's `@KeyBy`, or with `sameKey` under the key it was emitted with.
+   */
   readonly input: string;
+  /**
+   * `@KeyedProcess({ sameKey: true })`: it reads each element under the key of the stage
+   * that emitted it (the operator, or the keyed stage before it), in that stage's tasks,
+   * with no repartition; its handler has no `@KeyBy` (see `keyOrigin`).
+   */
+  readonly sameKey?: true;
   /** The stream the next keyed stage reads; none on the last (it feeds the main output). */
   readonly output?: string;
   readonly className: string;
@@ -162,8 +172,8 @@ export interface KeyedStageNode {
   readonly classModule: string;
   /** Its `@KeyedProcess`, handlers, state and timers, as for the job's operator. */
   readonly process: OperatorNode;
-  /** Where `id` is written in `@KeyedProcess`. */
-  readonly at: { readonly id: SourceLocation };
+  /** Where `id` and `sameKey` are written in `@KeyedProcess`. */
+  readonly at: { readonly id: SourceLocation; readonly sameKey?: SourceLocation };
   readonly location: SourceLocation;
 }
 
@@ -198,7 +208,7 @@ export interface JobGraph {
   /** Stateless stages, in the order `@StreamJob({ stages })` lists them. */
   readonly stages: readonly ChainStageNode[];
   readonly operator?: OperatorNode;
-  /** Keyed stages behind repartitions, in the order `@StreamJob({ stages })` lists them. */
+  /** Keyed stages, in the order `@StreamJob({ stages })` lists them. */
   readonly keyedStages: readonly KeyedStageNode[];
   readonly location: SourceLocation;
 }

@@ -70,6 +70,40 @@ export function keyedStagesInOrder(job: JobGraph): KeyedStageNode[] {
   return ordered;
 }
 
+/**
+ * What keys the stream a keyed stage reads: the stage itself (its handler's `@KeyBy`),
+ * or with `sameKey` the stage it reads from (the keyed stage before it in stream order,
+ * or the operator), through any `sameKey` stages between. Undefined for a stage that
+ * does not follow the operator (reported as SG2004).
+ */
+export function keyOrigin(
+  job: JobGraph,
+  stage: KeyedStageNode,
+): KeyedStageNode | OperatorNode | undefined {
+  const ordered = keyedStagesInOrder(job);
+  for (let i = ordered.indexOf(stage); i >= 0; i--) {
+    if (!ordered[i].sameKey) return ordered[i];
+  }
+  return ordered.includes(stage) ? job.operator : undefined;
+}
+
+/**
+ * The key type of the elements a keyed stage reads (`string`, `number` or
+ * `number | string`, as `HandlerNode.keyType`): its handler's `@KeyBy`'s, or with
+ * `sameKey` that of the stage it reads from (the operator's first keyed input's when
+ * that is the operator). Undefined when it is unknown or there is no key (an
+ * `@AsyncEnrich` operator).
+ */
+export function stageKeyType(job: JobGraph, stage: KeyedStageNode): string | undefined {
+  const origin = keyOrigin(job, stage);
+  if (!origin) return undefined;
+  const handlers = 'process' in origin ? origin.process.handlers : origin.handlers;
+  const inputs = 'process' in origin ? [origin.input] : origin.inputs;
+  return inputs
+    .map((input) => handlers.find((h) => h.source === input && h.key)?.keyType)
+    .find((type) => type !== undefined);
+}
+
 /** The outputs keyed stages name: streams read by the next keyed stage or by chain stages. */
 export function keyedOutputs(job: JobGraph): string[] {
   return job.keyedStages.flatMap((s) => (s.output === undefined ? [] : [s.output]));

@@ -1,7 +1,13 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { JobGraph, KeyedStageNode, OperatorNode } from '../model/job-graph';
-import { chainEnd, keyedOutputs, keyedStagesInOrder, operatorStreamEnd } from '../model/streams';
+import {
+  chainEnd,
+  keyOrigin,
+  keyedOutputs,
+  keyedStagesInOrder,
+  operatorStreamEnd,
+} from '../model/streams';
 import { list } from './name-list';
 import { checkInputHandler, checkTimersAndState, operatorDecorator } from './validate-operator';
 
@@ -10,7 +16,8 @@ import { checkInputHandler, checkTimersAndState, operatorDecorator } from './val
  * reads the stream the operator's main output ends in, each next one the output of the
  * one before (SG2004); a stream is written once, read by one stage, and a keyed stage's
  * output is read (SG2002). Each stage is a keyed function checked as the operator is:
- * one handler with its @KeyBy, one timer per time domain, state names unique.
+ * one handler with its @KeyBy (none with `sameKey`, which needs a key to keep: SG2007),
+ * one timer per time domain, state names unique.
  */
 export function validateKeyedStages(job: JobGraph, sink: DiagnosticsSink): void {
   if (job.keyedStages.length === 0) return;
@@ -27,7 +34,10 @@ export function validateKeyedStages(job: JobGraph, sink: DiagnosticsSink): void 
     checkTimersAndState(stage.process, sink);
     // a handler of the stream the stage should read is the input's fault, reported
     if (misplaced.has(stage)) continue;
-    checkInputHandler(stage.process, stage.input, `keyed stage "${stage.id}"`, inputAt, sink);
+    checkInputHandler(stage.process, stage.input, `keyed stage "${stage.id}"`, inputAt, sink, {
+      sameKey: stage.sameKey,
+    });
+    if (stage.sameKey) checkSameKey(job, stage, sink);
     for (const handler of stage.process.handlers.filter((h) => h.source !== stage.input)) {
       sink.reportAt(
         'SG1103',
@@ -36,6 +46,20 @@ export function validateKeyedStages(job: JobGraph, sink: DiagnosticsSink): void 
       );
     }
   }
+}
+
+/**
+ * A `sameKey` stage reads under the key its input was emitted with: the stage it reads
+ * from needs one (SG2007), which an @AsyncEnrich operator has not.
+ */
+function checkSameKey(job: JobGraph, stage: KeyedStageNode, sink: DiagnosticsSink): void {
+  const origin = keyOrigin(job, stage);
+  if (!origin || 'process' in origin || origin.kind !== 'async') return;
+  sink.reportAt(
+    'SG2007',
+    `keyed stage "${stage.id}" has sameKey: true, but the stream it reads ("${stage.input}") comes from the @AsyncEnrich operator, which has no key: remove sameKey and key the stage with @KeyBy on its handler (through a repartition)`,
+    stage.at.sameKey ?? stage.location,
+  );
 }
 
 /** Where the keyed stages read and write (SG2002, SG2004); the stages whose input is wrong. */

@@ -47,7 +47,9 @@ export function validateOperator(
       );
       return;
     }
-    checkInputHandler(op, input, decorator, op.at.inputs[i] ?? op.location, sink, unkeyed);
+    checkInputHandler(op, input, decorator, op.at.inputs[i] ?? op.location, sink, {
+      reported: unkeyed,
+    });
     if (!source.hasEventTime) {
       sink.reportAt(
         'SG1303',
@@ -128,7 +130,9 @@ export const operatorDecorator = (op: OperatorNode) => DECORATOR_OF[op.kind];
 
 /**
  * A keyed input has one handler (SG1101), and the handler says what its key is (SG1302,
- * once per method: `reported` holds the methods already told, across a union's inputs).
+ * once per method: `reported` holds the methods already told, across a union's inputs),
+ * unless the input is read under the key it was emitted with (`sameKey`: a keyed stage
+ * whose @KeyBy is reported as SG2007 instead).
  */
 export function checkInputHandler(
   op: OperatorNode,
@@ -136,8 +140,9 @@ export function checkInputHandler(
   reader: string,
   at: SourceLocation,
   sink: DiagnosticsSink,
-  reported = new Set<string>(),
+  options: { readonly reported?: Set<string>; readonly sameKey?: boolean } = {},
 ): void {
+  const reported = options.reported ?? new Set<string>();
   const handlers = op.handlers.filter((h) => h.source === input);
   if (handlers.length === 0) {
     sink.reportAt(
@@ -153,7 +158,7 @@ export function checkInputHandler(
     );
   }
   for (const handler of handlers) {
-    if (!handler.hasKeyBy && !reported.has(handler.method)) {
+    if (!handler.hasKeyBy && !options.sameKey && !reported.has(handler.method)) {
       reported.add(handler.method);
       sink.reportAt(
         'SG1302',
