@@ -4,7 +4,8 @@
  * with SIGKILL while clicks keep arriving, then started again: each user's count in
  * Redis and the counts written equal the direct computation over the clicks (a click
  * applied twice or lost would show), and a count written twice is the same record
- * under the same id.
+ * under the same id. Run twice: as it is, and with a keyed stage fused after the count,
+ * whose state and outputs must count every click once too.
  */
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,9 +15,11 @@ import {
   DEVICES,
   generateClicks,
   referenceState,
+  TALLY_STAGE,
   UNION_JOB,
   UNION_REPARTITION,
   UNION_SINK,
+  type TalliedCount,
   type UserCount,
 } from '../test/union-job';
 import { startJobProcess, type JobProcess } from './job-process';
@@ -38,14 +41,15 @@ const PAUSE_MS = 50;
 const HOLD_UNTIL_KILL = 45;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every user's count in Redis: user -> the tasks holding it and the count. */
+/** Every user's value of a state in Redis: user -> the tasks holding it and the value. */
 async function countState(
   ns: string,
+  state = 'count',
 ): Promise<Map<string, Array<{ task: string; count: number }>>> {
   const redis = new Redis(services.redisUrl);
   try {
     const out = new Map<string, Array<{ task: string; count: number }>>();
-    for (const key of await redis.keys(`sg:${ns}:{${UNION_JOB}:*}:state:count`)) {
+    for (const key of await redis.keys(`sg:${ns}:{${UNION_JOB}:*}:state:${state}`)) {
       const task = new RegExp(`\\{${UNION_JOB}:([^}]+)\\}`).exec(key)?.[1] ?? key;
       for (const [user, json] of Object.entries(await redis.hgetall(key))) {
         const count = (JSON.parse(json) as { value: number }).value;
@@ -58,7 +62,11 @@ async function countState(
   }
 }
 
-describe('union killed with SIGKILL mid-run on Kafka and Redis', () => {
+// fused: with a keyed stage fused after the count (sameKey), in the count's tasks and commits
+describe.each([
+  { fused: false, title: 'union' },
+  { fused: true, title: 'union with a fused keyed stage' },
+])('$title killed with SIGKILL mid-run on Kafka and Redis', ({ fused }) => {
   const kafka = kafkaClient(services.kafkaBrokers);
   const jobs: JobProcess[] = [];
   let reader: TopicReader | undefined;
@@ -69,7 +77,7 @@ describe('union killed with SIGKILL mid-run on Kafka and Redis', () => {
   });
 
   it('counts every click once after a restart; duplicates carry the same id and content', async () => {
-    const ns = `union-kill-${Date.now()}`;
+    const ns = `union-kill-${fused ? 'fused-' : ''}${Date.now()}`;
     const topic = (name: string) => `${ns}.${name}`;
     for (const name of [...DEVICES, UNION_SINK, UNION_REPARTITION])
       await services.kafka.createTopic(topic(name), PARTITIONS);
@@ -82,6 +90,7 @@ describe('union killed with SIGKILL mid-run on Kafka and Redis', () => {
           STREAM_GEN_NAMESPACE: ns,
           STREAM_GEN_CHECKPOINT_INTERVAL_MS: '200',
           STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',
+          UNION_FUSED: fused ? '1' : '0',
         },
         echo: process.env.DEBUG_JOB === '1',
       });
@@ -163,6 +172,14 @@ describe('union killed with SIGKILL mid-run on Kafka and Redis', () => {
     expect(new Map([...state].map(([user, [held]]) => [user, held.count]))).toEqual(
       referenceState(CLICKS),
     );
+    if (fused) {
+      // the fused stage saw each count once: beside it in every output, and in its state,
+      // held by the task that holds the user's count
+      const unequal = (distinct as TalliedCount[]).filter((c) => c.seen !== c.count);
+      expect(unequal.slice(0, 5)).toEqual([]);
+      const tally = await countState(ns, `${TALLY_STAGE}.seen`);
+      expect(new Map([...tally].map(([user, held]) => [user, held]))).toEqual(state);
+    }
     // what the restart did again (it varies with the moment of the kill): counts written
     // again, and clicks the re-keying stage sent again (the tasks skip those)
     const forwarded = reader
@@ -170,7 +187,7 @@ describe('union killed with SIGKILL mid-run on Kafka and Redis', () => {
       .filter((e) => e.off !== undefined);
     const resent = forwarded.length - new Set(forwarded.map((e) => `${e.s}:${e.up}@${e.off}`)).size;
     process.stderr.write(
-      `union kill -9: ${atKill}/${TOTAL} counts out at the kill, ${sentAtKill}/${PARTS} parts of the input sent; ` +
+      `union${fused ? ' fused' : ''} kill -9: ${atKill}/${TOTAL} counts out at the kill, ${sentAtKill}/${PARTS} parts of the input sent; ` +
         `${counts().length - byId.size} count(s) written again, ${resent} click(s) re-keyed again after the restart\n`,
     );
   });

@@ -3,13 +3,7 @@
  * between two keyed stages and after the last one, and side outputs of a keyed stage
  * routed to sinks of its own. Run embedded (through the exchange) and in the harness.
  */
-import {
-  checkJob,
-  launchJob,
-  silentLogger,
-  type ElementContext,
-  type JobSpec,
-} from '../src';
+import { checkJob, launchJob, silentLogger, type ElementContext, type JobSpec } from '../src';
 import { PipelineHarness } from '../src/testing';
 import { bidsLog, readTopic } from './embedded-topics';
 import type { RuntimeContext, TimerContext, ValueState } from '../src';

@@ -62,6 +62,47 @@ export function unionJob(): JobSpec {
   };
 }
 
+/** What the fused stage adds to each count: how many counts of the user it saw so far. */
+export type TalliedCount = UserCount & { seen: number };
+
+/** The fused stage's id; its state is `<id>.seen` in the count's tasks. */
+export const TALLY_STAGE = 'tally';
+
+/** Fused after the count (same key): each count with how many counts of its user it saw. */
+export class TallyCounts {
+  private seen!: ValueState<number>;
+  open(ctx: RuntimeContext) {
+    this.seen = ctx.valueState<number>('seen');
+  }
+  processElement(count: UserCount, ctx: ElementContext<TalliedCount>) {
+    const seen = (this.seen.value() ?? 0) + 1;
+    this.seen.update(seen);
+    ctx.emit({ ...count, seen });
+  }
+}
+
+/**
+ * The union job with {@link TallyCounts} fused after the count (`sameKey`): it runs in
+ * the count's tasks, so a count applied twice or lost there would show as `seen`
+ * differing from `count`, and its state differing from the user's clicks.
+ */
+export function fusedUnionJob(): JobSpec {
+  const job = unionJob();
+  return {
+    ...job,
+    operator: { ...job.operator!, output: 'counted' } as JobSpec['operator'],
+    keyedStages: [
+      {
+        kind: 'process',
+        id: TALLY_STAGE,
+        input: 'counted',
+        sameKey: true,
+        create: () => new TallyCounts(),
+      },
+    ],
+  };
+}
+
 /** `perDevice` clicks on each device, in time order, spread over `users` users. */
 export function generateClicks(options: { perDevice: number; users: number }): ClicksByDevice {
   const of = (d: number) =>
