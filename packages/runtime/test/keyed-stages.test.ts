@@ -83,9 +83,18 @@ describe('keyed stage behind a repartition (embedded)', () => {
       bids.map((b) => ({ key: b.auction, value: JSON.stringify(b) })),
     );
     let url = '';
+    // what the job logged, shown when stage two is not seen in time (a rare failure in
+    // full runs that no isolated run reproduced)
+    const lines: string[] = [];
+    const keep = (level: string) => (m: string) => void lines.push(`${Date.now()} ${level} ${m}`);
     const logger: Logger = {
       ...silentLogger,
-      info: (m: string) => (url ||= /status on (http:\/\/\S+)\/health/.exec(m)?.[1] ?? ''),
+      warn: keep('warn'),
+      error: keep('error'),
+      info: (m: string) => {
+        keep('info')(m);
+        url ||= /status on (http:\/\/\S+)\/health/.exec(m)?.[1] ?? '';
+      },
     };
     const job = launchJob({
       job: topAuctionJob(),
@@ -102,6 +111,15 @@ describe('keyed stage behind a repartition (embedded)', () => {
       while (Date.now() < deadline && !/stage="top-auction"} [1-9]/.test(metrics)) {
         await new Promise((r) => setTimeout(r, 50));
         if (url) metrics = await (await fetch(`${url}/metrics`)).text();
+      }
+      if (!/stage="top-auction"} [1-9]/.test(metrics)) {
+        const health = url ? await (await fetch(`${url}/health`)).text() : 'no status server';
+        throw new Error(
+          `stage two read nothing in 30 s\nlog:\n${lines.join('\n')}\nhealth: ${health}\nmetrics:\n${metrics
+            .split('\n')
+            .filter((l) => l.startsWith('stream_gen_') && !l.includes('_bucket'))
+            .join('\n')}`,
+        );
       }
       expect(metrics).toContain(
         'stream_gen_records_in_total{job="TopAuctions",stage="count-bids"} 300',
