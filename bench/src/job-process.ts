@@ -18,6 +18,7 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   'chain-kafka': async () => (await import('./jobs/stateless-kafka.job')).chainKafka,
   'pipeline-kafka-redis': async () =>
     (await import('./jobs/pipeline-kafka-redis.job')).pipelineKafkaRedis,
+  'fused-kafka-redis': async () => (await import('./jobs/fused-kafka-redis.job')).fusedKafkaRedis,
   'union-kafka-redis': async () => (await import('./jobs/union-kafka-redis.job')).unionKafkaRedis,
   enricher: async () => (await import('./jobs/enricher.job')).enricher,
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,

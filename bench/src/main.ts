@@ -21,7 +21,7 @@ import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
-import { pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
+import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
 import { unionKafkaRedis } from './workloads/union-kafka-redis';
 import type { Workload } from './workloads/workload';
 
@@ -34,6 +34,7 @@ const WORKLOADS: readonly Workload[] = [
   statelessKafka,
   chainKafka,
   pipelineKafkaRedis,
+  fusedKafkaRedis,
   unionKafkaRedis,
   enricher,
   joinKafkaRedis,

@@ -1,40 +1,13 @@
 import type { ElementContext, JobSpec, RuntimeContext, ValueState } from '@stream-gen/runtime';
-import { measureWindow } from '../measure-window';
 import type { Measured } from '../protocol';
-import { countRedisRoundTrips, redisWaits } from '../redis-round-trips';
 import type { JobChannel } from './job-channel';
-import { launchOnKafka, type KafkaJobParams } from './runtime-job';
-
-interface Viewing {
-  readonly profileId: string;
-  readonly titleId: string;
-  readonly ts: number;
-}
-
-interface ProfileTitleCount {
-  readonly titleId: string;
-  readonly profileId: string;
-  readonly count: number;
-}
-
-/** Stage one, keyed by profile and title: the running count of impressions and plays. */
-class CountViewings {
-  private count!: ValueState<number>;
-  open(ctx: RuntimeContext) {
-    this.count = ctx.valueState<number>('count');
-  }
-  private add(v: Viewing, ctx: ElementContext<ProfileTitleCount>) {
-    const count = (this.count.value() ?? 0) + 1;
-    this.count.update(count);
-    ctx.emit({ titleId: v.titleId, profileId: v.profileId, count });
-  }
-  processElement1(v: Viewing, ctx: ElementContext<ProfileTitleCount>) {
-    this.add(v, ctx);
-  }
-  processElement2(v: Viewing, ctx: ElementContext<ProfileTitleCount>) {
-    this.add(v, ctx);
-  }
-}
+import type { KafkaJobParams } from './runtime-job';
+import {
+  VIEWING_COUNTS,
+  countViewingsJob,
+  measureCountViewingsJob,
+  type ProfileTitleCount,
+} from './viewing-counts';
 
 /** Stage two, keyed by title through the repartition: the profile with the most, on each new maximum. */
 class TopProfile {
@@ -50,35 +23,19 @@ class TopProfile {
   }
 }
 
-const source = (name: string) => ({
-  name,
-  key: (v: Viewing) => `${v.profileId}_${v.titleId}`,
-  partitionedByKey: true,
-  eventTime: { timestamp: (v: Viewing) => v.ts, maxOutOfOrdernessMs: 10_000 },
-});
-
 /** Two keyed stages across a repartition: every input element crosses the exchange. */
-export const pipelineJob: JobSpec = {
-  name: 'BenchPipeline',
-  sources: [source('impressions'), source('plays')],
-  operator: {
-    kind: 'coProcess',
-    name: 'count-viewings',
-    inputs: ['impressions', 'plays'],
-    output: 'viewing-counts',
-    create: () => new CountViewings(),
-  },
+export const pipelineJob: JobSpec = countViewingsJob('BenchPipeline', {
   keyedStages: [
     {
       kind: 'process',
       id: 'top-profile',
-      input: 'viewing-counts',
+      input: VIEWING_COUNTS,
       key: (c: ProfileTitleCount) => c.titleId,
       create: () => new TopProfile(),
     },
   ],
   outputs: { main: 'top-profiles' },
-};
+});
 
 /** The exchange topic launchJob expects: `<job>.<stage id>.repartition`. */
 export const PIPELINE_EXCHANGE = 'BenchPipeline.top-profile.repartition';
@@ -93,19 +50,14 @@ export function pipelineKafkaRedis(
   params: KafkaJobParams & { readonly expected: number },
   channel: JobChannel,
 ): Promise<Measured> {
-  const redisRoundTrips = countRedisRoundTrips();
-  const job = launchOnKafka({
-    job: pipelineJob,
-    sinks: ['top-profiles'],
+  return measureCountViewingsJob(
+    {
+      job: pipelineJob,
+      sinks: ['top-profiles'],
+      progress: (_, stages) => stages[1]?.metrics.recordsIn ?? 0,
+      segments: 2,
+    },
     params,
-    checkpointIntervalMs: 1000,
-    progress: (_, stages) => stages[1]?.metrics.recordsIn ?? 0,
-    segments: 2,
-  });
-  return measureWindow(job, {
-    expected: params.expected,
-    onReady: channel.ready,
-    redisRoundTrips,
-    counters: redisWaits,
-  });
+    channel,
+  );
 }

@@ -1,5 +1,5 @@
 /** The embedded log as tests fill and read it: bids in, every record of a topic out. */
-import { EmbeddedLog, HEADER_ID } from '../src';
+import { EmbeddedLog, HEADER_ID, launchJob, silentLogger, type JobSpec } from '../src';
 import type { Bid } from './top-auction-job';
 
 /** A log of two partitions holding `bids` in topic `bids`, sealed (a bounded run ends). */
@@ -23,4 +23,22 @@ export function readTopic<T>(log: EmbeddedLog, topic: string): Array<{ id: strin
     }
   }
   return out;
+}
+
+/** Runs `job` embedded over `bids` to the end, writing to `sinks`; the log holds what it wrote. */
+export async function runOnBids(
+  job: JobSpec,
+  bids: readonly Bid[],
+  sinks: readonly string[],
+  checkpointIntervalMs = 50,
+): Promise<EmbeddedLog> {
+  const log = bidsLog(bids);
+  await launchJob({
+    job,
+    sinks: [...sinks],
+    log,
+    logger: silentLogger,
+    checkpointIntervalMs,
+  }).run();
+  return log;
 }

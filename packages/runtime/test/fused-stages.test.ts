@@ -7,10 +7,8 @@
  * in the harness, across a crash of its task, and when it throws.
  */
 import {
-  EmbeddedLog,
   HEADER_ID,
   JobMetrics,
-  launchJob,
   ManualClock,
   MemoryStateBackend,
   silentLogger,
@@ -25,7 +23,7 @@ import {
   type ValueState,
 } from '../src';
 import { PipelineHarness } from '../src/testing';
-import { bidsLog, readTopic } from './embedded-topics';
+import { readTopic, runOnBids } from './embedded-topics';
 import {
   expectedTop,
   generateBids,
@@ -113,11 +111,7 @@ function streakJob(fused: boolean): JobSpec {
 
 const SINKS = ['top', 'late', 'behind', 'settled', 'counts-copy', 'dead-letters'];
 
-async function runEmbedded(job: JobSpec, bids: readonly Bid[]): Promise<EmbeddedLog> {
-  const log = bidsLog(bids);
-  await launchJob({ job, sinks: SINKS, log, logger: silentLogger, checkpointIntervalMs: 20 }).run();
-  return log;
-}
+const runEmbedded = (job: JobSpec, bids: readonly Bid[]) => runOnBids(job, bids, SINKS, 20);
 
 const text = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).sort();
 

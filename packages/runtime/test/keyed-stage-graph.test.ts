@@ -3,15 +3,18 @@
  * between two keyed stages and after the last one, and side outputs of a keyed stage
  * routed to sinks of its own. Run embedded (through the exchange) and in the harness.
  */
-import { checkJob, launchJob, silentLogger, type ElementContext, type JobSpec } from '../src';
+import { checkJob, type ElementContext, type JobSpec } from '../src';
 import { PipelineHarness } from '../src/testing';
-import { bidsLog, readTopic } from './embedded-topics';
+import { readTopic, runOnBids } from './embedded-topics';
 import type { RuntimeContext, TimerContext, ValueState } from '../src';
 import {
   CountBids,
   expectedTop,
   generateBids,
+  labelStage,
+  singleCounts,
   topAuctionJob,
+  type Labelled,
   TopPerCategory,
   type AuctionCount,
   type TopAuction,
@@ -48,7 +51,6 @@ class TopNotingSingles extends TopPerCategory {
   }
 }
 
-type Labelled = TopAuction & { label: string };
 type Won = { auction: string; label: string; wins: number };
 type Ranked = Won & { rank: string };
 
@@ -72,19 +74,7 @@ function graphJob(): JobSpec {
         output: 'counts',
         create: () => [{ kind: 'filter', name: 'counted', fn: (c: AuctionCount) => c.count > 0 }],
       },
-      {
-        kind: 'chain',
-        id: 'label',
-        input: 'tops',
-        output: 'labelled',
-        create: () => [
-          {
-            kind: 'map',
-            name: 'label',
-            fn: (t: TopAuction): Labelled => ({ ...t, label: `${t.category}:${t.auction}` }),
-          },
-        ],
-      },
+      labelStage(),
       {
         kind: 'chain',
         id: 'rank',
@@ -132,28 +122,17 @@ function expectedRanked(top: readonly TopAuction[]): string[] {
 
 const rankedOf = (records: readonly Ranked[]) => records.map((r) => `${r.rank} ${r.label}`).sort();
 
-/** The auction counts of one bid, as stage one emits them. */
-function singleCounts(bids: ReturnType<typeof generateBids>): string[] {
-  const counts = new Map<string, number>();
-  for (const b of bids) {
-    const id = `${b.auction}@${Math.floor(b.ts / 10_000) * 10_000 + 10_000}`;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return [...counts].filter(([, n]) => n === 1).map(([id]) => id);
-}
-
 describe('chain stages between and after keyed stages, side outputs per stage', () => {
   it('runs embedded: tops labelled after the last stage, its side output in its own sink', async () => {
     // few bids over many windows, so some auctions get a single bid in a window
     const bids = generateBids({ count: 400, seed: 5, windows: 12 });
-    const log = bidsLog(bids);
-    await launchJob({
-      job: graphJob(),
-      sinks: ['top', 'late', 'singles', 'operator-singles', 'dead-letters'],
-      log,
-      logger: silentLogger,
-      checkpointIntervalMs: 50,
-    }).run();
+    const log = await runOnBids(graphJob(), bids, [
+      'top',
+      'late',
+      'singles',
+      'operator-singles',
+      'dead-letters',
+    ]);
     const top = readTopic<Ranked>(log, 'top');
     expect(rankedOf(top.map((t) => t.value))).toEqual(expectedRanked(expectedTop(bids)).sort());
     expect(new Set(top.map((t) => t.id)).size).toBe(top.length);
@@ -208,8 +187,8 @@ describe('chain stages between and after keyed stages, side outputs per stage', 
       }),
     ).toThrow(
       'job "TopAuctions" is not valid:\n' +
-        '  - keyed stage "top-auction" reads "auction-counts", but the stream before it is "counts"\n' +
-        '  - keyed stage "wins" reads "tops", but the stream before it is "labelled"',
+        '  - keyed stage "top-auction" reads "auction-counts", which stage "non-empty" reads too: a keyed stage reads where the chain after the stage before it ends ("counts" or further)\n' +
+        '  - keyed stage "wins" reads "tops", which stage "label" reads too: a keyed stage reads where the chain after the stage before it ends ("labelled" or further)',
     );
   });
 });

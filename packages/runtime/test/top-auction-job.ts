@@ -4,6 +4,7 @@
  * What it must output is computed here directly from the bids, for the tests.
  */
 import type {
+  ChainStageSpec,
   ElementContext,
   JobSpec,
   MapState,
@@ -176,4 +177,34 @@ export function expectedTop(bids: readonly Bid[]): TopAuction[] {
 
 export function sortTop(top: readonly TopAuction[]): TopAuction[] {
   return [...top].sort((a, b) => a.windowEnd - b.windowEnd || a.category.localeCompare(b.category));
+}
+
+/** A top with the label the chain stage `label` gives it. */
+export type Labelled = TopAuction & { label: string };
+
+/** The chain stage labelling each top `category:auction`, reading `tops`, writing `labelled`. */
+export function labelStage(): ChainStageSpec {
+  return {
+    kind: 'chain',
+    id: 'label',
+    input: 'tops',
+    output: 'labelled',
+    create: () => [
+      {
+        kind: 'map',
+        name: 'label',
+        fn: (t: TopAuction): Labelled => ({ ...t, label: `${t.category}:${t.auction}` }),
+      },
+    ],
+  };
+}
+
+/** `auction@windowEnd` of each auction's windows with a single bid. */
+export function singleCounts(bids: readonly Bid[]): string[] {
+  const counts = new Map<string, number>();
+  for (const b of bids) {
+    const id = `${b.auction}@${windowEnd(b.ts)}`;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n === 1).map(([id]) => id);
 }

@@ -87,7 +87,7 @@ describe('fan-out of an intermediate stream', () => {
     expect(() =>
       checkJob({ ...job, outputs: { ...job.outputs, streams: { top: 'copy' } } }),
     ).toThrow(
-      `outputs.streams names "top", which is neither a stream of the sources' stages nor one a keyed stage reads (streams that can go to a sink too: bids, auction-counts)`,
+      `outputs.streams names "top", which is neither a stream of the sources' stages nor one after the operator or a keyed stage (streams that can go to a sink too: bids, auction-counts)`,
     );
   });
 });

@@ -1,5 +1,13 @@
 import type { ChainStageSpec, JobSpec, KeyedStageSpec } from './job-spec';
-import { pathToMain, readersOf, sourceTree, streamsOfTree, type StreamNode } from './source-tree';
+import {
+  outputTree,
+  pathToMain,
+  readersOf,
+  sourceTree,
+  stagesOfTree,
+  streamsOfTree,
+  type StreamNode,
+} from './source-tree';
 
 /** The stages an element of one source goes through, and the stream it ends in. */
 export interface SourceChain {
@@ -44,37 +52,21 @@ export function fusedStagesOf(job: JobSpec): KeyedStageSpec[] {
  * output's sink.
  */
 export function planOutputChain(job: JobSpec): ChainStageSpec[] {
-  return chainFrom(job, keyedOutputOf(job));
+  const root = keyedOutputOf(job);
+  return root === undefined ? [] : stagesOfTree(outputTree(job, root));
 }
 
-/** The stream a task's main output ends in: the end of {@link planOutputChain}, or where it starts. */
+/** The stream a task's main output ends in: the main one of the tree after its keyed stages. */
 export function mainStreamOf(job: JobSpec): string | undefined {
-  const chain = planOutputChain(job);
-  return chain.length > 0 ? chain[chain.length - 1].output : keyedOutputOf(job);
+  const root = keyedOutputOf(job);
+  if (root === undefined) return undefined;
+  return streamsOfTree(outputTree(job, root)).find((n) => n.main)?.stream;
 }
 
 /** What the operator writes, or its last fused keyed stage. */
-function keyedOutputOf(job: JobSpec): string | undefined {
+export function keyedOutputOf(job: JobSpec): string | undefined {
   const fused = fusedStagesOf(job);
   return fused.length > 0 ? fused[fused.length - 1].output : job.operator?.output;
-}
-
-/**
- * The stages that read `start`, the stage that reads that one's output, and so on, in
- * order: the chain after the operator, or after a keyed stage (empty when none reads it).
- */
-export function chainFrom(job: JobSpec, start: string | undefined): ChainStageSpec[] {
-  if (start === undefined) return [];
-  const readerOf = new Map((job.stages ?? []).map((s) => [s.input, s]));
-  const stages: ChainStageSpec[] = [];
-  for (
-    let next = readerOf.get(start);
-    next && !stages.includes(next);
-    next = readerOf.get(next.output)
-  ) {
-    stages.push(next);
-  }
-  return stages;
 }
 
 /** What is wrong with the job's stages, for {@link checkJob} (empty when nothing). */
@@ -102,22 +94,7 @@ export function chainProblems(job: JobSpec): string[] {
     }
     outputs.set(stage.output, stage);
   }
-  // streams of the sources' stages may feed several; those after the operator or a
-  // keyed stage feed one (they run as one chain on the way to the next)
   const readers = readersOf(job);
-  const fromSources = new Set(
-    job.sources.flatMap((source) =>
-      streamsOfTree(sourceTree(job, source.name)).map((n) => n.stream),
-    ),
-  );
-  for (const [stream, reading] of readers) {
-    const known = sources.has(stream) || outputs.has(stream);
-    if (reading.length > 1 && known && !fromSources.has(stream)) {
-      problems.push(
-        `stream "${stream}" is read by stages ${reading.map((s) => `"${s.id}"`).join(' and ')}; after the operator or a keyed stage a stream feeds one stage`,
-      );
-    }
-  }
   for (const stage of stages) {
     if (!sources.has(stage.input) && !outputs.has(stage.input)) {
       problems.push(

@@ -2,7 +2,13 @@ import { ConfigurationError } from '../util/errors';
 import { chainProblems, planChains, sourceOfStream, type SourceChain } from './chain-plan';
 import type { JobSpec, SourceSpec } from './job-spec';
 import { keyedStageProblems } from './segments';
-import { fanOutProblems, operatorInputs, streamsOfTree } from './source-tree';
+import {
+  fanOutProblems,
+  operatorInputs,
+  outputFanOutProblems,
+  outputTree,
+  streamsOfTree,
+} from './source-tree';
 
 export { operatorInputs };
 
@@ -90,7 +96,7 @@ export function checkJob(job: JobSpec): void {
     }
   }
   // a branch of the sources' stages that ends nowhere, once the operator's inputs are known
-  if (problems.length === 0) problems.push(...fanOutProblems(job));
+  if (problems.length === 0) problems.push(...fanOutProblems(job), ...outputFanOutProblems(job));
   problems.push(...errorPolicyProblems(job));
   const side = job.outputs.sideOutputs ?? {};
   for (const [tag, sink] of Object.entries(side)) {
@@ -106,15 +112,19 @@ export function checkJob(job: JobSpec): void {
  * (then written by the segment before it), to a sink.
  */
 function copiedStreamProblems(job: JobSpec, chains: readonly SourceChain[]): string[] {
+  const roots = [job.operator?.output, ...(job.keyedStages ?? []).map((s) => s.output)];
   const copyable = new Set([
     ...chains.flatMap((c) => streamsOfTree(c.tree).map((n) => n.stream)),
     ...(job.keyedStages ?? []).map((s) => s.input),
+    ...roots.flatMap((root) =>
+      root === undefined ? [] : streamsOfTree(outputTree(job, root)).map((n) => n.stream),
+    ),
   ]);
   return Object.keys(job.outputs.streams ?? {})
     .filter((stream) => !copyable.has(stream))
     .map(
       (stream) =>
-        `outputs.streams names "${stream}", which is neither a stream of the sources' stages nor one a keyed stage reads (streams that can go to a sink too: ${[...copyable].join(', ')})`,
+        `outputs.streams names "${stream}", which is neither a stream of the sources' stages nor one after the operator or a keyed stage (streams that can go to a sink too: ${[...copyable].join(', ')})`,
     );
 }
 

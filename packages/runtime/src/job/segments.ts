@@ -1,4 +1,4 @@
-import { chainFrom } from './chain-plan';
+import { outputTree, stagesOfTree, streamsOfTree } from './source-tree';
 import type { JobSpec, KeyedStageSpec } from './job-spec';
 
 /**
@@ -46,11 +46,6 @@ export function planSegments(job: JobSpec): JobSegment[] {
   const groups = stageGroups(stages);
   // a stream a keyed stage reads may be written to a sink too (fan-out)
   const copies = job.outputs.streams ?? {};
-  const copiesOf = (reading: readonly KeyedStageSpec[]) =>
-    pick(
-      copies,
-      reading.map((s) => s.input),
-    );
   // a fused stage routes the side outputs it does not route itself where the operator does
   const fusedOf = (fused: readonly KeyedStageSpec[]) =>
     fused.length === 0
@@ -58,8 +53,15 @@ export function planSegments(job: JobSpec): JobSegment[] {
       : fused.map((s) => ({ ...s, sideOutputs: { ...job.outputs.sideOutputs, ...s.sideOutputs } }));
   // the chain stages after a stage keyed anew and its fused ones run in its segment
   const chainsOf = (group: (typeof groups)[number]) =>
-    [group.head, ...group.fused].flatMap((s) => (s ? chainFrom(job, s.output) : []));
+    [group.head, ...group.fused].flatMap((s) =>
+      s?.output !== undefined ? stagesOfTree(outputTree(job, s.output)) : [],
+    );
   const later = new Set(groups.slice(1).flatMap(chainsOf));
+  // the streams a segment of keyed stages reads and writes
+  const streamsOfGroup = (group: (typeof groups)[number]) =>
+    [group.head, ...group.fused]
+      .flatMap((s) => (s ? [s.input, ...(s.output !== undefined ? [s.output] : [])] : []))
+      .concat(chainsOf(group).map((c) => c.output));
   return groups.map((group, i): JobSegment => {
     const next = groups[i + 1]?.head;
     const last = next === undefined;
@@ -75,9 +77,10 @@ export function planSegments(job: JobSpec): JobSegment[] {
           outputs: {
             ...job.outputs,
             main,
+            // not those the next segment reads (it is the main output) or later ones write
             streams: withoutKeys(
               job.outputs.streams,
-              groups.flatMap((g) => (g.head ? [g.head.input] : [])),
+              groups.slice(1).flatMap((g) => streamsOfGroup(g)),
             ),
           },
         },
@@ -114,7 +117,10 @@ export function planSegments(job: JobSpec): JobSegment[] {
           // the stage's own routes, and the operator's for the tags it does not route
           sideOutputs: { ...job.outputs.sideOutputs, ...head.sideOutputs },
           // the stream it reads was copied where it was written; those its fused stages read are copied here
-          streams: copiesOf(group.fused),
+          streams: pick(
+            copies,
+            streamsOfGroup(group).filter((s) => s !== head.input && s !== next?.input),
+          ),
         },
         onError: job.onError,
       },
@@ -142,10 +148,15 @@ function carriedTime(): number {
   throw new Error('an exchange element carries its event time; nothing computes it');
 }
 
-/** The stream `stream` ends in: itself, or the end of the chain stages after it. */
+/** The streams after `stream` (the tree of chain stages from it): where a keyed stage may read. */
+function streamsAfter(job: JobSpec, stream: string | undefined): string[] {
+  return stream === undefined ? [] : streamsOfTree(outputTree(job, stream)).map((n) => n.stream);
+}
+
+/** The stream `stream` ends in (the first branch end): itself, or the end of the chain stages after it. */
 function streamEnd(job: JobSpec, stream: string | undefined): string | undefined {
-  const chain = chainFrom(job, stream);
-  return chain.length > 0 ? chain[chain.length - 1].output : stream;
+  if (stream === undefined) return undefined;
+  return streamsOfTree(outputTree(job, stream)).find((n) => n.next.length === 0)?.stream;
 }
 
 /** What is wrong with the job's keyed stages, for `checkJob` (empty when nothing). */
@@ -154,7 +165,8 @@ export function keyedStageProblems(job: JobSpec): string[] {
   if (stages.length === 0) return [];
   const problems: string[] = [];
   const taken = new Set([...(job.stages ?? []).map((s) => s.id), job.operator?.name]);
-  let expected = streamEnd(job, job.operator?.output);
+  let before = job.operator?.output;
+  let expected = streamEnd(job, before);
   if (!job.operator) problems.push('keyed stages need an operator before them');
   else if (expected === undefined) {
     problems.push(
@@ -186,7 +198,7 @@ export function keyedStageProblems(job: JobSpec): string[] {
       }
     }
     taken.add(stage.id);
-    if (expected !== undefined && stage.input !== expected) {
+    if (expected !== undefined && !streamsAfter(job, before).includes(stage.input)) {
       problems.push(
         `keyed stage "${stage.id}" reads "${stage.input}", but the stream before it is "${expected}"`,
       );
@@ -196,7 +208,8 @@ export function keyedStageProblems(job: JobSpec): string[] {
         `keyed stage "${stage.id}" names no output, but keyed stage "${stages[i + 1].id}" comes after it`,
       );
     }
-    expected = streamEnd(job, stage.output);
+    before = stage.output;
+    expected = streamEnd(job, before);
   }
   return problems;
 }

@@ -1,14 +1,14 @@
 import type { RunningLookups } from '../async/lookup-refresher';
-import { chainFrom, fusedStagesOf } from '../job/chain-plan';
-import type { JobSpec, KeyedStageSpec, Step } from '../job/job-spec';
+import { fusedStagesOf } from '../job/chain-plan';
+import type { JobSpec, KeyedStageSpec } from '../job/job-spec';
 import type { KeyedStateCache } from '../state/keyed-state-cache';
 import type { TimeDomain, Timer, TimerService } from '../time/timer-service';
 import { isPromise } from './call-journal';
 import { KeyedContextImpl } from './keyed-context';
 import { createStageOperator, type KeyedOperator } from './keyed-operator';
 import type { OutputStream } from './output-stream';
-import { openChainSteps } from './source-steps';
-import { applySteps } from './steps';
+import type { SourcePlan } from './source-plan';
+import { openOutputPlan } from './source-steps';
 import type { FusedTimers } from './timer-firing';
 
 /*
@@ -20,8 +20,8 @@ import type { FusedTimers } from './timer-firing';
  * key k lives in this task. So the stage runs here, right after the stage before it:
  *
  *   - One call. An input element (or a timer) is one call of the task's operator; what
- *     the operator emits to its main output goes through the chain stages between (a
- *     copy to a sink when one is bound to the stream) into the first fused stage, under
+ *     the operator emits to its main output goes through the chain stages between (and
+ *     to the sinks that copy their streams) into the first fused stage, under
  *     the same key and event time, within the same call; its main output into the next
  *     fused stage, and so on; the last one's main output is the task's. The journal
  *     makes the whole call all or nothing (state of every stage, timers, outputs), and a
@@ -75,10 +75,8 @@ class FusedStage {
   constructor(
     readonly spec: KeyedStageSpec,
     readonly timers: TimerService,
-    /** The chain stages between the stage before it and this one. */
-    readonly steps: readonly Step[],
-    /** Its input stream is copied to a sink. */
-    readonly copied: boolean,
+    /** The chain stages between the stage before it and this one, and the copies to sinks. */
+    readonly plan: SourcePlan | undefined,
     watermark: number,
     host: FusedStagesHost,
     emit: (stream: OutputStream, key: string, timestamp: number, value: unknown) => void,
@@ -131,12 +129,10 @@ export class FusedStages {
             stream.kind === 'main'
               ? fused.accept(i + 1, key, ts, value)
               : host.emit(side(stream), key, ts, value);
-      const stepsBefore = await openChainSteps(chainFrom(job, before), lookups);
       const stage = new FusedStage(
         spec,
         timers.get(spec.id) ?? missing(spec),
-        stepsBefore,
-        job.outputs.streams?.[spec.input] !== undefined,
+        await openOutputPlan(job, before, lookups),
         watermark,
         host,
         emit,
@@ -204,12 +200,14 @@ export class FusedStages {
   /** A value emitted toward stage `i`: through the steps before it, copied, then pending. */
   private accept(i: number, key: string, timestamp: number, value: unknown): void {
     const stage = this.stages[i];
-    const values = stage.steps.length > 0 ? applySteps(stage.steps, value) : [value];
-    for (const v of values) {
-      if (stage.copied) {
-        this.host.emit({ kind: 'stream', name: stage.spec.input }, key, timestamp, v);
-      }
-      stage.pending.push({ key, timestamp, value: v });
+    if (stage.plan === undefined) {
+      stage.pending.push({ key, timestamp, value });
+      return;
+    }
+    const { main, copies } = stage.plan.run(value);
+    for (const v of main) stage.pending.push({ key, timestamp, value: v });
+    for (const copy of copies) {
+      this.host.emit({ kind: 'stream', name: copy.stream }, key, timestamp, copy.value);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { RunningLookups } from '../async/lookup-refresher';
-import { planChains, planOutputChain } from '../job/chain-plan';
+import { planChains } from '../job/chain-plan';
 import type { ChainStageSpec, JobSpec, Step } from '../job/job-spec';
-import type { StreamNode } from '../job/source-tree';
+import { outputTree, type StreamNode } from '../job/source-tree';
 import { SourcePlan, type OpenedStream } from './source-plan';
 
 /**
@@ -33,28 +33,40 @@ export async function openSourcePlans(
   job: JobSpec,
   lookups: RunningLookups,
 ): Promise<Map<string, SourcePlan>> {
-  const open = async (node: StreamNode): Promise<OpenedStream> => {
-    const next: Array<OpenedStream['next'][number]> = [];
-    for (const edge of node.next) {
-      next.push({
-        steps: await openChainSteps([edge.stage], lookups),
-        node: await open(edge.node),
-      });
-    }
-    return { stream: node.stream, main: node.main, sink: node.sink, next };
-  };
   const plans = new Map<string, SourcePlan>();
   for (const chain of planChains(job)) {
     const own = job.sources.find((s) => s.name === chain.source)?.steps ?? [];
-    const plan = new SourcePlan(own, await open(chain.tree));
+    const plan = new SourcePlan(own, await openTree(chain.tree, lookups));
     if (!plan.trivial) plans.set(chain.source, plan);
   }
   return plans;
 }
 
-/** The steps of the stages after the operator, which its main output goes through. */
-export function openOutputSteps(job: JobSpec, lookups: RunningLookups): Promise<Step[]> {
-  return openChainSteps(planOutputChain(job), lookups);
+/**
+ * The plan of what `root` carries after the operator or a keyed stage: the tree of
+ * chain stages from it, its streams copied where `outputs.streams` says, its main
+ * stream the next keyed stage's input or the main output; undefined when it does
+ * nothing but pass values on.
+ */
+export async function openOutputPlan(
+  job: JobSpec,
+  root: string | undefined,
+  lookups: RunningLookups,
+): Promise<SourcePlan | undefined> {
+  if (root === undefined) return undefined;
+  const plan = new SourcePlan([], await openTree(outputTree(job, root), lookups));
+  return plan.trivial ? undefined : plan;
+}
+
+async function openTree(node: StreamNode, lookups: RunningLookups): Promise<OpenedStream> {
+  const next: Array<OpenedStream['next'][number]> = [];
+  for (const edge of node.next) {
+    next.push({
+      steps: await openChainSteps([edge.stage], lookups),
+      node: await openTree(edge.node, lookups),
+    });
+  }
+  return { stream: node.stream, main: node.main, sink: node.sink, next };
 }
 
 /** The steps of chain stages, in order, each named `<stage id>.<step>`, their lookup tables loaded. */

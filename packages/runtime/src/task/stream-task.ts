@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SourceSpec } from '../job/job-spec';
 import type { RawRecord } from '../records';
 import { operatorInputs, operatorSources } from '../job/check-job';
-import { fusedStagesOf } from '../job/chain-plan';
-import { openOutputSteps, openSourcePlans } from './source-steps';
+import { fusedStagesOf, keyedOutputOf } from '../job/chain-plan';
+import { openOutputPlan, openSourcePlans } from './source-steps';
 import { RunningLookups } from '../async/lookup-refresher';
 import type { TaskCheckpoint } from '../state/checkpoint';
 import type { CheckpointStore } from '../state/state-backend';
@@ -163,7 +163,11 @@ export class StreamTask {
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
     task.ingest.plans = await openSourcePlans(options.job, task.stageLookups);
-    task.output.outputSteps = await openOutputSteps(options.job, task.stageLookups);
+    task.output.outputPlan = await openOutputPlan(
+      options.job,
+      keyedOutputOf(options.job),
+      task.stageLookups,
+    );
     await task.checkpointer.restore();
     task.executor = await task.openExecutor();
     return task;

@@ -1,4 +1,3 @@
-import type { Step } from '../job/job-spec';
 import {
   HEADER_ID,
   HEADER_OFFSET,
@@ -16,7 +15,7 @@ import {
   type Emission,
   type OutputStream,
 } from './output-stream';
-import { applySteps } from './steps';
+import type { SourcePlan } from './source-plan';
 
 export interface TaskOutputOptions {
   readonly jobName: string;
@@ -36,8 +35,11 @@ export interface TaskOutputOptions {
  * whatever the batching.
  */
 export class TaskOutput {
-  /** The stages after the operator: its main output goes through them to the sink. */
-  outputSteps: readonly Step[] = [];
+  /**
+   * The stages after the operator (after its fused keyed stages): its main output goes
+   * through them to the main sink and to the sinks of the streams they copy.
+   */
+  outputPlan: SourcePlan | undefined;
   private seq = 0;
   /** What outputs are named after now; the id prefix is built at the first output. */
   private origin: string | (() => string) = '';
@@ -64,11 +66,14 @@ export class TaskOutput {
     value: unknown,
     extraHeaders?: Record<string, string>,
   ): void {
-    if (stream.kind !== 'main' || this.outputSteps.length === 0) {
+    const plan = this.outputPlan;
+    if (stream.kind !== 'main' || plan === undefined) {
       return this.emitOne(stream, key, timestamp, value, extraHeaders);
     }
-    for (const out of applySteps(this.outputSteps, value)) {
-      this.emitOne(stream, key, timestamp, out, extraHeaders);
+    const { main, copies } = plan.run(value);
+    for (const out of main) this.emitOne(stream, key, timestamp, out, extraHeaders);
+    for (const copy of copies) {
+      this.emitOne({ kind: 'stream', name: copy.stream }, key, timestamp, copy.value, extraHeaders);
     }
   }
 
