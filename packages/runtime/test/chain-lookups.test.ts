@@ -180,6 +180,26 @@ describe('lookup tables of chain stages', () => {
     expect(service.loads).toBe(closedAt);
   });
 
+  it('stop refreshing when the task fails while opening', async () => {
+    const service = new TableService();
+    const job = afterOperatorJob(service, 20);
+    const failing: JobSpec = {
+      ...job,
+      operator: {
+        ...(job.operator as Extract<JobSpec['operator'], { kind: 'async' }>),
+        create: () => {
+          throw new Error('no enrichment client');
+        },
+      },
+    };
+    await expect(JobHarness.create({ job: failing })).rejects.toThrow('no enrichment client');
+    // the table was loaded before the operator failed to open
+    expect(service.loads).toBeGreaterThanOrEqual(1);
+    const failedAt = service.loads;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(service.loads).toBe(failedAt);
+  });
+
   it('are loaded per task: each task has its own instance and table', async () => {
     const service = new TableService();
     const job = statelessJob(service);

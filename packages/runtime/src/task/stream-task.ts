@@ -162,14 +162,20 @@ export class StreamTask {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
     const task = new StreamTask(options, stores.checkpoints, cache);
-    task.ingest.plans = await openSourcePlans(options.job, task.stageLookups);
-    task.output.outputPlan = await openOutputPlan(
-      options.job,
-      keyedOutputOf(options.job),
-      task.stageLookups,
-    );
-    await task.checkpointer.restore();
-    task.executor = await task.openExecutor();
+    try {
+      task.ingest.plans = await openSourcePlans(options.job, task.stageLookups);
+      task.output.outputPlan = await openOutputPlan(
+        options.job,
+        keyedOutputOf(options.job),
+        task.stageLookups,
+      );
+      await task.checkpointer.restore();
+      task.executor = await task.openExecutor();
+    } catch (error) {
+      // the lookup tables opened so far would go on reloading for a task nobody runs
+      task.close();
+      throw error;
+    }
     return task;
   }
 
