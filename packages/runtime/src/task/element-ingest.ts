@@ -3,7 +3,7 @@ import type { WatermarkTracker } from '../time/watermark-tracker';
 import { stableHash } from '../util/stable-hash';
 import type { CallFailure } from './call-failure';
 import { eventTimeOf } from './event-time';
-import type { InputElement } from './input-element';
+import type { DecodedElement, EncodedElement, InputElement } from './input-element';
 import type { JobMetrics } from './metrics';
 import { recordValues, selectKey } from './record-values';
 import type { SourcePlan } from './source-plan';
@@ -85,19 +85,22 @@ export class ElementIngest {
   ): void {
     const outcome = recordValues(spec, this.plans.get(spec.name), element, this.options.retries);
     const { offset, value } = outcome;
+    // (one read per field, whichever kind of element: the fields the other kind lacks read undefined)
+    const fields = element as Partial<DecodedElement> & Partial<EncodedElement>;
     const up = this.upstream();
     const base =
-      'origin' in element && element.origin !== undefined
-        ? element.origin
+      fields.origin !== undefined
+        ? fields.origin
         : up === undefined
           ? `${spec.name}@${offset}`
           : `${spec.name}:${up}@${offset}`;
-    const carried = 'timestamp' in element ? element.timestamp : undefined;
+    const carried = fields.timestamp;
     // a record split over several tasks by the re-keying stage: this task's share of it;
     // what is written once per record (dead letters, copies) is written by the task
     // holding its first value
-    const share = 'encoded' in element ? element.valueIndexes : undefined;
-    const once = !this.readsForOthers(spec.name) && (!share || share.includes(0));
+    const share = fields.valueIndexes;
+    const others = this.readsForOthers(spec.name);
+    const once = !others && (!share || share.includes(0));
     if (!('values' in outcome)) {
       // (a branch the re-keying stage does not run may throw where it did not)
       if (!once) return;
@@ -106,9 +109,9 @@ export class ElementIngest {
       }
       return this.target.failed(outcome.failed, base, { source: spec.name, offset, value });
     }
-    const { values } = outcome;
+    const { values, copies } = outcome;
     if (once) {
-      for (const copy of outcome.copies) {
+      for (const copy of copies) {
         this.target.copy(copy.stream, `${base}>${copy.stream}.${copy.index}`, copy.value, () => ({
           source: spec.name,
           offset,
@@ -116,9 +119,12 @@ export class ElementIngest {
         }));
       }
     }
-    for (const i of share ?? values.keys()) {
+    const count = share === undefined ? values.length : share.length;
+    for (let j = 0; j < count; j++) {
+      const i = share === undefined ? j : share[j];
       if (i >= values.length) continue;
-      this.prepareValue(spec, input, values[i], `${base}.${i}`, offset, value, now, ready, carried);
+      const origin = `${base}.${i}`;
+      this.prepareValue(spec, input, values[i], origin, offset, value, now, ready, carried, others);
     }
   }
 
@@ -133,11 +139,12 @@ export class ElementIngest {
     now: number,
     ready: ReadyElement[],
     /** The event time an exchange element carries. */
-    carried?: number,
+    carried: number | undefined,
+    /** The task reads this partition for the tasks owning its keys (see {@link readsForOthers}). */
+    others: boolean,
   ): void {
     let timestamp = now;
     let key = '';
-    const others = this.readsForOthers(spec.name);
     if (carried !== undefined) {
       timestamp = carried;
     } else if (spec.eventTime) {
@@ -146,6 +153,7 @@ export class ElementIngest {
         return others ? undefined : this.target.deadLetter(origin, spec.name, offset, time, record);
       timestamp = time;
     }
+    const rekeyed = this.options.rekeyed;
     if (input !== undefined && spec.key) {
       const selected = selectKey(spec.key, value);
       if (typeof selected !== 'string') {
@@ -154,21 +162,27 @@ export class ElementIngest {
           : this.target.deadLetter(origin, spec.name, offset, selected.reason, record);
       }
       key = selected;
-      const rekeyed = this.options.rekeyed;
       // another task's key: that task reads this partition too, and keeps it
       if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) return;
     }
-    if (spec.eventTime && this.options.watermarks.isLate(timestamp)) {
-      this.options.metrics.late++;
-      this.target.late(origin, key || null, timestamp, value, () => ({
-        source: spec.name,
-        offset,
-        record,
-      }));
-      return;
-    }
-    if (spec.eventTime && !this.options.external.has(spec.name)) {
-      this.options.watermarks.observe(this.channelOf(spec.name), timestamp, now);
+    if (spec.eventTime) {
+      const watermarks = this.options.watermarks;
+      if (watermarks.isLate(timestamp)) {
+        this.options.metrics.late++;
+        this.target.late(origin, key || null, timestamp, value, () => ({
+          source: spec.name,
+          offset,
+          record,
+        }));
+        return;
+      }
+      if (!this.options.external.has(spec.name)) {
+        watermarks.observe(
+          rekeyed === undefined ? spec.name : this.channelOf(spec.name),
+          timestamp,
+          now,
+        );
+      }
     }
     ready.push({ value, timestamp, key, offset, input: input ?? -1, origin });
   }
@@ -184,8 +198,11 @@ export class ElementIngest {
    * own: what cannot be keyed there is dead-lettered by the partition's own task.
    */
   readsForOthers(source: string): boolean {
+    const rekeyed = this.options.rekeyed;
     return (
-      this.options.rekeyed?.sources[source] !== undefined && this.upstream() !== this.ownPartition
+      rekeyed !== undefined &&
+      rekeyed.sources[source] !== undefined &&
+      this.upstream() !== this.ownPartition
     );
   }
 

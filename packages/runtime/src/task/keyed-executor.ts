@@ -57,8 +57,9 @@ export class KeyedExecutor implements StageExecutor {
 
   async run(source: string, ready: readonly ReadyElement[]): Promise<void> {
     await this.host.prefetch(ready.map((r) => r.key));
+    const input = this.host.inputStreams.get(source) ?? source;
     for (const r of ready) {
-      const pending = this.runElement(source, r);
+      const pending = this.runElement(source, input, r);
       if (pending) await pending;
     }
   }
@@ -99,11 +100,11 @@ export class KeyedExecutor implements StageExecutor {
   }
 
   /** Synchronous unless the operator returned a promise. */
-  private runElement(source: string, r: ReadyElement): void | Promise<void> {
+  private runElement(source: string, input: string, r: ReadyElement): void | Promise<void> {
     const { operator, ctx, host } = this;
     ctx.key = r.key;
     ctx.timestamp = r.timestamp;
-    ctx.input = host.inputStreams.get(source) ?? source;
+    ctx.input = input;
     const failed = host.journal.run(
       host.attempts,
       () => host.setOrigin(r.origin),

@@ -22,6 +22,9 @@ export type RecordValues = { readonly offset: number; readonly value: unknown } 
   | { readonly failed: CallFailure }
 );
 
+/** The copies of a record whose source copies no stream (shared: never written to). */
+const NO_COPIES: PlannedValues['copies'] = Object.freeze([]) as unknown as PlannedValues['copies'];
+
 /**
  * Size, decoding, validation and the steps of one record. The task's ingest and the
  * re-keying stage both go through here, so the stage sends a record's values where the
@@ -44,13 +47,13 @@ export function recordValues(
   }
   const invalid = spec.validate?.(value);
   if (invalid !== undefined) return { offset, value, rejected: `invalid record: ${invalid}` };
-  if (!steps) return { offset, value, values: [value], copies: [] };
+  if (!steps) return { offset, value, values: [value], copies: NO_COPIES };
   const run =
     steps instanceof SourcePlan
       ? () => steps.run(value)
       : () => ({
           main: applySteps(steps, value),
-          copies: [],
+          copies: NO_COPIES,
         });
   const out = withStepRetries(run, retries);
   return 'failure' in out

@@ -330,10 +330,12 @@ export class StreamTask {
     const metrics = this.options.metrics;
     const input = this.inputIndex.get(source);
     const ready: ReadyElement[] = [];
+    // the same for every element of the batch (it comes from one upstream partition)
+    const counted = !this.ingest.readsForOthers(source);
     for (const element of elements) {
       // a record the re-keying stage split over several tasks counts where its first value went
       const share = 'encoded' in element ? element.valueIndexes : undefined;
-      if (!this.ingest.readsForOthers(source) && (!share || share.includes(0))) metrics.recordsIn++;
+      if (counted && (!share || share.includes(0))) metrics.recordsIn++;
       if (positionKey !== undefined) this.positions[positionKey] = element.offset + 1;
       this.ingest.prepare(spec, input, element, now, ready);
     }
