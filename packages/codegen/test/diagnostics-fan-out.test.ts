@@ -1,4 +1,5 @@
-import { diagnosticsOf } from './virtual-project';
+import { mainOutputSink, outputTrees } from '../src/model/streams';
+import { analyzeSource, diagnosticsOf } from './virtual-project';
 
 /**
  * `lines` parsed once into `clicks`, read by two chain stages (`bots`, `humans`); the
@@ -69,6 +70,162 @@ describe('a stream read by two chain stages', () => {
     const job = forked().replace(`@Sink('bots', { stream: 'bot-clicks' })`, '');
     expect(diagnosticsOf(job)).toEqual([
       `9:47 SG2002 stream "bot-clicks" of stage "bots" is written but never read: its elements would be dropped; read it in the operator or in another stage, or copy it with @Sink('<name>', { stream: 'bot-clicks' })`,
+    ]);
+  });
+});
+
+/**
+ * Clicks counted per user by the operator into stream `counts`, read by two chain
+ * stages: `label` (to the main output's sink `labeled`) and `heavy` (copied to sink
+ * `heavy`); `parts` replace the stages listed, the sinks, the extra classes and the job
+ * options.
+ */
+const afterOperator = (
+  parts: { stages?: string; sinks?: string; classes?: string; job?: string; heavy?: string } = {},
+) => `
+import { Chain, FilterElement, MapElement } from '@stream-gen/annotations';
+export interface Count { user: string; clicks: number }
+@Chain({ id: 'label', input: 'counts', output: 'labeled' })
+export class Label {
+  @MapElement()
+  label(c: Count): string { return c.user + ':' + c.clicks; }
+}
+@Chain({ id: 'heavy', input: 'counts', output: 'heavy-counts' })
+export class Heavy {
+  @FilterElement()
+  heavy(c: ${parts.heavy ?? 'Count'}): boolean { return c.clicks > 10; }
+}
+${parts.classes ?? ''}
+@StreamJob(${parts.job ?? `{ name: 'J', stages: [${parts.stages ?? 'Label, Heavy'}] }`})
+@Source<Click>('clicks', { eventTime: 'ts' })
+${parts.sinks ?? `@Sink('labeled') @Sink('heavy', { stream: 'heavy-counts' })`}
+@KeyedProcess({ input: 'clicks', output: 'counts' })
+export class J {
+  @State() private clicks!: ValueState<number>;
+  @ProcessElement('clicks')
+  @KeyBy('user')
+  onClick(c: Click, ctx: ElementContext<Count>) { void c; void ctx; }
+}
+`;
+
+/** A keyed stage reading `stream` (what `Count`s it gets), with `options` beside id and input. */
+const keyedStage = (id: string, stream: string, options = '') => `
+@KeyedProcess({ id: '${id}', input: '${stream}'${options} })
+export class Stage_${id.replace(/-/g, '_')} {
+  @ProcessElement('${stream}')
+  @KeyBy('user')
+  on(c: Count, ctx: ElementContext<Count>) { ctx.emit(c); }
+}`;
+
+describe('a stream read by two chain stages after the operator or a keyed stage', () => {
+  it('accepts a branch to the main output and one copied; the main output is the main branch’s sink', () => {
+    const result = analyzeSource(afterOperator());
+    expect(result.diagnostics).toEqual([]);
+    const graph = result.jobs[0].graph;
+    expect(mainOutputSink(graph)).toBe('labeled');
+    expect(outputTrees(graph).map((t) => [t.root, t.leaves, t.mains])).toEqual([
+      ['counts', ['labeled', 'heavy-counts'], ['labeled']],
+    ]);
+    // the operator's output stream itself may be copied too
+    const root = afterOperator({
+      sinks: `@Sink('labeled') @Sink('heavy', { stream: 'heavy-counts' }) @Sink('all', { stream: 'counts' })`,
+    });
+    expect(diagnosticsOf(root)).toEqual([]);
+  });
+
+  it('accepts branches before a keyed stage (one leads to it) and after it (one to the main output)', () => {
+    const before = afterOperator({
+      classes: keyedStage('top', 'labeled-counts'),
+      job: `{ name: 'J', output: 'top', stages: [Relabel, Heavy, Stage_top] }`,
+      sinks: `@Sink('top') @Sink('heavy', { stream: 'heavy-counts' })`,
+    }).replace(
+      `@Chain({ id: 'label', input: 'counts', output: 'labeled' })
+export class Label {
+  @MapElement()
+  label(c: Count): string { return c.user + ':' + c.clicks; }
+}`,
+      `@Chain({ id: 'relabel', input: 'counts', output: 'labeled-counts' })
+export class Relabel {
+  @MapElement()
+  relabel(c: Count): Count { return c; }
+}`,
+    );
+    expect(diagnosticsOf(before)).toEqual([]);
+    // after the keyed stage: one branch to @StreamJob({ output }), one copied
+    const after = afterOperator({
+      classes: keyedStage('top', 'counts', `, output: 'tops'`),
+      job: `{ name: 'J', output: 'labeled', stages: [Label, Heavy, Stage_top] }`,
+    }).replace(/input: 'counts', output: '(labeled|heavy-counts)'/g, `input: 'tops', output: '$1'`);
+    const result = analyzeSource(after);
+    expect(result.diagnostics).toEqual([]);
+    expect(mainOutputSink(result.jobs[0].graph)).toBe('labeled');
+    expect(outputTrees(result.jobs[0].graph).map((t) => [t.root, t.writer?.id, t.mains])).toEqual([
+      ['counts', undefined, []],
+      ['tops', 'top', ['labeled']],
+    ]);
+  });
+
+  it('SG1102: each branch’s steps take what the stream they read carries', () => {
+    expect(diagnosticsOf(afterOperator({ heavy: 'string' }))).toEqual([
+      `12:12 SG1102 filter step 'heavy' of stage "heavy" takes 'string', but receives 'Count' (what J emits)`,
+    ]);
+  });
+
+  it('SG2002: two branches that would both be the main output', () => {
+    expect(diagnosticsOf(afterOperator({ sinks: `@Sink('labeled') @Sink('heavy')` }))).toEqual([
+      `9:48 SG2002 streams "labeled" (stage "label") and "heavy-counts" (stage "heavy") would both be the main output of job J: after the operator the one branch no sink copies goes to the main output; copy all but one with @Sink(name, { stream }), like @Sink('<name>', { stream: 'heavy-counts' })`,
+    ]);
+  });
+
+  it('accepts every branch copied: then the job has no main output, as the runtime allows', () => {
+    const sinks = `@Sink('a', { stream: 'labeled' }) @Sink('heavy', { stream: 'heavy-counts' })`;
+    const result = analyzeSource(afterOperator({ sinks }));
+    expect(result.diagnostics).toEqual([]);
+    expect(mainOutputSink(result.jobs[0].graph)).toBeUndefined();
+  });
+
+  it('SG2002: a branch neither read by the next keyed stage nor copied', () => {
+    const job = afterOperator({
+      classes: keyedStage('top', 'heavy-counts'),
+      job: `{ name: 'J', output: 'top', stages: [Label, Heavy, Stage_top] }`,
+      sinks: `@Sink('top')`,
+    });
+    expect(diagnosticsOf(job)).toEqual([
+      `4:48 SG2002 stream "labeled" of stage "label" is written but never read: its elements would be dropped; after the operator the branch through "heavy-counts" goes on to keyed stage "top", and the others go to sinks: read "labeled" in another stage, or copy it with @Sink('<name>', { stream: 'labeled' })`,
+    ]);
+  });
+
+  it('SG2002: two branches leading to keyed stages', () => {
+    const job = afterOperator({
+      classes:
+        keyedStage('top', 'heavy-counts') +
+        keyedStage('second', 'labeled').replace(
+          `@KeyBy('user')\n  on(c: Count`,
+          `@KeyBy((s: string) => s)\n  on(c: string`,
+        ),
+      job: `{ name: 'J', output: 'top', stages: [Label, Heavy, Stage_top, Stage_second] }`,
+      sinks: `@Sink('top')`,
+    });
+    expect(diagnosticsOf(job)).toEqual([
+      `21:38 SG2002 streams "heavy-counts" and "labeled" of the stages after the operator lead to keyed stages "top" and "second"; one branch leads to the next keyed stage: read the output of "top" in "second", or copy "labeled" to a sink with @Sink('<name>', { stream: 'labeled' }) instead`,
+    ]);
+  });
+
+  it('SG2002: a keyed stage reading a stream a chain stage reads too', () => {
+    const job = afterOperator({
+      classes: keyedStage('top', 'counts'),
+      job: `{ name: 'J', output: 'top', stages: [Label, Heavy, Stage_top] }`,
+      sinks: `@Sink('top') @Sink('l', { stream: 'labeled' }) @Sink('heavy', { stream: 'heavy-counts' })`,
+    });
+    expect(diagnosticsOf(job)).toEqual([
+      `15:35 SG2002 stream "counts" is read by stages "heavy" and "top"; a keyed stage reads a stream no other stage reads: the end of a branch of the stages after the operator or a keyed stage`,
+    ]);
+  });
+
+  it('SG1602: the main branch after the operator names no sink', () => {
+    const sinks = `@Sink('label') @Sink('heavy', { stream: 'heavy-counts' })`;
+    expect(diagnosticsOf(afterOperator({ sinks }))).toEqual([
+      `4:48 SG1602 stream "labeled" of stage "label" is the operator's main output after its stages, but no sink is named "labeled" (declared sinks: "label", "heavy"); did you mean "label"?`,
     ]);
   });
 });

@@ -35,7 +35,7 @@ describe('a sink copying a stream (fan-out)', () => {
   it('SG2006: a stream a sink cannot copy', () => {
     const typo = keyedJob({ sinks: sinks(`@Sink('counts', { stream: 'auction-count' })`) });
     expect(diagnosticsOf(typo)).toEqual([
-      `17:40 SG2006 sink "counts" copies stream "auction-count", which it cannot: a sink can copy a source, a stage's output before the operator, or a stream a keyed stage reads (job TopAuctions: "bids", "auction-counts"); did you mean "auction-counts"?`,
+      `17:40 SG2006 sink "counts" copies stream "auction-count", which it cannot: a sink can copy a source, a stage's output, a stream a keyed stage reads, or the stream the operator or a keyed stage writes for stages to read (job TopAuctions: "bids", "auction-counts"); did you mean "auction-counts"?`,
     ]);
     const withoutStages = keyedJob({
       job: `{ name: 'TopAuctions', deadLetters: 'dead-letters' }`,
@@ -43,7 +43,7 @@ describe('a sink copying a stream (fan-out)', () => {
       op: `{ input: 'bids', output: 'top', sideOutputs: { late: 'late' } }`,
     });
     expect(diagnosticsOf(withoutStages)).toEqual([
-      `17:38 SG2006 sink "copy" copies stream "top", which it cannot: a sink can copy a source, a stage's output before the operator, or a stream a keyed stage reads (job TopAuctions: "bids")`,
+      `17:38 SG2006 sink "copy" copies stream "top", which it cannot: a sink can copy a source, a stage's output, a stream a keyed stage reads, or the stream the operator or a keyed stage writes for stages to read (job TopAuctions: "bids")`,
     ]);
   });
 

@@ -3,9 +3,8 @@ import {
   keyedStagesInOrder,
   mainOutputSink,
   outputStream,
+  outputTrees,
   stageSideOutputs,
-  stagesAfterKeyedStages,
-  stagesAfterOperator,
   streamSinks,
 } from '../model/streams';
 
@@ -21,7 +20,8 @@ interface Edge {
 
 /**
  * Nodes and edges of a job: sources -> chain stages -> operator -> chain stages ->
- * keyed stages -> sinks (main, side outputs, dead letters, copies of a stream); a
+ * keyed stages -> sinks (main, side outputs, dead letters, copies of a stream); before
+ * and after the operator a stream may feed several chain stages (branches); a
  * stream is drawn as the edge from the node that writes it (one per input of the
  * operator), a repartition dashed and named by its topic; the input of a `sameKey`
  * stage, which has none, solid and labelled "same key".
@@ -99,13 +99,16 @@ function topology(job: JobGraph): {
       );
     }
     copyEdges();
+    // the main output: from the last keyed stage, or the operator, or the one branch of
+    // the stages after it that no sink copies (the other branches are copies, drawn above)
     const lastKeyed = keyedStagesInOrder(job).at(-1);
-    const last = lastKeyed
-      ? (stagesAfterKeyedStages(job).at(-1) ?? lastKeyed)
-      : stagesAfterOperator(job).at(-1);
+    const final = outputTrees(job).find((t) => t.writer === lastKeyed);
     const main = mainOutputSink(job);
-    if (last) {
-      if (main) edges.push({ from: `stage_${last.id}`, to: `sink_${main}` });
+    if (final && final.stages.length > 0) {
+      if (main && final.mains.length === 1)
+        edges.push({ from: writer(final.mains[0]), to: `sink_${main}` });
+    } else if (lastKeyed) {
+      if (main) edges.push({ from: `stage_${lastKeyed.id}`, to: `sink_${main}` });
     } else if (op.output) edges.push({ from: id, to: `sink_${op.output}` });
     // each keyed stage writes its own side outputs (or the operator's), and the dead letters
     const writers: ReadonlyArray<readonly [string, Readonly<Record<string, string>>]> = [

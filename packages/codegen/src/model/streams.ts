@@ -33,7 +33,76 @@ export function sourceOfStream(
   return undefined; // a cycle, reported by validateStages
 }
 
-/** The stages reading `stream`, then the one reading its output, and so on. */
+/**
+ * The chain stages after the operator or a keyed stage, from the stream it writes (the
+ * root): they form a tree (a stream may feed several stages), each leaf of which goes
+ * to the next keyed stage (one leaf at most), or, when no keyed stage follows, to the
+ * job's main output (the one leaf no sink copies), or to a sink that copies it
+ * (`@Sink(name, { stream })`); any stream of the tree may be copied.
+ */
+export interface OutputTree {
+  /** The stream the operator or a keyed stage writes, which stages read. */
+  readonly root: string;
+  /** The keyed stage that writes `root`; undefined for the operator. */
+  readonly writer?: KeyedStageNode;
+  /** The chain stages of the tree, from the root, breadth first. */
+  readonly stages: readonly ChainStageNode[];
+  /** Every stream of the tree: the root, then the stages' outputs in their order. */
+  readonly streams: readonly string[];
+  /** The streams no chain stage reads, in the order of `streams` (the root when none reads it). */
+  readonly leaves: readonly string[];
+  /**
+   * The keyed stage that reads a stream of the tree: the first listed reading a leaf
+   * when several do, else the first reading another of its streams.
+   */
+  readonly next?: KeyedStageNode;
+  /**
+   * The leaves that go to the job's main output, when no keyed stage follows: those no
+   * sink copies (one in a valid job; empty when a keyed stage follows).
+   */
+  readonly mains: readonly string[];
+}
+
+/** The tree of chain stages from `root` (streams visited once: a cycle cannot loop). */
+export function treeFrom(job: JobGraph, root: string, writer?: KeyedStageNode): OutputTree {
+  const streams = [root];
+  const stages: ChainStageNode[] = [];
+  for (let i = 0; i < streams.length; i++) {
+    for (const stage of job.stages.filter((s) => s.input === streams[i])) {
+      if (streams.includes(stage.output) || stages.includes(stage)) continue;
+      stages.push(stage);
+      streams.push(stage.output);
+    }
+  }
+  const read = new Set(stages.map((s) => s.input));
+  const leaves = streams.filter((s) => !read.has(s));
+  // a keyed stage reads the end of a branch; one reading a stream chains read too is
+  // next only when none reads an end (reported as SG2002 either way)
+  const reads = (within: readonly string[]) =>
+    job.keyedStages.find((s) => s !== writer && within.includes(s.input));
+  const next = reads(leaves) ?? reads(streams);
+  const copied = new Set(streamSinks(job).map(([stream]) => stream));
+  const mains = next ? [] : leaves.filter((s) => !copied.has(s));
+  return { root, writer, stages, streams, leaves, next, mains };
+}
+
+/**
+ * The trees of chain stages after the operator and after each keyed stage in stream
+ * order (see {@link OutputTree}), for the roots chain or keyed stages read: the
+ * operator's output stream first.
+ */
+export function outputTrees(job: JobGraph): OutputTree[] {
+  const trees: OutputTree[] = [];
+  const start = outputStream(job);
+  if (start === undefined) return trees;
+  trees.push(treeFrom(job, start));
+  for (const stage of keyedStagesInOrder(job)) {
+    if (stage.output !== undefined) trees.push(treeFrom(job, stage.output, stage));
+  }
+  return trees;
+}
+
+/** The stages reading `stream`, the first one's output, and so on (one branch). */
 function chainFrom(job: JobGraph, stream: string | undefined): ChainStageNode[] {
   const chain: ChainStageNode[] = [];
   for (let next = job.stages.find((s) => s.input === stream); next && !chain.includes(next);) {
@@ -43,29 +112,16 @@ function chainFrom(job: JobGraph, stream: string | undefined): ChainStageNode[] 
   return chain;
 }
 
-/** The stages after the operator, in order: what it emits goes through them to the sink. */
-export function stagesAfterOperator(job: JobGraph): ChainStageNode[] {
-  const start = outputStream(job);
-  return start === undefined ? [] : chainFrom(job, start);
-}
-
-/**
- * The stream the operator's main output ends in, which the first keyed stage reads:
- * its output stream, or the end of the chain stages after it.
- */
-export function operatorStreamEnd(job: JobGraph): string | undefined {
-  const start = outputStream(job);
-  return start === undefined ? undefined : (chainFrom(job, start).at(-1)?.output ?? start);
-}
-
-/** The keyed stages a stream flows through, in order from the end of the operator's stream. */
+/** The keyed stages a stream flows through, in order from the operator's output stream. */
 export function keyedStagesInOrder(job: JobGraph): KeyedStageNode[] {
   const ordered: KeyedStageNode[] = [];
-  const readerOf = (stream: string | undefined) =>
-    stream === undefined ? undefined : job.keyedStages.find((s) => s.input === stream);
-  for (let next = readerOf(operatorStreamEnd(job)); next && !ordered.includes(next);) {
+  const start = outputStream(job);
+  if (start === undefined) return ordered;
+  for (let tree: OutputTree | undefined = treeFrom(job, start); tree?.next;) {
+    const next: KeyedStageNode = tree.next;
+    if (ordered.includes(next)) break;
     ordered.push(next);
-    next = readerOf(next.output === undefined ? undefined : chainEnd(job, next.output));
+    tree = next.output === undefined ? undefined : treeFrom(job, next.output, next);
   }
   return ordered;
 }
@@ -110,24 +166,27 @@ export function keyedOutputs(job: JobGraph): string[] {
 }
 
 /**
- * The chain stages after the last keyed stage, in order: what it emits goes through
- * them to the job's main output.
- */
-export function stagesAfterKeyedStages(job: JobGraph): ChainStageNode[] {
-  return chainFrom(job, keyedStagesInOrder(job).at(-1)?.output);
-}
-
-/**
- * The sink of the job's main output: the last stage's after the operator when it names
- * one, else the operator's `output`; `@StreamJob({ output })` (or the only sink left)
- * when no operator names it: in a job without an operator, or with keyed stages.
+ * The sink of the job's main output: the output of the main leaf of the stages after
+ * the operator (the one leaf no sink copies) when it has stages, else the operator's
+ * `output`; `@StreamJob({ output })` (or the only sink left) when no operator names it:
+ * in a job without an operator, or with keyed stages. Undefined when the operator's
+ * stages have no single main leaf: two (reported as SG2002), or none when a sink copies
+ * every branch.
  */
 export function mainOutputSink(job: JobGraph): string | undefined {
   if (!job.operator || job.keyedStages.length > 0) return job.output;
-  return stagesAfterOperator(job).at(-1)?.output ?? job.operator.output;
+  const start = outputStream(job);
+  if (start === undefined) return job.operator.output;
+  const mains = treeFrom(job, start).mains;
+  return mains.length === 1 ? mains[0] : undefined;
 }
 
-/** The stream `stream` ends in: the end of the chain of stages that reads it, or itself. */
+/** The streams of the tree of stages from `stream` that no stage reads (itself when none does). */
+export function treeLeaves(job: JobGraph, stream: string): readonly string[] {
+  return treeFrom(job, stream).leaves;
+}
+
+/** The stream `stream` ends in: the end of the first branch of stages from it, or itself. */
 export function chainEnd(job: JobGraph, stream: string): string {
   return chainFrom(job, stream).at(-1)?.output ?? stream;
 }

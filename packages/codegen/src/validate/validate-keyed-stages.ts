@@ -1,21 +1,16 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { JobGraph, KeyedStageNode, OperatorNode } from '../model/job-graph';
-import {
-  chainEnd,
-  keyOrigin,
-  keyedOutputs,
-  keyedStagesInOrder,
-  operatorStreamEnd,
-} from '../model/streams';
+import { keyOrigin, keyedStagesInOrder, outputTrees, treeFrom, treeLeaves } from '../model/streams';
 import { list } from './name-list';
 import { checkInputHandler, checkTimersAndState, operatorDecorator } from './validate-operator';
 
 /**
  * Keyed stages follow the operator in one line, as the runtime runs them: the first
- * reads the stream the operator's main output ends in, each next one the output of the
- * one before (SG2004); a stream is written once, read by one stage, and a keyed stage's
- * output is read (SG2002). Each stage is a keyed function checked as the operator is:
+ * reads a branch of the stages after the operator (or its output stream), each next one
+ * a branch after the one before, or its output (SG2004); one branch of those stages
+ * leads to the next keyed stage, a stream is written once, a keyed stage reads one no
+ * other stage reads, and a keyed stage's output is read (SG2002). Each stage is a keyed function checked as the operator is:
  * one handler with its @KeyBy (none with `sameKey`, which needs a key to keep: SG2007),
  * one timer per time domain, state names unique.
  */
@@ -85,16 +80,19 @@ function checkStreams(job: JobGraph, op: OperatorNode, sink: DiagnosticsSink): S
   const readers = new Map(job.stages.map((s) => [s.input, s.id]));
   const ordered = keyedStagesInOrder(job);
   const expected = [
-    operatorStreamEnd(job) ?? op.output,
-    ...keyedOutputs(job).map((stream) => chainEnd(job, stream)),
-  ].filter((s): s is string => s !== undefined);
+    ...new Set([
+      ...(op.output === undefined ? [] : treeLeaves(job, op.output)),
+      ...job.keyedStages.flatMap((s) => (s.output === undefined ? [] : treeLeaves(job, s.output))),
+    ]),
+  ];
+  const trees = outputTrees(job);
   for (const stage of job.keyedStages) {
     const inputAt = stage.process.at.inputs[0] ?? stage.location;
     const other = readers.get(stage.input);
     if (other !== undefined) {
       sink.reportAt(
         'SG2002',
-        `stream "${stage.input}" is read by stages "${other}" and "${stage.id}"; after the operator or a keyed stage a stream feeds one stage`,
+        `stream "${stage.input}" is read by stages "${other}" and "${stage.id}"; a keyed stage reads a stream no other stage reads: the end of a branch of the stages after the operator or a keyed stage`,
         inputAt,
       );
       misplaced.add(stage);
@@ -103,8 +101,19 @@ function checkStreams(job: JobGraph, op: OperatorNode, sink: DiagnosticsSink): S
     readers.set(stage.input, stage.id);
     if (ordered.includes(stage)) continue;
     misplaced.add(stage);
+    // another branch of the same stages already leads to the next keyed stage
+    const tree = trees.find((t) => t.next && t.next !== stage && t.streams.includes(stage.input));
+    if (tree?.next) {
+      const after = tree.writer ? `keyed stage "${tree.writer.id}"` : 'the operator';
+      sink.reportAt(
+        'SG2002',
+        `streams "${tree.next.input}" and "${stage.input}" of the stages after ${after} lead to keyed stages "${tree.next.id}" and "${stage.id}"; one branch leads to the next keyed stage: read the output of "${tree.next.id}" in "${stage.id}", or copy "${stage.input}" to a sink with @Sink('<name>', { stream: '${stage.input}' }) instead`,
+        inputAt,
+      );
+      continue;
+    }
     const writer = job.keyedStages.find(
-      (s) => s.output !== undefined && chainEnd(job, s.output) === stage.input,
+      (s) => s.output !== undefined && treeFrom(job, s.output, s).streams.includes(stage.input),
     );
     sink.reportAt(
       'SG2004',

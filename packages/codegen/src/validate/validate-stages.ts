@@ -4,21 +4,22 @@ import type { ChainStageNode, JobGraph } from '../model/job-graph';
 import {
   keyedOutputs,
   outputStream,
+  outputTrees,
   sourceOfStream,
-  sourceStreams,
-  stagesAfterKeyedStages,
-  stagesAfterOperator,
   streamSinks,
   streamsOf,
+  type OutputTree,
 } from '../model/streams';
 import { list } from './name-list';
 
 /**
  * The chain stages must chain from the sources: every input written by a source or a
- * stage (or a keyed stage, for the chain stages after it), every output written once
- * and read (by a stage, the operator or a keyed stage; in a job without an operator, and
- * after the last keyed stage, the last stage of a chain feeds the job's output), no
- * cycle. Their ids are checked with the keyed stages' (validateStageIds).
+ * stage (or the operator or a keyed stage, for the chain stages after it), every output
+ * written once and read (by a stage, the operator or a keyed stage; in a job without an
+ * operator the ends of the chains feed the job's output), no cycle. A stream may feed
+ * several stages; after the operator or a keyed stage they form a tree whose leaves are
+ * checked by validateOutputTrees. Their ids are checked with the keyed stages'
+ * (validateStageIds).
  */
 export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
   if (job.stages.length === 0) return;
@@ -42,7 +43,6 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
   // a chain stage may also read a keyed stage's output: it runs in that stage's tasks
   const streams = new Set([...streamsOf(job), ...keyedOutputs(job)]);
   const readers = new Map<string, ChainStageNode>();
-  const fromSources = new Set(job.sources.flatMap((s) => sourceStreams(job, s.name)));
   for (const stage of job.stages) {
     if (!streams.has(stage.input)) {
       sink.reportAt(
@@ -51,14 +51,9 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
         stage.at.input,
       );
     }
-    const other = readers.get(stage.input);
-    if (other && !fromSources.has(stage.input)) {
-      sink.reportAt(
-        'SG2002',
-        `stream "${stage.input}" is read by stages "${other.id}" and "${stage.id}"; after the operator or a keyed stage a stream feeds one stage (streams of the sources' stages may feed several)`,
-        stage.at.input,
-      );
-    } else if (!other) readers.set(stage.input, stage);
+    // a stream may feed several stages: the branches after the operator or a keyed
+    // stage are checked as trees (validateOutputTrees)
+    if (!readers.has(stage.input)) readers.set(stage.input, stage);
   }
   for (const stage of job.stages) {
     if (
@@ -73,28 +68,17 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
     }
   }
   const operatorInputs = new Set(job.operator?.inputs ?? []);
-  const sinks = new Set(job.sinks.map((s) => s.name));
-  const after = stagesAfterOperator(job);
-  const last = after.at(-1);
-  const keyedReads = job.keyedStages.some((s) => s.input === last?.output);
-  if (last && !readers.has(last.output) && !keyedReads && !sinks.has(last.output)) {
-    sink.reportAt(
-      'SG1602',
-      `stream "${last.output}" of stage "${last.id}" is the operator's main output after its stages, but no sink is named "${last.output}" (declared sinks: ${list(sinks)})${didYouMean(last.output, sinks, `; add @Sink('${last.output}')`)}`,
-      last.at.output,
-    );
-  }
-  // what the last keyed stage emits ends in the job's main output, through these
-  const final = stagesAfterKeyedStages(job).at(-1);
+  const trees = outputTrees(job);
+  validateOutputTrees(job, trees, sink);
+  const inTrees = new Set(trees.flatMap((t) => t.stages));
   for (const stage of job.stages) {
+    if (inTrees.has(stage)) continue;
     // a keyed stage reading it, or one it follows, is checked with the keyed stages
     const keyed = job.keyedStages.some((s) => s.input === stage.output || s.output === stage.input);
     const read =
       readers.has(stage.output) ||
       operatorInputs.has(stage.output) ||
       !job.operator ||
-      stage === last ||
-      stage === final ||
       keyed ||
       streamSinks(job).some(([stream]) => stream === stage.output);
     if (!read) {
@@ -102,6 +86,63 @@ export function validateStages(job: JobGraph, sink: DiagnosticsSink): void {
         'SG2002',
         `stream "${stage.output}" of stage "${stage.id}" is written but never read: its elements would be dropped; read it in the operator or in another stage, or copy it with @Sink('<name>', { stream: '${stage.output}' })`,
         stage.at.output,
+      );
+    }
+  }
+}
+
+/**
+ * The chain stages after the operator, or after a keyed stage, form a tree from the
+ * stream it writes; each leaf goes to the next keyed stage (one branch at most, checked
+ * with the keyed stages), or, when none follows, to the job's main output (one leaf at
+ * most: the one no sink copies), or to the sink that copies it (SG2002). After the
+ * operator of a job without keyed stages, the main leaf names the main output's sink
+ * (SG1602).
+ */
+function validateOutputTrees(
+  job: JobGraph,
+  trees: readonly OutputTree[],
+  sink: DiagnosticsSink,
+): void {
+  const sinks = new Set(job.sinks.map((s) => s.name));
+  const copied = new Set(streamSinks(job).map(([stream]) => stream));
+  const keyedReads = new Set(job.keyedStages.map((s) => s.input));
+  for (const tree of trees) {
+    if (tree.stages.length === 0) continue;
+    const writerOf = (stream: string) => tree.stages.find((s) => s.output === stream);
+    const after = tree.writer ? `keyed stage "${tree.writer.id}"` : 'the operator';
+    const next = tree.next;
+    if (next) {
+      for (const leaf of tree.leaves) {
+        const stage = writerOf(leaf);
+        if (!stage || copied.has(leaf) || keyedReads.has(leaf)) continue;
+        sink.reportAt(
+          'SG2002',
+          `stream "${leaf}" of stage "${stage.id}" is written but never read: its elements would be dropped; after ${after} the branch through "${next.input}" goes on to keyed stage "${next.id}", and the others go to sinks: read "${leaf}" in another stage, or copy it with @Sink('<name>', { stream: '${leaf}' })`,
+          stage.at.output,
+        );
+      }
+      continue;
+    }
+    const mains = tree.mains.flatMap((leaf) => {
+      const stage = writerOf(leaf);
+      return stage ? [stage] : [];
+    });
+    if (mains.length > 1) {
+      const named = mains.map((s) => `"${s.output}" (stage "${s.id}")`);
+      const all = mains.length === 2 ? 'both' : 'all';
+      sink.reportAt(
+        'SG2002',
+        `streams ${named.slice(0, -1).join(', ')} and ${named.at(-1)} would ${all} be the main output of job ${job.name}: after ${after} the one branch no sink copies goes to the main output; copy all but one with @Sink(name, { stream }), like @Sink('<name>', { stream: '${mains[1].output}' })`,
+        mains[1].at.output,
+      );
+    } else if (mains.length === 1 && !tree.writer && job.keyedStages.length === 0) {
+      const main = mains[0];
+      if (sinks.has(main.output)) continue;
+      sink.reportAt(
+        'SG1602',
+        `stream "${main.output}" of stage "${main.id}" is the operator's main output after its stages, but no sink is named "${main.output}" (declared sinks: ${list(sinks)})${didYouMean(main.output, sinks, `; add @Sink('${main.output}')`)}`,
+        main.at.output,
       );
     }
   }

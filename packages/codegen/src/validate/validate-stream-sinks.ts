@@ -1,20 +1,21 @@
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import type { JobGraph, SinkNode } from '../model/job-graph';
-import { mainOutputSink, sourceStreams } from '../model/streams';
+import { mainOutputSink, outputTrees, sourceStreams } from '../model/streams';
 import { list } from './name-list';
 
 /**
  * A sink that copies a stream (`@Sink(name, { stream })`, fan-out) copies one the
  * runtime's `outputs.streams` can: a source or a chain stage's output before the
- * operator, or a stream a keyed stage reads (between the operator and the first keyed
- * stage, or between two); one sink per stream, and a sink of its own, not the main
+ * operator, a stream a keyed stage reads, or any stream of the stages after the operator
+ * or a keyed stage (the stream it writes and each branch's); one sink per stream, and a sink of its own, not the main
  * output's, a side output's or the dead letters' (SG2006): the streams would mix in it.
  */
 export function validateStreamSinks(job: JobGraph, sink: DiagnosticsSink): void {
   const copyable = [
     ...new Set([
       ...job.sources.flatMap((s) => sourceStreams(job, s.name)),
+      ...outputTrees(job).flatMap((t) => t.streams),
       ...job.keyedStages.map((s) => s.input),
     ]),
   ];
@@ -26,7 +27,7 @@ export function validateStreamSinks(job: JobGraph, sink: DiagnosticsSink): void 
     if (!copyable.includes(stream)) {
       sink.reportAt(
         'SG2006',
-        `sink "${target.name}" copies stream "${stream}", which it cannot: a sink can copy a source, a stage's output before the operator, or a stream a keyed stage reads (job ${job.name}: ${list(copyable)})${didYouMean(stream, copyable)}`,
+        `sink "${target.name}" copies stream "${stream}", which it cannot: a sink can copy a source, a stage's output, a stream a keyed stage reads, or the stream the operator or a keyed stage writes for stages to read (job ${job.name}: ${list(copyable)})${didYouMean(stream, copyable)}`,
         at,
       );
       continue;
