@@ -26,7 +26,7 @@ import { startJobProcess, type JobProcess } from './job-process';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 const services = testServices();
 const RUN_TYPESCRIPT = path.join(__dirname, 'run-typescript.js');
 const MAIN = path.join(__dirname, 'union-job.main.ts');
@@ -142,11 +142,18 @@ describe.each([
 
     job = start();
     await feeding;
-    await reader.waitFor(
-      () => ids().size >= TOTAL,
-      60_000,
-      () => `${ids().size}/${TOTAL} counts\n${job.output()}`,
-    );
+    // (a full run beside the other suites has needed more than a minute here)
+    await reader
+      .waitFor(
+        () => ids().size >= TOTAL,
+        150_000,
+        () => `${ids().size}/${TOTAL} counts\n${job.output()}`,
+      )
+      .catch(async (error: Error) => {
+        // where each task stands, to tell a slow run from a stuck one
+        const health = await job.health().catch((e: Error) => e.message);
+        throw new Error(`${error.message}\n/health: ${JSON.stringify(health)}`);
+      });
     expect(await job.stop()).toBe(0);
 
     // a count written twice is the same record under the same id
