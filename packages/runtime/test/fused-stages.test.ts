@@ -27,6 +27,7 @@ import { readTopic, runOnBids } from './embedded-topics';
 import {
   expectedTop,
   generateBids,
+  nonEmptyStage,
   sortTop,
   topAuctionJob,
   WINDOW_MS,
@@ -80,15 +81,7 @@ function streakJob(fused: boolean): JobSpec {
   const [top] = job.keyedStages ?? [];
   return {
     ...job,
-    stages: [
-      {
-        kind: 'chain',
-        id: 'non-empty',
-        input: 'auction-counts',
-        output: 'counts',
-        create: () => [{ kind: 'filter', name: 'counted', fn: (c: AuctionCount) => c.count > 0 }],
-      },
-    ],
+    stages: [nonEmptyStage()],
     keyedStages: [
       {
         kind: 'process',

@@ -11,6 +11,7 @@ import {
   CountBids,
   expectedTop,
   generateBids,
+  nonEmptyStage,
   labelStage,
   singleCounts,
   topAuctionJob,
@@ -67,13 +68,7 @@ function graphJob(): JobSpec {
     ...job,
     operator: { ...job.operator!, create: () => new CountNotingSingles() } as JobSpec['operator'],
     stages: [
-      {
-        kind: 'chain',
-        id: 'non-empty',
-        input: 'auction-counts',
-        output: 'counts',
-        create: () => [{ kind: 'filter', name: 'counted', fn: (c: AuctionCount) => c.count > 0 }],
-      },
+      nonEmptyStage(),
       labelStage(),
       {
         kind: 'chain',

@@ -208,3 +208,14 @@ export function singleCounts(bids: readonly Bid[]): string[] {
   }
   return [...counts].filter(([, n]) => n === 1).map(([id]) => id);
 }
+
+/** The chain stage dropping counts of zero (none are), reading `auction-counts`, writing `counts`. */
+export function nonEmptyStage(): ChainStageSpec {
+  return {
+    kind: 'chain',
+    id: 'non-empty',
+    input: 'auction-counts',
+    output: 'counts',
+    create: () => [{ kind: 'filter', name: 'counted', fn: (c: AuctionCount) => c.count > 0 }],
+  };
+}
