@@ -13,6 +13,7 @@ export type {
   OperatorSpec,
   ChainStageSpec,
   KeyedStageSpec,
+  KeyedFunctionSpec,
   OutputSpec,
   EventTimeSpec,
   Step,
@@ -26,6 +27,18 @@ export {
 } from './job/job-spec';
 export { UserFunctionError } from './task/user-function.error';
 export type { DecodedElement, EncodedElement } from './task/input-element';
+export type {
+  WindowSpec,
+  WindowAssigner,
+  TumblingWindows,
+  SlidingWindows,
+  SessionWindows,
+  WindowBounds,
+  WindowAggregate,
+  WindowProcess,
+  WindowFunction,
+} from './window/window-spec';
+export { assignWindows, type TimeWindow } from './window/assign-windows';
 export { checkJob, operatorInputs } from './job/check-job';
 export { planSegments, exchangeTopic, type JobSegment } from './job/segments';
 export type {

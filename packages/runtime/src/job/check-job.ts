@@ -2,6 +2,7 @@ import { ConfigurationError } from '../util/errors';
 import { chainProblems, planChains, sourceOfStream, type SourceChain } from './chain-plan';
 import type { JobSpec, SourceSpec } from './job-spec';
 import { keyedStageProblems } from './segments';
+import { windowSpecProblems } from '../window/window-problems';
 import {
   fanOutProblems,
   operatorInputs,
@@ -97,7 +98,7 @@ export function checkJob(job: JobSpec): void {
   }
   // a branch of the sources' stages that ends nowhere, once the operator's inputs are known
   if (problems.length === 0) problems.push(...fanOutProblems(job), ...outputFanOutProblems(job));
-  problems.push(...errorPolicyProblems(job));
+  problems.push(...errorPolicyProblems(job), ...windowProblems(job));
   const side = job.outputs.sideOutputs ?? {};
   for (const [tag, sink] of Object.entries(side)) {
     if (!sink) problems.push(`side output "${tag}" is routed to an empty sink name`);
@@ -126,6 +127,18 @@ function copiedStreamProblems(job: JobSpec, chains: readonly SourceChain[]): str
       (stream) =>
         `outputs.streams names "${stream}", which is neither a stream of the sources' stages nor one after the operator or a keyed stage (streams that can go to a sink too: ${[...copyable].join(', ')})`,
     );
+}
+
+/** The windows of the operator and the keyed stages, each named. */
+function windowProblems(job: JobSpec): string[] {
+  const op = job.operator;
+  const windows = [
+    ...(op?.kind === 'process' && op.window ? [[`operator "${op.name}"`, op.window] as const] : []),
+    ...(job.keyedStages ?? []).flatMap((s) =>
+      s.window ? [[`keyed stage "${s.id}"`, s.window] as const] : [],
+    ),
+  ];
+  return windows.flatMap(([label, spec]) => windowSpecProblems(spec).map((p) => `${label}: ${p}`));
 }
 
 function errorPolicyProblems(job: JobSpec): string[] {

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- a spec holds user functions of any element type; they are typed where users write them */
+import type { WindowFunction, WindowSpec } from '../window/window-spec';
 import type { AsyncLimits } from '../async/async-caller';
 import type { LookupSpec } from '../async/lookup-refresher';
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function';
@@ -64,7 +65,9 @@ export interface ChainStageSpec {
  * repartition, its state (named `<stage id>.<state>`) and timers committed in that
  * task's checkpoints (see `task/fused-stages.ts`).
  */
-export interface KeyedStageSpec {
+export type KeyedStageSpec = KeyedStageBase & KeyedFunctionSpec;
+
+interface KeyedStageBase {
   readonly kind: 'process';
   /** Stable id: names the stage's tasks, state, output ids and repartition topic. */
   readonly id: string;
@@ -83,13 +86,28 @@ export interface KeyedStageSpec {
   readonly key?: (value: any) => string | number;
   /** Reads each element under the key it was emitted with: fused, no repartition. */
   readonly sameKey?: true;
-  readonly create: () => KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
   /**
    * Sink per side-output tag of this stage (its `late` included). A tag it does not
    * route goes where the operator's does (`outputs.sideOutputs`).
    */
   readonly sideOutputs?: Readonly<Record<string, string>>;
 }
+
+/**
+ * The function of a one-input keyed operator or stage: a keyed process function, or,
+ * with `window`, a window function the runtime runs over the windows of its key
+ * (`window/window-operator.ts`).
+ */
+export type KeyedFunctionSpec =
+  | {
+      readonly window?: undefined;
+      readonly create: () =>
+        KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
+    }
+  | {
+      readonly window: WindowSpec;
+      readonly create: () => WindowFunction<any, any> | Promise<WindowFunction<any, any>>;
+    };
 
 export interface EventTimeSpec<T = any> {
   /** Event time of an element, epoch ms. */
@@ -147,13 +165,11 @@ interface OperatorOutput {
 
 export type OperatorSpec = OperatorOutput &
   (
-    | {
+    | ({
         readonly kind: 'process';
         readonly name: string;
         readonly input: string;
-        readonly create: () =>
-          KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
-      }
+      } & KeyedFunctionSpec)
     | {
         readonly kind: 'coProcess';
         readonly name: string;

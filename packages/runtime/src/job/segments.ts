@@ -1,5 +1,5 @@
 import { outputTree, stagesOfTree, streamsOfTree } from './source-tree';
-import type { JobSpec, KeyedStageSpec } from './job-spec';
+import type { JobSpec, KeyedFunctionSpec, KeyedStageSpec } from './job-spec';
 
 /**
  * A part of a job that runs on tasks of its own: the sources up to the operator, or one
@@ -108,7 +108,7 @@ export function planSegments(job: JobSpec): JobSegment[] {
           name: head.id,
           input: head.input,
           output: head.output,
-          create: head.create,
+          ...functionOf(head),
         },
         keyedStages: fusedOf(group.fused),
         outputs: {
@@ -126,6 +126,13 @@ export function planSegments(job: JobSpec): JobSegment[] {
       },
     };
   });
+}
+
+/** The stage's function, a window's with its windows. */
+function functionOf(stage: KeyedStageSpec): KeyedFunctionSpec {
+  return stage.window === undefined
+    ? { create: stage.create }
+    : { window: stage.window, create: stage.create };
 }
 
 function pick(

@@ -52,6 +52,11 @@ export interface IngestOptions {
   readonly retries: number;
   /** Sources whose watermark comes from elsewhere (a repartition, an exchange): not observed here. */
   readonly external: ReadonlySet<string>;
+  /**
+   * The operator judges lateness itself: an event-time window, which still takes an
+   * element behind the watermark into a window within its allowed lateness.
+   */
+  readonly lateToOperator?: boolean;
   /** Sources read whole, and the task count the key hash picks from (see `StreamTaskOptions.rekeyed`). */
   readonly rekeyed?: { readonly tasks: number; readonly sources: Readonly<Record<string, number>> };
   readonly ownPartition: number;
@@ -167,7 +172,7 @@ export class ElementIngest {
     }
     if (spec.eventTime) {
       const watermarks = this.options.watermarks;
-      if (watermarks.isLate(timestamp)) {
+      if (!this.options.lateToOperator && watermarks.isLate(timestamp)) {
         this.options.metrics.late++;
         this.target.late(origin, key || null, timestamp, value, () => ({
           source: spec.name,

@@ -53,6 +53,8 @@ export interface FusedStagesHost {
   readonly jobName: string;
   readonly taskId: string;
   emit(stream: OutputStream, key: string, timestamp: number, value: unknown): void;
+  /** Names what `emit` makes after `origin` (a window's outputs). */
+  named(origin: string, emit: () => void): void;
   currentProcessingTime(): number;
   onTimerChange(undo: () => void): void;
 }
@@ -87,6 +89,7 @@ class FusedStage {
       currentWatermark: () => this.watermark,
       currentProcessingTime: () => host.currentProcessingTime(),
       emitKeyed: emit,
+      named: (origin, run) => host.named(origin, run),
       onTimerChange: (undo) => host.onTimerChange(undo),
     });
     this.ctx.input = spec.input;

@@ -3,12 +3,15 @@ import { BEGINNING_OF_TIME, END_OF_TIME } from '../time/time-bounds';
 import type { TimeDomain, TimerQueue, TimerService } from '../time/timer-service';
 import type { OutputStream } from './output-stream';
 import { MAIN_STREAM } from './output-stream';
+import type { WindowOutputContext } from '../window/window-operator';
 
 export interface KeyedContextHost {
   readonly timers: TimerService;
   currentWatermark(): number;
   currentProcessingTime(): number;
   emitKeyed(stream: OutputStream, key: string, timestamp: number, value: unknown): void;
+  /** Runs `emit` with the outputs it makes named after `origin` instead of the call's input. */
+  named(origin: string, emit: () => void): void;
   /** Receives how to reverse each timer change, so a failed call can be undone. */
   onTimerChange(undo: () => void): void;
 }
@@ -18,7 +21,7 @@ export interface KeyedContextHost {
  * call (the task runs one call at a time), so the hot path allocates nothing.
  */
 export class KeyedContextImpl
-  implements ElementContext<unknown>, TimerContext<unknown>, TimerRegistry
+  implements ElementContext<unknown>, TimerContext<unknown>, TimerRegistry, WindowOutputContext
 {
   key = '';
   timestamp = 0;
@@ -51,6 +54,12 @@ export class KeyedContextImpl
   }
   emit(value: unknown): void {
     this.host.emitKeyed(MAIN_STREAM, this.key, this.timestamp, value);
+  }
+  /** A window's outputs: named after the window, whatever input or timer made it fire. */
+  emitWindow(origin: string, timestamp: number, values: Iterable<unknown>): void {
+    this.host.named(origin, () => {
+      for (const value of values) this.host.emitKeyed(MAIN_STREAM, this.key, timestamp, value);
+    });
   }
   output(tag: string, value: unknown): void {
     if (typeof tag !== 'string' || tag.length === 0)

@@ -1,6 +1,7 @@
-import type { JobSpec, KeyedStageSpec } from '../job/job-spec';
+import type { JobSpec, KeyedFunctionSpec, KeyedStageSpec } from '../job/job-spec';
 import type {
   ElementContext,
+  KeyedProcessFunction,
   RuntimeContext,
   StateOptions,
   TimerContext,
@@ -10,6 +11,7 @@ import type { StateDescriptor, StateKind } from '../state/state-descriptor';
 import { validateStateName } from '../state/state-descriptor';
 import { ListStateHandle, MapStateHandle, ValueStateHandle } from '../state/state-handles';
 import { UsageError } from '../util/errors';
+import { windowOperator } from '../window/window-operator';
 
 /** The user's process or co-process function behind one call shape. */
 export interface KeyedOperator {
@@ -39,7 +41,10 @@ export async function createKeyedOperator(
     '',
   );
   if (spec.kind === 'process' || spec.kind === 'union') {
-    const fn = await spec.create();
+    const fn =
+      spec.kind === 'process'
+        ? await keyedFunctionOf(spec, `operator "${spec.name}"`, '')
+        : await spec.create();
     await fn.open?.(runtime.context);
     runtime.opened();
     return {
@@ -78,7 +83,7 @@ export async function createStageOperator(
     currentKey,
     `${stage.id}.`,
   );
-  const fn = await stage.create();
+  const fn = await keyedFunctionOf(stage, `keyed stage "${stage.id}"`, `${stage.id}:`);
   await fn.open?.(runtime.context);
   runtime.opened();
   return {
@@ -86,6 +91,20 @@ export async function createStageOperator(
     processElement: (_input, value, ctx) => fn.processElement(value, ctx),
     onTimer: (ts, ctx) => fn.onTimer?.(ts, ctx),
   };
+}
+
+/**
+ * The keyed process function of a one-input operator or stage: its own, or the window
+ * operator over its window function (`label` names it in errors, `originPrefix` starts
+ * its windows' output ids).
+ */
+async function keyedFunctionOf(
+  spec: KeyedFunctionSpec,
+  label: string,
+  originPrefix: string,
+): Promise<KeyedProcessFunction<unknown, unknown>> {
+  if (spec.window === undefined) return spec.create();
+  return windowOperator(spec.window, await spec.create(), label, originPrefix);
 }
 
 /** Where a function declares its state in `open()`, and only there; names get `prefix`. */

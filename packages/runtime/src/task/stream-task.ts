@@ -1,3 +1,4 @@
+import { windowJudgesLateness } from '../window/window-lateness';
 import { randomUUID } from 'node:crypto';
 import type { SourceSpec } from '../job/job-spec';
 import type { RawRecord } from '../records';
@@ -148,6 +149,7 @@ export class StreamTask {
         metrics: options.metrics,
         retries: this.attempts - 1,
         external,
+        lateToOperator: windowJudgesLateness(job.operator),
         rekeyed: options.rekeyed,
         ownPartition: options.partition ?? Number(options.taskId),
         checkFutureEventTimes: options.checkFutureEventTimes,
@@ -364,6 +366,7 @@ export class StreamTask {
         jobName: job.name,
         taskId: this.id,
         emit: (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
+        named: (origin, run) => this.output.named(origin, run),
         currentProcessingTime: () => clock.now(),
         onTimerChange: (undo) => this.journal.onTimerChange(undo),
       },
@@ -375,6 +378,7 @@ export class StreamTask {
       emitKeyed: fused
         ? (stream, key, timestamp, value) => fused.fromOperator(stream, key, timestamp, value)
         : (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
+      named: (origin, run) => this.output.named(origin, run),
       onTimerChange: (undo) => this.journal.onTimerChange(undo),
     });
     const executor = await KeyedExecutor.open(

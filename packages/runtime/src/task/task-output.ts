@@ -83,15 +83,29 @@ export class TaskOutput {
    */
   deadLetter(origin: string, letter: DeadLetter): void {
     this.options.metrics.deadLetters++;
+    this.named(`${origin}/dead-letter`, () =>
+      this.emit(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {
+        [HEADER_REASON]: letter.reason,
+        [HEADER_SOURCE]: letter.source,
+        [HEADER_PARTITION]: String(letter.partition),
+        [HEADER_OFFSET]: String(letter.offset),
+      }),
+    );
+  }
+
+  /**
+   * Runs `emit` with the outputs it makes named after `origin` (`<origin>#0`, ...),
+   * leaving the ids of the outputs around it as they were: a window's outputs are named
+   * after the window, whatever input or timer made it fire.
+   */
+  named(origin: string, emit: () => void): void {
     const saved = [this.origin, this.prefix, this.seq] as const;
-    this.setOrigin(`${origin}/dead-letter`);
-    this.emit(DEAD_LETTER_STREAM, null, this.options.clock.now(), letter, {
-      [HEADER_REASON]: letter.reason,
-      [HEADER_SOURCE]: letter.source,
-      [HEADER_PARTITION]: String(letter.partition),
-      [HEADER_OFFSET]: String(letter.offset),
-    });
-    [this.origin, this.prefix, this.seq] = saved;
+    this.setOrigin(origin);
+    try {
+      emit();
+    } finally {
+      [this.origin, this.prefix, this.seq] = saved;
+    }
   }
 
   /** Counts an output and hands it to the runner. */
