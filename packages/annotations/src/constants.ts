@@ -21,6 +21,7 @@ export const DECORATOR_NAMES = [
   'CoProcess',
   'KeyedProcess',
   'Union',
+  'Window',
   'ProcessElement',
   'Timer',
   'State',

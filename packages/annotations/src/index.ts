@@ -1,4 +1,4 @@
-export { StreamJob, Source, Sink, CoProcess, KeyedProcess, Union } from './job.decorators';
+export { StreamJob, Source, Sink, CoProcess, KeyedProcess, Union, Window } from './job.decorators';
 export { ProcessElement, KeyBy, Timer, State, AsyncEnrich, LookupTable } from './member.decorators';
 export { Chain, FilterElement, MapElement, FlatMapElement } from './stage.decorators';
 export { readJobMetadata } from './read-metadata';

@@ -1,5 +1,6 @@
 import { OPERATOR, SINKS, SOURCES, STREAM_JOB } from './constants';
 import type {
+  WindowOptions,
   CoProcessOptions,
   KeyedProcessOptions,
   SinkOptions,
@@ -49,4 +50,13 @@ export function KeyedProcess(options: KeyedProcessOptions): ClassDecorator {
  */
 export function Union(options: UnionOptions): ClassDecorator {
   return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'union' }, target);
+}
+
+/**
+ * The class is a window function over the windows of each key of `input` (see
+ * {@link WindowOptions}): the job's operator, or with `id` a stage.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the selector's element type is the user's
+export function Window<T = any>(options: WindowOptions<T>): ClassDecorator {
+  return (target) => Reflect.defineMetadata(OPERATOR, { ...options, kind: 'window' }, target);
 }

@@ -139,10 +139,46 @@ export interface KeyedProcessOptions extends OperatorOptions {
   readonly sameKey?: true;
 }
 
+/**
+ * A window stage: the class is a window function over the windows of each key of
+ * `input`: an aggregate (`createAccumulator`, `add`, `merge`, `result`, Flink's
+ * AggregateFunction) or a full-window function (`process(elements, window)`), typed by
+ * `WindowAggregate` / `WindowProcess` of the runtime. Exactly one of `tumbling`,
+ * `sliding` and `session`. Like `@KeyedProcess`, it is the job's operator, or with `id`
+ * a stage listed in `@StreamJob({ stages })`.
+ */
+export interface WindowOptions<T = unknown> extends OperatorOptions {
+  readonly input: string;
+  /** The key of each element (a pure arrow function or a field path); a stage may say `sameKey` instead. */
+  readonly key?: Selector<T, string | number>;
+  /** See {@link KeyedProcessOptions.id}. */
+  readonly id?: string;
+  /** See {@link KeyedProcessOptions.sameKey}. */
+  readonly sameKey?: true;
+  /** Back-to-back windows of `size`, starting at multiples of it (shifted by `offset`). */
+  readonly tumbling?: { readonly size: Duration; readonly offset?: Duration };
+  /** Windows of `size` starting every `slide` (`slide ≤ size`). */
+  readonly sliding?: {
+    readonly size: Duration;
+    readonly slide: Duration;
+    readonly offset?: Duration;
+  };
+  /** One window per burst of a key's activity: elements closer than `gap` are in one session. */
+  readonly session?: { readonly gap: Duration };
+  /** Event time (default) or processing time. */
+  readonly time?: 'event' | 'processing';
+  /**
+   * How long after it fired a window still takes elements (default 0): it then fires
+   * again with the same output id, so consumers upsert. Later elements go to `late`.
+   */
+  readonly allowedLateness?: Duration;
+}
+
 export type OperatorMetadata =
   | ({ readonly kind: 'coProcess' } & CoProcessOptions)
   | ({ readonly kind: 'process' } & KeyedProcessOptions)
-  | ({ readonly kind: 'union' } & UnionOptions);
+  | ({ readonly kind: 'union' } & UnionOptions)
+  | ({ readonly kind: 'window' } & WindowOptions);
 
 export interface HandlerMetadata {
   readonly method: string;

@@ -175,6 +175,14 @@ describe('window stage (embedded task)', () => {
       '15': { end: 25, acc: { count: 1, sum: 2 } },
     });
     await h.push('in', { k: 'a', ts: 7, n: 4 });
+    // one timer for the merged session: those of the two it merged are gone
+    const timersOf = (key: string) =>
+      h
+        .pendingTimers()
+        .event.filter((t) => t.key === key)
+        .map((t) => t.timestamp);
+    expect(timersOf('a')).toEqual([24]);
+    expect(timersOf('b')).toEqual([9, 19]);
     await h.endOfInput();
     expect(h.output<Count>().sort(byWindow)).toEqual([
       { key: 'a', start: 0, end: 25, count: 3, sum: 7 },

@@ -7,6 +7,7 @@ import type { CarriedType } from './element-type';
  * resolves to.
  */
 export function operatorOutputType(cls: ClassDeclaration): CarriedType | undefined {
+  if (cls.getDecorators().some((d) => d.getName() === 'Window')) return windowOutputType(cls);
   for (const method of cls.getMethods()) {
     const names = method.getDecorators().map((d) => d.getName());
     let type: Type | undefined;
@@ -19,4 +20,21 @@ export function operatorOutputType(cls: ClassDeclaration): CarriedType | undefin
     if (type) return { type, text: type.getText(method), origin: `what ${cls.getName()} emits` };
   }
   return undefined;
+}
+
+/**
+ * What a `@Window` class emits: what an aggregate's `result` returns (without the
+ * `undefined` that emits nothing), or the element type of `process`'s iterable.
+ */
+function windowOutputType(cls: ClassDeclaration): CarriedType | undefined {
+  const result = cls.getMethod('result');
+  const process = cls.getMethod('process');
+  const method = result ?? process;
+  if (!method) return undefined;
+  const returns = method.getReturnType();
+  const type = result
+    ? returns.getNonNullableType()
+    : (returns.getTypeArguments()[0] ?? returns.getArrayElementType());
+  if (!type) return undefined;
+  return { type, text: type.getText(method), origin: `what ${cls.getName()} emits` };
 }

@@ -16,6 +16,7 @@ import {
 import { constructorProviders, type ProviderRef } from './providers';
 import { readStages } from './chain-stages';
 import { operatorOutputType } from './emitted-type';
+import { OPERATOR_DECORATORS } from './operator-decorators';
 import { readKeyedStages, reportIdOnOperator, reportSameKeyOnOperator } from './keyed-stages';
 import { sideOutputSinks, unclaimedSinks } from '../model/streams';
 import { decoratorsNamed, readDeclaredTypes, readSink, readSource, sourceName } from './sources';
@@ -131,7 +132,7 @@ function operatorOutputStream(cls: ClassDeclaration): string | undefined {
   const decorators = [
     ...cls.getDecorators(),
     ...cls.getMethods().flatMap((m) => m.getDecorators()),
-  ].filter((d) => ['CoProcess', 'KeyedProcess', 'Union', 'AsyncEnrich'].includes(d.getName()));
+  ].filter((d) => [...OPERATOR_DECORATORS, 'AsyncEnrich'].includes(d.getName()));
   for (const decorator of decorators) {
     const output = optionNode(decorator.getArguments()[0], 'output');
     if (output && Node.isStringLiteral(output)) return output.getLiteralValue();

@@ -21,11 +21,14 @@ export interface KeyedStageAnalysis {
   readonly classes: ClassDeclaration[];
 }
 
-/** The class's `@KeyedProcess` when it has an `id`: that makes the class a keyed stage. */
+/** The decorators that make a class a keyed stage when they have an `id`. */
+const STAGE_DECORATORS = ['KeyedProcess', 'Window'];
+
+/** The class's `@KeyedProcess` (or `@Window`) when it has an `id`: that makes the class a keyed stage. */
 export function keyedStageDecorator(cls: ClassDeclaration): Decorator | undefined {
   return cls
     .getDecorators()
-    .find((d) => d.getName() === 'KeyedProcess' && staticOptions(d).id !== undefined);
+    .find((d) => STAGE_DECORATORS.includes(d.getName()) && staticOptions(d).id !== undefined);
 }
 
 /**
@@ -90,6 +93,13 @@ function readKeyedStage(
   }
   const sameKey = readSameKey(options.sameKey, optionAt(where, 'sameKey'), sink);
   if (sameKey) reportKeyBy(cls, id, sink);
+  if (sameKey && decorator.getName() === 'Window' && options.key !== undefined) {
+    sink.report(
+      'SG2007',
+      `window stage "${id ?? name}" has sameKey: true, so it reads its input under the key it was emitted with and takes no key: remove key to keep that key (no repartition), or remove sameKey to key the stage anew`,
+      optionAt(where, 'key'),
+    );
+  }
   if (id === undefined || process?.kind !== 'process' || process.inputs.length === 0)
     return undefined;
   return {
@@ -140,7 +150,7 @@ function reportKeyBy(cls: ClassDeclaration, id: string | undefined, sink: Diagno
  * keyed by its `@KeyBy`; only a keyed stage reads what a stage before it emitted.
  */
 export function reportSameKeyOnOperator(cls: ClassDeclaration, sink: DiagnosticsSink): void {
-  const decorator = cls.getDecorators().find((d) => d.getName() === 'KeyedProcess');
+  const decorator = cls.getDecorators().find((d) => STAGE_DECORATORS.includes(d.getName()));
   if (!decorator || staticOptions(decorator).sameKey === undefined) return;
   sink.report(
     'SG2007',

@@ -26,6 +26,7 @@ import { asObject, durationOption, stringOption } from './options';
 import { readEnrichers, readLookups, type EnrichMember } from './async-members';
 import { readHandlers, type HandlerScope } from './handlers';
 import { unionInputs } from './operator-decorators';
+import { readWindowHandler, windowDecorator } from './window-function';
 
 export interface MemberAnalysis {
   readonly handlers: readonly HandlerNode[];
@@ -100,6 +101,8 @@ export function readMembers(
     if (processElement) handlers.push(...readHandlers(method, processElement, keyBy, scope, sink));
     if (timer) timers.push(readTimer(method, timer, sink));
   }
+  const window = windowDecorator(cls);
+  if (window) handlers.push(...readWindowHandler(cls, window, scope, sink));
   const enrichers = readEnrichers(cls, sink);
   for (const enricher of enrichers) {
     const source = enricher.handler.source;

@@ -1,7 +1,8 @@
 import type { ClassDeclaration } from 'ts-morph';
 import { staticOptions } from './options';
 
-const OPERATOR_DECORATORS = ['CoProcess', 'KeyedProcess', 'Union'];
+/** The class decorators that make a class an operator (`@AsyncEnrich` is on a method). */
+export const OPERATOR_DECORATORS = ['CoProcess', 'KeyedProcess', 'Union', 'Window'];
 
 /** The class's operator decorators, in the order they are written: the first is read. */
 export const operatorDecorators = (cls: ClassDeclaration) =>

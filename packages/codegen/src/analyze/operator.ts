@@ -5,6 +5,7 @@ import { locationOf } from './location';
 import type { MemberAnalysis } from './members';
 import { operatorDecorators } from './operator-decorators';
 import { asObject, optionAt, optionNode, stringOption } from './options';
+import { readWindowOptions } from './window-options';
 
 /**
  * The class's operator. A class is one operator: a second @CoProcess, @KeyedProcess or
@@ -70,6 +71,7 @@ export function readOperator(
 
 const KINDS: Record<string, 'process' | 'coProcess' | 'union'> = {
   KeyedProcess: 'process',
+  Window: 'process',
   CoProcess: 'coProcess',
   Union: 'union',
 };
@@ -108,8 +110,10 @@ function readKeyedOperator(
       sideOutputsAt[tag] = locationOf(at);
     } else sink.report('SG1002', `side output "${tag}" must name a sink (a string)`, at);
   }
+  const window = decorator.getName() === 'Window' ? readWindowOptions(decorator, sink) : undefined;
   return {
     kind,
+    ...(window ? { window } : {}),
     inputs,
     output: stringOption(
       sink,

@@ -1,4 +1,4 @@
-import type { JobGraph } from '../model/job-graph';
+import type { JobGraph, WindowNode } from '../model/job-graph';
 import {
   keyedStagesInOrder,
   mainOutputSink,
@@ -83,7 +83,7 @@ function topology(job: JobGraph): {
     for (const stage of job.keyedStages) {
       nodes.push({
         id: `stage_${stage.id}`,
-        label: `${stage.id}: ${stage.className} (keyed process)`,
+        label: `${stage.id}: ${stage.className} (${stage.process.window ? windowKind(stage.process.window) : 'keyed process'})`,
         kind: 'keyedStage',
       });
       // a sameKey stage runs in the tasks of the stage before it: no repartition
@@ -172,9 +172,24 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
 
 function operatorKind(job: JobGraph): string {
   const op = job.operator;
+  if (op?.window) return windowKind(op.window);
   if (op?.kind === 'coProcess') return 'keyed co-process';
   if (op?.kind === 'process') return 'keyed process';
   if (op?.kind === 'union') return 'keyed union';
   const rate = op?.limits?.rateLimit ? `, ${op.limits.rateLimit.perSecond}/s` : '';
   return `async enrich, concurrency ${op?.limits?.concurrency}${rate}`;
+}
+
+/** A window operator as the graph labels it: `session window, gap 1800000 ms`, ... */
+function windowKind(window: WindowNode): string {
+  const a = window.assigner;
+  const what =
+    a.kind === 'session'
+      ? `session window, gap ${a.gapMs} ms`
+      : a.kind === 'tumbling'
+        ? `tumbling window, ${a.sizeMs} ms`
+        : `sliding window, ${a.sizeMs} ms every ${a.slideMs} ms`;
+  const time = window.time === 'processing' ? ', processing time' : '';
+  const late = window.allowedLatenessMs > 0 ? `, lateness ${window.allowedLatenessMs} ms` : '';
+  return `${what}${time}${late}`;
 }

@@ -1,5 +1,5 @@
 import type { CodeBlockWriter } from 'ts-morph';
-import type { JobGraph, OperatorNode } from '../model/job-graph';
+import type { JobGraph, OperatorNode, WindowNode } from '../model/job-graph';
 import { keyedStagesInOrder } from '../model/streams';
 import { q, stringRecord } from './naming';
 
@@ -45,6 +45,7 @@ export function writeKeyedFunction(
   instance: string,
   make: string,
 ): void {
+  if (op.window) return writeWindowFunction(w, op.window, make);
   const eventTimer = op.timers.find((t) => t.domain === 'event')?.method;
   const processingTimer = op.timers.find((t) => t.domain === 'processing')?.method;
   w.writeLine('create: async () => {');
@@ -116,4 +117,22 @@ function writeUnionElement(w: CodeBlockWriter, op: OperatorNode, instance: strin
     w.writeLine('throw new Error(`no @ProcessElement handler for input "${ctx.input}"`);');
   });
   w.writeLine('},');
+}
+
+/**
+ * `window` and `create` of a `@Window` class: the instance is the window function (an
+ * aggregate or a full-window function); the runtime runs it over the windows.
+ */
+function writeWindowFunction(w: CodeBlockWriter, window: WindowNode, make: string): void {
+  const a = window.assigner;
+  const assigner =
+    a.kind === 'session'
+      ? `{ kind: 'session', gapMs: ${a.gapMs} }`
+      : a.kind === 'tumbling'
+        ? `{ kind: 'tumbling', sizeMs: ${a.sizeMs}, offsetMs: ${a.offsetMs} }`
+        : `{ kind: 'sliding', sizeMs: ${a.sizeMs}, slideMs: ${a.slideMs}, offsetMs: ${a.offsetMs} }`;
+  w.writeLine(
+    `window: { assigner: ${assigner}, time: ${q(window.time)}, allowedLatenessMs: ${window.allowedLatenessMs} },`,
+  );
+  w.writeLine(`create: () => ${make},`);
 }

@@ -46,6 +46,12 @@ export const DIAGNOSTIC_CODES = {
     'a sink copying a stream is misused: the stream cannot be copied, or the sink has another role',
   SG2007:
     'sameKey is misused: a @KeyBy beside it, on the job operator, or after an operator with no key',
+  SG2101:
+    '@Window windows are invalid: none or several kinds, slide above size, offset off the grid, lateness on processing time',
+  SG2102:
+    'a @Window class is neither an aggregate nor a full-window function, or a session aggregate has no merge',
+  SG2103: "a window aggregate's accumulator types do not agree",
+  SG2104: 'a @Window class has @State, @Timer, @ProcessElement or @KeyBy',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

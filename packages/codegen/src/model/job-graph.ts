@@ -98,8 +98,28 @@ export interface LookupNode {
   readonly location: SourceLocation;
 }
 
+/** The windows of a `@Window` class (an operator or keyed stage of kind `process`). */
+export interface WindowNode {
+  readonly assigner:
+    | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly offsetMs: number }
+    | {
+        readonly kind: 'sliding';
+        readonly sizeMs: number;
+        readonly slideMs: number;
+        readonly offsetMs: number;
+      }
+    | { readonly kind: 'session'; readonly gapMs: number };
+  readonly time: 'event' | 'processing';
+  readonly allowedLatenessMs: number;
+}
+
 export interface OperatorNode {
   readonly kind: 'process' | 'coProcess' | 'union' | 'async';
+  /**
+   * `@Window`: the class is a window function (an aggregate or a full-window function)
+   * over these windows; its one handler is the synthetic one of its `key`.
+   */
+  readonly window?: WindowNode;
   /** Stream names in input order. */
   readonly inputs: readonly string[];
   readonly output?: string;

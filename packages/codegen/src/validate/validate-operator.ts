@@ -126,7 +126,8 @@ const DECORATOR_OF: Record<OperatorNode['kind'], string> = {
 };
 
 /** The name of the decorator that makes an operator, as messages name it. */
-export const operatorDecorator = (op: OperatorNode) => DECORATOR_OF[op.kind];
+export const operatorDecorator = (op: OperatorNode) =>
+  op.window ? 'Window' : DECORATOR_OF[op.kind];
 
 /**
  * A keyed input has one handler (SG1101), and the handler says what its key is (SG1302,

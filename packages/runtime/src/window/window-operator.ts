@@ -40,9 +40,9 @@ import {
  *     again at once. An element of no such window goes to the `late` side output.
  *   - Cleanup. A window's state is removed when it fires without allowed lateness, or by
  *     a timer at `end - 1 + allowedLateness`: state never outlives its window.
- *   - Timers are never deleted: a timer a merged session no longer needs fires and finds
- *     nothing due. Every timer looks at all the key's windows, so what is due fires even
- *     when its own timer went with a merge.
+ *   - Timers of merged sessions are deleted unless another window of the key is due at
+ *     that time. Every timer looks at all the key's windows, so what is due fires
+ *     whichever of its timers fires, and a timer that finds nothing due does nothing.
  */
 
 /** What the window operator keeps per window. */
@@ -95,6 +95,9 @@ export function windowOperator(
 
   const register = (ctx: KeyedContext<unknown>, ts: number) =>
     processing ? ctx.timers.registerProcessingTimeTimer(ts) : ctx.timers.registerEventTimeTimer(ts);
+
+  const unregister = (ctx: KeyedContext<unknown>, ts: number) =>
+    processing ? ctx.timers.deleteProcessingTimeTimer(ts) : ctx.timers.deleteEventTimeTimer(ts);
 
   const fire = (ctx: KeyedContext<unknown>, start: number, entry: WindowEntry) => {
     const bounds: WindowBounds = { key: ctx.key, start, end: entry.end };
@@ -222,6 +225,12 @@ export function windowOperator(
     // a session that grew has not fired at its new end
     windows.put(String(into.start), { end: into.end, ...(aggregate ? { acc } : {}) });
     register(ctx, into.end - 1);
+    // the merged sessions' timers, unless another window of the key is due then
+    const due = new Set(windows.values().flatMap((w) => [w.end - 1, w.end - 1 + lateness]));
+    for (const [, entry] of absorbed) {
+      const at = entry.fired ? entry.end - 1 + lateness : entry.end - 1;
+      if (!due.has(at)) unregister(ctx, at);
+    }
   }
 }
 
