@@ -1,3 +1,4 @@
+import { withWindowOverrides } from './window-overrides';
 import type { JobSpec } from '../job/job-spec';
 import { defaultLogger, type Logger } from '../util/logger';
 import { MemoryStateBackend } from '../state/memory-state.backend';
@@ -59,7 +60,7 @@ function createRunner(
   logger: Logger,
 ): RunningJob & { status(): TaskStatus[]; readonly metrics: JobMetrics } {
   const ns = namespaceFrom(env);
-  const job = withBoundOverrides(options.job, env);
+  const job = withWindowOverrides(withBoundOverrides(options.job, env), env);
   const backends = resolveBackends(env, logger, options.log, ns.redisKeyPrefix);
   const topics = namespacedTopics(
     options.topics ?? {
