@@ -364,3 +364,61 @@ describe('window stage (embedded task)', () => {
     ).rejects.toThrow(/session windows merge, so the aggregate needs merge/);
   });
 });
+
+describe('window stages after the operator', () => {
+  /** Sums the counts of the windows before it. */
+  class SumCounts implements WindowAggregate<
+    Count,
+    number,
+    { key: string; start: number; sum: number }
+  > {
+    createAccumulator() {
+      return 0;
+    }
+    add(c: Count, n: number) {
+      return n + c.count;
+    }
+    merge(a: number, b: number) {
+      return a + b;
+    }
+    result(n: number, w: WindowBounds) {
+      return { key: w.key, start: w.start, sum: n };
+    }
+  }
+
+  it('a window stage on the same key, fused, takes the windows before it on time and names its outputs after itself', async () => {
+    const base = windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } });
+    const job: JobSpec = {
+      ...base,
+      operator: { ...(base.operator as object), output: 'counts' } as JobSpec['operator'],
+      keyedStages: [
+        {
+          kind: 'process',
+          id: 'sum',
+          input: 'counts',
+          sameKey: true,
+          window: { assigner: { kind: 'tumbling', sizeMs: 30 } },
+          create: () => new SumCounts(),
+        },
+      ],
+    };
+    const h = await JobHarness.create({ job });
+    const events = Array.from({ length: 60 }, (_, i) => ({ k: i % 2 ? 'a' : 'b', ts: i }));
+    await h.push('in', ...events);
+    await h.endOfInput();
+    expect(h.sideOutput('late')).toEqual([]);
+    expect(h.output()).toEqual(
+      expect.arrayContaining([
+        { key: 'a', start: 0, sum: 15 },
+        { key: 'b', start: 0, sum: 15 },
+        { key: 'a', start: 30, sum: 15 },
+        { key: 'b', start: 30, sum: 15 },
+      ]),
+    );
+    expect(h.output()).toHaveLength(4);
+    expect(h.records('main').map((r) => r.headers[HEADER_ID])).toContain(
+      'Windows/0/sum:window@30-60:a#0',
+    );
+    expect(await h.state('sum.windows', 'a')).toBeUndefined();
+  });
+});
