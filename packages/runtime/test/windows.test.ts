@@ -267,8 +267,11 @@ describe('window stage (embedded task)', () => {
     await h.push('in', { k: 'a', ts: 1 }, { k: 'a', ts: 2 });
     await h.advanceWatermark(1_000_000);
     expect(h.output()).toEqual([]);
+    // behind the event-time watermark: a processing-time window takes it all the same
+    await h.push('in', { k: 'a', ts: 3 });
     await h.advanceProcessingTime(999);
-    expect(h.output<Count>()).toEqual([{ key: 'a', start: 10_000, end: 11_000, count: 2, sum: 0 }]);
+    expect(h.output<Count>()).toEqual([{ key: 'a', start: 10_000, end: 11_000, count: 3, sum: 0 }]);
+    expect(h.sideOutput('late')).toEqual([]);
   });
 
   it('a call that throws leaves the window as it was (the accumulator is changed on a copy)', async () => {

@@ -53,8 +53,9 @@ export interface IngestOptions {
   /** Sources whose watermark comes from elsewhere (a repartition, an exchange): not observed here. */
   readonly external: ReadonlySet<string>;
   /**
-   * The operator judges lateness itself: an event-time window, which still takes an
-   * element behind the watermark into a window within its allowed lateness.
+   * The operator judges lateness itself: a window, which still takes an element behind
+   * the watermark into a window within its allowed lateness (or, in processing time,
+   * takes every element).
    */
   readonly lateToOperator?: boolean;
   /** Sources read whole, and the task count the key hash picks from (see `StreamTaskOptions.rekeyed`). */

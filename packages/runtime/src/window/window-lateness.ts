@@ -1,14 +1,10 @@
 import type { OperatorSpec } from '../job/job-spec';
 
 /**
- * True when the operator is an event-time window: it, not the task's way in, decides
- * which elements behind the watermark are late (those of no window within its allowed
- * lateness), so the task hands it every element.
+ * True when the operator is a window: it, not the task's way in, decides which elements
+ * are late. An event-time window still takes an element behind the watermark into a
+ * window within its allowed lateness; a processing-time window takes every element.
  */
 export function windowJudgesLateness(operator: OperatorSpec | undefined): boolean {
-  return (
-    operator?.kind === 'process' &&
-    operator.window !== undefined &&
-    operator.window.time !== 'processing'
-  );
+  return operator?.kind === 'process' && operator.window !== undefined;
 }
