@@ -23,6 +23,7 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   enricher: async () => (await import('./jobs/enricher.job')).enricher,
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,
+  'sessions-embedded': async () => (await import('./jobs/sessions-embedded.job')).sessionsEmbedded,
 };
 
 function send(message: JobMessage): Promise<void> {

@@ -20,6 +20,7 @@ import { joinEmbedded } from './workloads/join-embedded';
 import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
+import { sessionsEmbedded } from './workloads/sessions-embedded';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
 import { unionKafkaRedis } from './workloads/union-kafka-redis';
@@ -39,6 +40,7 @@ const WORKLOADS: readonly Workload[] = [
   enricher,
   joinKafkaRedis,
   joinEmbedded,
+  sessionsEmbedded,
   joinLatency,
   rawConsumeLatency,
 ];

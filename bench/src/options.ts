@@ -9,6 +9,8 @@ export interface BenchOptions {
   readonly impressions: number;
   /** Impressions of the join-embedded run. */
   readonly embeddedImpressions: number;
+  /** Activity records (heartbeats included) of the sessions-embedded run. */
+  readonly sessionEvents: number;
   /** Plays enriched by the enricher workload. */
   readonly enricherPlays: number;
   /** Fixed latency of the fake playback-history service, ms. */
@@ -74,6 +76,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         mode: 'quick',
         impressions: 200_000,
         embeddedImpressions: 100_000,
+        sessionEvents: 100_000,
         enricherPlays: 2_000,
         latencySeconds: 10,
         joinRuns: 1,
@@ -84,6 +87,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         mode: 'full',
         impressions: 600_000,
         embeddedImpressions: 300_000,
+        sessionEvents: 300_000,
         enricherPlays: 6_000,
         latencySeconds: 30,
         joinRuns: 3,
