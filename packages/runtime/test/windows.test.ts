@@ -365,6 +365,24 @@ describe('window stage (embedded task)', () => {
         job: windowJob({ assigner: { kind: 'session', gapMs: 10 } }, () => new NoMerge()),
       }),
     ).rejects.toThrow(/session windows merge, so the aggregate needs merge/);
+    // a keyed process function where the window function belongs, and the other way round
+    const processFn = () => ({ processElement: () => undefined });
+    await expect(
+      JobHarness.create({
+        job: windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } }, processFn),
+      }),
+    ).rejects.toThrow(/operator "win" has a window, so its create\(\) gives a window function/);
+    const noWindow = windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } });
+    await expect(
+      JobHarness.create({
+        job: {
+          ...noWindow,
+          operator: { ...noWindow.operator!, window: undefined } as JobSpec['operator'],
+        },
+      }),
+    ).rejects.toThrow(
+      /create\(\) gave no processElement; a window function needs the stage's window/,
+    );
   });
 });
 

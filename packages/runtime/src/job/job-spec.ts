@@ -65,9 +65,7 @@ export interface ChainStageSpec {
  * repartition, its state (named `<stage id>.<state>`) and timers committed in that
  * task's checkpoints (see `task/fused-stages.ts`).
  */
-export type KeyedStageSpec = KeyedStageBase & KeyedFunctionSpec;
-
-interface KeyedStageBase {
+export interface KeyedStageSpec extends KeyedFunctionSpec {
   readonly kind: 'process';
   /** Stable id: names the stage's tasks, state, output ids and repartition topic. */
   readonly id: string;
@@ -95,19 +93,18 @@ interface KeyedStageBase {
 
 /**
  * The function of a one-input keyed operator or stage: a keyed process function, or,
- * with `window`, a window function the runtime runs over the windows of its key
- * (`window/window-operator.ts`).
+ * with `window`, a window function (an aggregate or a full-window function) the
+ * runtime runs over the windows of its key (`window/window-operator.ts`). One type for
+ * both, so a spec spread into another with a new `create` stays a spec; the function is
+ * checked against `window` when the task opens.
  */
-export type KeyedFunctionSpec =
-  | {
-      readonly window?: undefined;
-      readonly create: () =>
-        KeyedProcessFunction<any, any> | Promise<KeyedProcessFunction<any, any>>;
-    }
-  | {
-      readonly window: WindowSpec;
-      readonly create: () => WindowFunction<any, any> | Promise<WindowFunction<any, any>>;
-    };
+export interface KeyedFunctionSpec {
+  readonly window?: WindowSpec;
+  readonly create: () =>
+    | KeyedProcessFunction<any, any>
+    | WindowFunction<any, any>
+    | Promise<KeyedProcessFunction<any, any> | WindowFunction<any, any>>;
+}
 
 export interface EventTimeSpec<T = any> {
   /** Event time of an element, epoch ms. */

@@ -12,6 +12,7 @@ import { validateStateName } from '../state/state-descriptor';
 import { ListStateHandle, MapStateHandle, ValueStateHandle } from '../state/state-handles';
 import { UsageError } from '../util/errors';
 import { windowOperator } from '../window/window-operator';
+import type { WindowFunction } from '../window/window-spec';
 
 /** The user's process or co-process function behind one call shape. */
 export interface KeyedOperator {
@@ -103,8 +104,21 @@ async function keyedFunctionOf(
   label: string,
   originPrefix: string,
 ): Promise<KeyedProcessFunction<unknown, unknown>> {
-  if (spec.window === undefined) return spec.create();
-  return windowOperator(spec.window, await spec.create(), label, originPrefix);
+  const fn = await spec.create();
+  const isProcess =
+    typeof (fn as Partial<KeyedProcessFunction<unknown, unknown>>).processElement === 'function';
+  if (spec.window !== undefined) {
+    if (isProcess)
+      throw new UsageError(
+        `${label} has a window, so its create() gives a window function (an aggregate or process), not a keyed process function`,
+      );
+    return windowOperator(spec.window, fn as WindowFunction<unknown, unknown>, label, originPrefix);
+  }
+  if (!isProcess)
+    throw new UsageError(
+      `${label}: create() gave no processElement; a window function needs the stage's window`,
+    );
+  return fn as KeyedProcessFunction<unknown, unknown>;
 }
 
 /** Where a function declares its state in `open()`, and only there; names get `prefix`. */
