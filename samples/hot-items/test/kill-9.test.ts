@@ -17,33 +17,13 @@ import {
   TopicReader,
 } from '../../../packages/runtime/test-services/kafka-io';
 import { testServices } from '../../../packages/runtime/test-services/services';
-import {
-  generateBids,
-  inOrder,
-  referenceHotItems,
-  WINDOW_SIZE_MS,
-  type Bid,
-  type HotItem,
-} from '../src';
+import { closingBids } from './closing-bids';
+import { generateBids, inOrder, referenceHotItems, type HotItem } from '../src';
 
 jest.setTimeout(150_000);
 const services = testServices();
 const MAIN = path.join(__dirname, '..', 'dist', 'generated', 'hot-items.main.generated.js');
 const PARTITIONS = 4;
-
-/**
- * One bid per partition 30 s after the others, each of its own auction: the watermark
- * of every partition (20 s after the last bid) passes the last window's end, so every
- * window closes; the closing bids' own windows never do. Sent to explicit partitions
- * (each key in one partition, as `partitionedByKey` says).
- */
-function closingBids(bids: readonly Bid[]) {
-  const after = Math.max(...bids.map((b) => b.dateTime)) + 3 * WINDOW_SIZE_MS;
-  return Array.from({ length: PARTITIONS }, (_, p) => {
-    const bid: Bid = { auction: 900 + p, bidder: 0, price: 0, dateTime: after };
-    return { key: String(bid.auction), value: bid, partition: p };
-  });
-}
 
 describe('HotItems killed with SIGKILL mid-run on Kafka and Redis', () => {
   const kafka = kafkaClient(services.kafkaBrokers);
@@ -102,7 +82,7 @@ describe('HotItems killed with SIGKILL mid-run on Kafka and Redis', () => {
         );
         await new Promise((r) => setTimeout(r, 700));
       }
-      await produce(kafka, topic('bids'), closingBids(bids));
+      await produce(kafka, topic('bids'), closingBids(bids, PARTITIONS));
     })();
     // killed twice: once a quarter, then half of the hot items are out
     let job = first;
