@@ -133,6 +133,54 @@ describe('@Window', () => {
     ]);
   });
 
+  it('SG2103: an accumulator JSON cannot hold; SG2102: an async window function', () => {
+    expect(
+      problems(
+        undefined,
+        `createAccumulator(): Set<string> { return new Set(); }
+  add(c: Click, users: Set<string>): Set<string> { return users.add(c.user); }
+  result(users: Set<string>) { return users.size; }`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^11:17 SG2103 the accumulator 'Set<string>' cannot be kept as JSON/),
+    ]);
+    expect(
+      problems(
+        undefined,
+        `createAccumulator(): number { return 0; }
+  add(c: Click, n: number): number { return n + 1; }
+  async result(n: number) { return n; }`,
+      ),
+    ).toEqual([
+      '12:9 SG2102 window function result returns a promise; windows fire synchronously, so result must return its value',
+    ]);
+    // elements as an Iterable: checked by type against the source's
+    expect(
+      problems(
+        undefined,
+        `process(clicks: Iterable<Click>): number[] { return [[...clicks].length]; }`,
+      ),
+    ).toEqual([]);
+    expect(
+      problems(
+        undefined,
+        `process(counts: Iterable<Count>): number[] { return [[...counts].length]; }`,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^10:11 SG1102 process takes elements of 'Count', but stream "clicks" carries 'Click'/,
+      ),
+    ]);
+    // a full-window function with a helper called add is a full-window function
+    expect(
+      problems(
+        undefined,
+        `add(a: number, b: number) { return a + b; }
+  process(clicks: readonly Click[]): number[] { return [clicks.reduce((n) => this.add(n, 1), 0)]; }`,
+      ),
+    ).toEqual([]);
+  });
+
   it('SG2104: @State, @Timer or @KeyBy in a window class', () => {
     expect(
       problems(

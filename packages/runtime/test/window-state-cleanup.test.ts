@@ -82,7 +82,7 @@ describe('window state on Redis', () => {
         const windows = (await stored(job.name)).get('windows') ?? {};
         fields = Math.max(fields, Object.keys(windows).length);
         for (const entry of Object.values(windows)) {
-          const open = Object.keys((JSON.parse(entry) as { value: object }).value).length;
+          const open = (JSON.parse(entry) as { value: unknown[] }).value.length;
           mostWindows = Math.max(mostWindows, open);
         }
       }

@@ -170,10 +170,10 @@ describe('window stage (embedded task)', () => {
     // a: 0 and 15 are two sessions until 7 bridges them; b: 0 and 10 are a gap apart
     await h.push('in', { k: 'a', ts: 0, n: 1 }, { k: 'a', ts: 15, n: 2 }, { k: 'b', ts: 0 });
     await h.push('in', { k: 'b', ts: 10 });
-    expect((await h.state<Record<string, unknown>>('windows', 'a')) ?? {}).toEqual({
-      '0': { end: 10, acc: { count: 1, sum: 1 } },
-      '15': { end: 25, acc: { count: 1, sum: 2 } },
-    });
+    expect(await h.state('windows', 'a')).toEqual([
+      { start: 0, end: 10, acc: { count: 1, sum: 1 } },
+      { start: 15, end: 25, acc: { count: 1, sum: 2 } },
+    ]);
     await h.push('in', { k: 'a', ts: 7, n: 4 });
     // one timer for the merged session: those of the two it merged are gone
     const timersOf = (key: string) =>
@@ -269,9 +269,98 @@ describe('window stage (embedded task)', () => {
     expect(h.output()).toEqual([]);
     // behind the event-time watermark: a processing-time window takes it all the same
     await h.push('in', { k: 'a', ts: 3 });
+    // at end - 1 an element of that millisecond may still come: it fires at end
     await h.advanceProcessingTime(999);
-    expect(h.output<Count>()).toEqual([{ key: 'a', start: 10_000, end: 11_000, count: 3, sum: 0 }]);
+    await h.push('in', { k: 'a', ts: 4 });
+    expect(h.output()).toEqual([]);
+    await h.advanceProcessingTime(1);
+    await h.push('in', { k: 'a', ts: 5 }); // the next window's
+    expect(h.output<Count>()).toEqual([{ key: 'a', start: 10_000, end: 11_000, count: 4, sum: 0 }]);
+    expect(h.records('main').map((r) => r.timestamp)).toEqual([10_999]);
     expect(h.sideOutput('late')).toEqual([]);
+  });
+
+  it('counts what it sends to late as late', async () => {
+    const h = await JobHarness.create({
+      job: windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } }),
+    });
+    await h.advanceWatermark(50);
+    await h.push('in', { k: 'a', ts: 3 });
+    expect(h.sideOutput('late')).toHaveLength(1);
+    expect(h.metrics.late).toBe(1);
+  });
+
+  it('hands result a copy: what it changes stays out of state', async () => {
+    class Marking extends CountSum {
+      override result(acc: { count: number; sum: number }, w: WindowBounds): Count {
+        acc.count += 100;
+        return super.result(acc, w);
+      }
+    }
+    const h = await JobHarness.create({
+      job: windowJob(
+        { assigner: { kind: 'tumbling', sizeMs: 10 }, allowedLatenessMs: 20 },
+        () => new Marking(),
+      ),
+    });
+    await h.push('in', { k: 'a', ts: 1 });
+    await h.advanceWatermark(15);
+    await h.push('in', { k: 'a', ts: 2 }); // fires again: 2 counted, not 102
+    expect(h.output<Count>().map((c) => c.count)).toEqual([101, 102]);
+  });
+
+  it('keeps an accumulator as JSON: one JSON cannot hold fails at once, not only after a restore', async () => {
+    class Users implements WindowAggregate<Ev, Set<string>, number> {
+      createAccumulator() {
+        return new Set<string>();
+      }
+      add(e: Ev, users: Set<string>) {
+        return users.add(e.k);
+      }
+      result(users: Set<string>) {
+        return users.size;
+      }
+    }
+    const h = await JobHarness.create({
+      job: windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } }, () => new Users()),
+    });
+    await h.push('in', { k: 'a', ts: 1 }, { k: 'a', ts: 2 });
+    expect(h.deadLetters().map((d) => d.reason)).toEqual([
+      expect.stringContaining('add is not a function'),
+    ]);
+  });
+
+  it('refuses a window function that returns a promise, and tells an aggregate by createAccumulator', async () => {
+    class Later extends CountSum {
+      // @ts-expect-error -- a promise where the output belongs
+      override async result(acc: { count: number; sum: number }, w: WindowBounds) {
+        return super.result(acc, w);
+      }
+    }
+    const h = await JobHarness.create({
+      job: windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } }, () => new Later()),
+    });
+    await h.push('in', { k: 'a', ts: 1 });
+    await h.advanceWatermark(9);
+    expect(h.output()).toEqual([]);
+    expect(h.deadLetters().map((d) => d.reason)).toEqual([
+      expect.stringContaining('result returned a promise; window functions are synchronous'),
+    ]);
+    // a full-window function with a helper named add is still a full-window function
+    class Listing implements WindowProcess<Ev, number> {
+      add(a: number, b: number) {
+        return a + b;
+      }
+      process(elements: readonly Ev[]) {
+        return [elements.reduce((n) => this.add(n, 1), 0)];
+      }
+    }
+    const p = await JobHarness.create({
+      job: windowJob({ assigner: { kind: 'tumbling', sizeMs: 10 } }, () => new Listing()),
+    });
+    await p.push('in', { k: 'a', ts: 1 }, { k: 'a', ts: 2 });
+    await p.advanceWatermark(9);
+    expect(p.output()).toEqual([2]);
   });
 
   it('a call that throws leaves the window as it was (the accumulator is changed on a copy)', async () => {

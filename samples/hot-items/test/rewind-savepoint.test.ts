@@ -2,7 +2,7 @@
  * HotItems, a sliding-window stage and a keyed stage across a repartition, on Kafka and
  * Redis: a savepoint taken while the job runs, more bids processed, the job stopped and
  * rewound to the savepoint (what `stream-gen savepoint` and `stream-gen rewind` run),
- * then run to the end. Stage one's state is window state: the map `windows` per auction
+ * then run to the end. Stage one's state is window state: the value `windows` per auction
  * and a timer per window. The savepoint holds exactly the windows still open at its
  * checkpoint, with the counts of the bids read by then; the rewind puts them back, and
  * the bids before the restored positions are not read again, so the windows open at the
@@ -51,8 +51,8 @@ const EXCHANGE = 'HotItems.hot-items.repartition';
 const UPSTREAM = ['0', '1', '2', '3'];
 const SAVEPOINT = 'mid-run';
 
-/** A window as stage one keeps it in `windows`: by start, its end and its count. */
-type OpenWindows = Record<string, { end: number; acc: number }>;
+/** The windows of an auction as stage one keeps them in `windows`: start, end and count. */
+type OpenWindows = Array<{ start: number; end: number; acc: number }>;
 
 /**
  * What `windows` must hold per auction after reading `bids`, at task watermark
@@ -60,18 +60,30 @@ type OpenWindows = Record<string, { end: number; acc: number }>;
  * removed then, as the job allows no lateness), with its bids counted.
  */
 function openWindows(bids: readonly Bid[], watermark: number): Record<string, OpenWindows> {
-  const out: Record<string, OpenWindows> = {};
+  const out: Record<string, Record<number, number>> = {};
   for (const b of bids) {
     const first = Math.floor(b.dateTime / WINDOW_SLIDE_MS) * WINDOW_SLIDE_MS;
     for (let start = first; start > b.dateTime - WINDOW_SIZE_MS; start -= WINDOW_SLIDE_MS) {
-      const end = start + WINDOW_SIZE_MS;
-      if (end - 1 <= watermark) continue;
-      const windows = (out[String(b.auction)] ??= {});
-      windows[start] = { end, acc: (windows[start]?.acc ?? 0) + 1 };
+      if (start + WINDOW_SIZE_MS - 1 <= watermark) continue;
+      const counts = (out[String(b.auction)] ??= {});
+      counts[start] = (counts[start] ?? 0) + 1;
     }
   }
-  return out;
+  return Object.fromEntries(
+    Object.entries(out).map(([auction, counts]) => [
+      auction,
+      byStart(
+        Object.entries(counts).map(([start, acc]) => ({
+          start: Number(start),
+          end: Number(start) + WINDOW_SIZE_MS,
+          acc,
+        })),
+      ),
+    ]),
+  );
 }
+
+const byStart = (windows: OpenWindows) => [...windows].sort((a, b) => a.start - b.start);
 
 /** A state hash as the Redis backend writes it: field = key, value = `{ value, ... }`. */
 async function stateHash(redis: Redis, key: string): Promise<Record<string, unknown>> {
@@ -169,8 +181,12 @@ describe('HotItems rewound to a savepoint on Kafka and Redis', () => {
       const open = openWindows(read, checkpoint.watermarks.current);
       const copy = await stateHash(redis, keys(task).savepointState(SAVEPOINT, 'windows'));
       expect(Object.keys(copy).length).toBeGreaterThan(0);
-      expect(copy).toEqual(open);
-      const windows = Object.values(open).reduce((n, w) => n + Object.keys(w).length, 0);
+      // (a key's windows are kept in the order they opened)
+      const sorted = Object.fromEntries(
+        Object.entries(copy).map(([auction, w]) => [auction, byStart(w as OpenWindows)]),
+      );
+      expect(sorted).toEqual(open);
+      const windows = Object.values(open).reduce((n, w) => n + w.length, 0);
       expect(checkpoint.timers.event).toBe(windows);
       openAtSavepoint += windows;
     }

@@ -3,6 +3,7 @@ import type { HandlerNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { acceptCarried, readElementTypeNode, readHandlerElementType } from './element-type';
 import type { HandlerScope } from './handlers';
+import { checkJsonType } from './json-type';
 import { locationOf } from './location';
 import { optionAt, staticOptions } from './options';
 import { readSelector, selectorText } from './selector';
@@ -97,8 +98,12 @@ function windowMethod(
   const name = cls.getName() ?? 'the class';
   const process = cls.getMethod('process');
   const present = AGGREGATE.filter((m) => cls.getMethod(m));
+  // a full-window function may have a helper named like an aggregate's method
+  if (process && !cls.getMethod('createAccumulator')) {
+    reportAsync(cls, ['process'], sink);
+    return process;
+  }
   if (present.length === 0) {
-    if (process) return process;
     sink.report(
       'SG2102',
       `@Window class ${name} is neither an aggregate (createAccumulator, add, result; merge for sessions) nor a full-window function (process(elements, window)): implement WindowAggregate or WindowProcess`,
@@ -123,7 +128,22 @@ function windowMethod(
     );
   }
   checkAccumulator(cls, sink);
+  reportAsync(cls, ['createAccumulator', 'add', 'merge', 'result'], sink);
   return cls.getMethod('add');
+}
+
+/** Window functions run synchronously: an async method would emit a promise (SG2102). */
+function reportAsync(cls: ClassDeclaration, names: readonly string[], sink: DiagnosticsSink): void {
+  for (const name of names) {
+    const method = cls.getMethod(name);
+    if (!method) continue;
+    if (method.isAsync() || method.getReturnType().getSymbol()?.getName() === 'Promise')
+      sink.report(
+        'SG2102',
+        `window function ${name} returns a promise; windows fire synchronously, so ${name} must return its value`,
+        method.getNameNode(),
+      );
+  }
 }
 
 /** `createAccumulator`, `add`, `merge` and `result` agree on the accumulator type (SG2103). */
@@ -140,6 +160,14 @@ function checkAccumulator(cls: ClassDeclaration, sink: DiagnosticsSink): void {
   }
   const acc = accParam.getType();
   const text = acc.getText(accParam);
+  const notJson = checkJsonType(acc, accParam, 'accumulator');
+  if (notJson) {
+    sink.report(
+      'SG2103',
+      `the accumulator '${text}' cannot be kept as JSON (${notJson}): window state is JSON, so use plain objects, arrays and primitives (a Record for a set)`,
+      accParam,
+    );
+  }
   const expect = (node: Node, type: ReturnType<Node['getType']>, what: string) => {
     if (type.isAssignableTo(acc)) return;
     sink.report(
@@ -182,15 +210,28 @@ function readProcessElementType(
           /^(Readonly)?Array$/.test(inner.getTypeName().getText())
         ? inner.getTypeArguments()[0]
         : undefined;
+  const carried = scope.carriedBy(input);
   if (!elementNode) {
+    // written otherwise (Iterable<T>, an alias): checked by its type when the stream's is known
+    const param = method.getParameters()[0];
+    const type = param?.getType();
+    const element = type && (type.getArrayElementType() ?? type.getTypeArguments()[0]);
+    if (carried && element) {
+      if (!carried.type.isAssignableTo(element))
+        sink.report(
+          'SG1102',
+          `process takes elements of '${element.getText(param)}', but stream "${input}" carries '${carried.text}' (${carried.origin})`,
+          param!,
+        );
+      return undefined;
+    }
     sink.report(
       'SG1102',
       `process of a full-window function takes the window's elements first: process(elements: readonly T[], window: WindowBounds)`,
-      method.getParameters()[0] ?? method.getNameNode(),
+      param ?? method.getNameNode(),
     );
     return undefined;
   }
-  const carried = scope.carriedBy(input);
   const element = readElementTypeNode(
     elementNode,
     `process of ${scope.className}`,

@@ -55,6 +55,7 @@ export interface FusedStagesHost {
   emit(stream: OutputStream, key: string, timestamp: number, value: unknown): void;
   /** Names what `emit` makes after `origin` (a window's outputs). */
   named(origin: string, emit: () => void): void;
+  countLate(): void;
   currentProcessingTime(): number;
   onTimerChange(undo: () => void): void;
 }
@@ -90,6 +91,7 @@ class FusedStage {
       currentProcessingTime: () => host.currentProcessingTime(),
       emitKeyed: emit,
       named: (origin, run) => host.named(origin, run),
+      countLate: () => host.countLate(),
       onTimerChange: (undo) => host.onTimerChange(undo),
     });
     this.ctx.input = spec.input;

@@ -1,3 +1,4 @@
+import { LATE_TAG } from '../job/job-spec';
 import type { ElementContext, TimerContext, TimerRegistry } from '../job/process-function';
 import { BEGINNING_OF_TIME, END_OF_TIME } from '../time/time-bounds';
 import type { TimeDomain, TimerQueue, TimerService } from '../time/timer-service';
@@ -12,6 +13,8 @@ export interface KeyedContextHost {
   emitKeyed(stream: OutputStream, key: string, timestamp: number, value: unknown): void;
   /** Runs `emit` with the outputs it makes named after `origin` instead of the call's input. */
   named(origin: string, emit: () => void): void;
+  /** Counts an element a window judged late. */
+  countLate(): void;
   /** Receives how to reverse each timer change, so a failed call can be undone. */
   onTimerChange(undo: () => void): void;
 }
@@ -60,6 +63,10 @@ export class KeyedContextImpl
     this.host.named(origin, () => {
       for (const value of values) this.host.emitKeyed(MAIN_STREAM, this.key, timestamp, value);
     });
+  }
+  emitLate(value: unknown): void {
+    this.host.countLate();
+    this.output(LATE_TAG, value);
   }
   output(tag: string, value: unknown): void {
     if (typeof tag !== 'string' || tag.length === 0)

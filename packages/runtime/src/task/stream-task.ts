@@ -367,6 +367,7 @@ export class StreamTask {
         taskId: this.id,
         emit: (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
         named: (origin, run) => this.output.named(origin, run),
+        countLate: () => this.options.metrics.late++,
         currentProcessingTime: () => clock.now(),
         onTimerChange: (undo) => this.journal.onTimerChange(undo),
       },
@@ -379,6 +380,7 @@ export class StreamTask {
         ? (stream, key, timestamp, value) => fused.fromOperator(stream, key, timestamp, value)
         : (stream, key, timestamp, value) => this.output.emit(stream, key, timestamp, value),
       named: (origin, run) => this.output.named(origin, run),
+      countLate: () => this.options.metrics.late++,
       onTimerChange: (undo) => this.journal.onTimerChange(undo),
     });
     const executor = await KeyedExecutor.open(

@@ -4,30 +4,20 @@ import type { TimeWindow } from './assign-windows';
  * The session a new window `[ts, ts + gap)` makes with a key's sessions (Flink's
  * MergingWindowSet): it and every session it overlaps become one window spanning them
  * all. Sessions are `[start, end)`: two that only touch (one ends where the other
- * starts, elements exactly a gap apart) stay apart.
+ * starts, elements exactly a gap apart) stay apart. A key's sessions never overlap one
+ * another, so one pass finds every session the new one reaches.
  */
-export function mergeSession<E extends { readonly end: number }>(
+export function mergeSession<E extends TimeWindow>(
   window: TimeWindow,
-  sessions: ReadonlyArray<readonly [string, E]>,
-): { window: TimeWindow; absorbed: Array<readonly [number, E]> } {
+  sessions: readonly E[],
+): { window: TimeWindow; absorbed: E[] } {
   let { start, end } = window;
-  const absorbed: Array<readonly [number, E]> = [];
-  // overlaps are checked against the growing window: a session the merge reaches joins too
-  const remaining = sessions.map(([s, e]) => [Number(s), e] as const).sort((a, b) => a[0] - b[0]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (let i = 0; i < remaining.length; i++) {
-      const [s, e] = remaining[i];
-      if (s < end && start < e.end) {
-        start = Math.min(start, s);
-        end = Math.max(end, e.end);
-        absorbed.push(remaining[i]);
-        remaining.splice(i--, 1);
-        grew = true;
-      }
-    }
+  const absorbed = sessions
+    .filter((s) => s.start < window.end && window.start < s.end)
+    .sort((a, b) => a.start - b.start);
+  for (const s of absorbed) {
+    start = Math.min(start, s.start);
+    end = Math.max(end, s.end);
   }
-  absorbed.sort((a, b) => a[0] - b[0]);
   return { window: { start, end }, absorbed };
 }

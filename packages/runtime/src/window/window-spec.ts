@@ -79,5 +79,5 @@ export type WindowFunction<IN, OUT> = WindowAggregate<IN, any, OUT> | WindowProc
 export function isWindowAggregate<IN, OUT>(
   fn: WindowFunction<IN, OUT>,
 ): fn is WindowAggregate<IN, unknown, OUT> {
-  return typeof (fn as WindowAggregate<IN, unknown, OUT>).add === 'function';
+  return typeof (fn as WindowAggregate<IN, unknown, OUT>).createAccumulator === 'function';
 }
