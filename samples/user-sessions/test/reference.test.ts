@@ -1,17 +1,16 @@
 /**
- * UserSessions without generated code: the direct computation on hand-made activity,
- * the generator's edge cases, and the job's window function run by the runtime from a
- * hand-written spec, against the direct computation.
+ * UserSessions in parts: the direct computation on hand-made activity, the generator's
+ * edge cases, and the generated spec run by the job harness (one task, input batches
+ * pushed by hand, the watermark moving after each), against the direct computation.
  */
-import { HEADER_ID, type JobSpec } from '@stream-gen/runtime';
+import { HEADER_ID } from '@stream-gen/runtime';
 import { JobHarness } from '@stream-gen/runtime/testing';
 import {
-  DropHeartbeats,
   generateActivity,
   inOrder,
   referenceSessions,
   SESSION_GAP_MS,
-  UserSessions,
+  userSessionsJob,
   type Activity,
   type Session,
 } from '../src';
@@ -22,32 +21,8 @@ const GAP = SESSION_GAP_MS;
 
 const at = (userId: string, ts: number, action = 'view'): Activity => ({ userId, ts, action });
 
-/** The job as the generated spec will be: the stage's filter on the source, the window as operator. */
-function sessionsJob(maxOutOfOrdernessMs = 10_000): JobSpec {
-  const stage = new DropHeartbeats();
-  return {
-    name: 'UserSessions',
-    sources: [
-      {
-        name: 'activity',
-        eventTime: { timestamp: (a: Activity) => a.ts, maxOutOfOrdernessMs },
-        key: (a: Activity) => a.userId,
-        steps: [{ kind: 'filter', fn: (a: Activity) => stage.isActivity(a) }],
-      },
-    ],
-    operator: {
-      kind: 'process',
-      name: 'UserSessions',
-      input: 'activity',
-      window: { assigner: { kind: 'session', gapMs: SESSION_GAP_MS } },
-      create: () => new UserSessions(),
-    },
-    outputs: { main: 'sessions', sideOutputs: { late: 'late' }, deadLetters: 'dead-letters' },
-  };
-}
-
-async function run(activity: readonly Activity[], batch = 100, maxOutOfOrdernessMs?: number) {
-  const h = await JobHarness.create({ job: sessionsJob(maxOutOfOrdernessMs) });
+async function run(activity: readonly Activity[], batch = 100) {
+  const h = await JobHarness.create({ job: userSessionsJob() });
   for (let i = 0; i < activity.length; i += batch)
     await h.push('activity', ...activity.slice(i, i + batch));
   await h.endOfInput();
@@ -125,7 +100,7 @@ describe('generateActivity', () => {
   });
 });
 
-describe('UserSessions run by the runtime (hand-written spec)', () => {
+describe('UserSessions in the job harness (generated spec)', () => {
   it('outputs the sessions computed directly, one per session, named after its window', async () => {
     const activity = generateActivity({ users: 25, events: 2500, seed: 7 });
     const h = await run(activity);
@@ -142,11 +117,38 @@ describe('UserSessions run by the runtime (hand-written spec)', () => {
     );
   });
 
-  it('merges two sessions an out-of-order event bridges (with a bound that lets it)', async () => {
-    const activity = [at('a', T0), at('a', T0 + 40 * MIN), at('a', T0 + 20 * MIN)];
-    const h = await run(activity, 1, 60 * MIN);
+  it('merges two sessions an event arriving after both bridges, while the first is open', async () => {
+    // the second event 30 min 5 s after the first: the watermark (5 s before the first
+    // session's end) leaves that session open, and the event 15 min in joins all three
+    const h = await JobHarness.create({ job: userSessionsJob() });
+    await h.push('activity', at('a', T0));
+    await h.push('activity', at('a', T0 + GAP + 5_000));
+    expect(h.watermark).toBeLessThan(T0 + GAP - 1);
+    expect(h.output()).toEqual([]);
+    await h.push('activity', at('a', T0 + 15 * MIN));
+    expect(h.sideOutput('late')).toEqual([]);
+    await h.endOfInput();
     expect(h.output<Session>()).toEqual([
-      { userId: 'a', sessionStart: T0, sessionEnd: T0 + 40 * MIN, eventCount: 3 },
+      { userId: 'a', sessionStart: T0, sessionEnd: T0 + GAP + 5_000, eventCount: 3 },
+    ]);
+  });
+
+  it('once the first session fired, the bridging event joins only the later one', async () => {
+    // 30 min 20 s: the watermark passes the first session's end, which fires; the event
+    // 15 min in is not late (its own window is ahead of the watermark), it joins the second
+    const h = await JobHarness.create({ job: userSessionsJob() });
+    await h.push('activity', at('a', T0));
+    await h.push('activity', at('a', T0 + GAP + 20_000));
+    expect(h.watermark).toBeGreaterThanOrEqual(T0 + GAP - 1);
+    expect(h.output<Session>()).toEqual([
+      { userId: 'a', sessionStart: T0, sessionEnd: T0, eventCount: 1 },
+    ]);
+    await h.push('activity', at('a', T0 + 15 * MIN));
+    await h.endOfInput();
+    expect(h.sideOutput('late')).toEqual([]);
+    expect(h.output<Session>()).toEqual([
+      { userId: 'a', sessionStart: T0, sessionEnd: T0, eventCount: 1 },
+      { userId: 'a', sessionStart: T0 + 15 * MIN, sessionEnd: T0 + GAP + 20_000, eventCount: 2 },
     ]);
   });
 
