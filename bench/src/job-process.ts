@@ -20,6 +20,8 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
     (await import('./jobs/pipeline-kafka-redis.job')).pipelineKafkaRedis,
   'fused-kafka-redis': async () => (await import('./jobs/fused-kafka-redis.job')).fusedKafkaRedis,
   'union-kafka-redis': async () => (await import('./jobs/union-kafka-redis.job')).unionKafkaRedis,
+  'hot-items-kafka-redis': async () =>
+    (await import('./jobs/hot-items-kafka-redis.job')).hotItemsKafkaRedis,
   enricher: async () => (await import('./jobs/enricher.job')).enricher,
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,

@@ -16,6 +16,7 @@ import { PROFILE_DIR, SuiteContext } from './suite-context';
 import { checkTargets, targetsTable } from './targets';
 import { rawConsume, rawRedisPipeline } from './workloads/baselines';
 import { enricher } from './workloads/enricher';
+import { hotItemsKafkaRedis } from './workloads/hot-items-kafka-redis';
 import { joinEmbedded } from './workloads/join-embedded';
 import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
@@ -37,6 +38,7 @@ const WORKLOADS: readonly Workload[] = [
   pipelineKafkaRedis,
   fusedKafkaRedis,
   unionKafkaRedis,
+  hotItemsKafkaRedis,
   enricher,
   joinKafkaRedis,
   joinEmbedded,

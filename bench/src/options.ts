@@ -11,6 +11,14 @@ export interface BenchOptions {
   readonly embeddedImpressions: number;
   /** Activity records (heartbeats included) of the sessions-embedded run. */
   readonly sessionEvents: number;
+  /**
+   * Bids of the hot-items workload (generateBids defaults: 100 auctions, 50 bids a second
+   * of event time). Keyed by auction, they fill the 16 partitions unevenly (the busiest
+   * holds about 1.75 × the mean: an estimated 1.5 MB for 80 000 bids, 1.9 MB for
+   * 100 000, of the mock's ~5 MB); at 150 000 (not at 110 000) referenceHotItems
+   * overflows the stack (it spreads every bid's time into Math.min).
+   */
+  readonly hotItemsBids: number;
   /** Plays enriched by the enricher workload. */
   readonly enricherPlays: number;
   /** Fixed latency of the fake playback-history service, ms. */
@@ -77,6 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         impressions: 200_000,
         embeddedImpressions: 100_000,
         sessionEvents: 100_000,
+        hotItemsBids: 80_000,
         enricherPlays: 2_000,
         latencySeconds: 10,
         joinRuns: 1,
@@ -88,6 +97,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         impressions: 600_000,
         embeddedImpressions: 300_000,
         sessionEvents: 300_000,
+        hotItemsBids: 100_000,
         enricherPlays: 6_000,
         latencySeconds: 30,
         joinRuns: 3,
