@@ -4,7 +4,7 @@
  */
 import { analyzeSource, diagnosticsOf } from './virtual-project';
 
-const IMPORTS = `import { Window } from '@stream-gen/annotations';
+const IMPORTS = `import { LookupTable, Window } from '@stream-gen/annotations';
 import type { WindowAggregate, WindowBounds } from '@stream-gen/runtime';
 export interface Count { user: string; start: number; n: number; }
 `;
@@ -194,6 +194,22 @@ describe('@Window', () => {
       expect.stringMatching(
         /^10:3 SG2104 @State on 'seen': window class Counts keeps its windows' state/,
       ),
+    ]);
+    // a lookup table as in any keyed operator (SG1002); SG2103 for merge taking another type
+    expect(
+      problems(
+        undefined,
+        `@LookupTable({ refresh: '1m' }) async load() {}
+  createAccumulator(): number { return 0; }
+  add(c: Click, n: number): number { return n + 1; }
+  merge(a: number, b: string): number { return a; }
+  result(n: number) { return n; }`,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^10:3 SG1002 @LookupTable 'load' is only supported in an @AsyncEnrich job or a @Chain stage/,
+      ),
+      "13:20 SG2103 merge takes 'string', but the accumulator is 'number'",
     ]);
   });
 

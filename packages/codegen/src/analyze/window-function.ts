@@ -11,6 +11,12 @@ import { keyTypeOf, selectorTypeProblem } from './selector-type';
 
 const AGGREGATE = ['createAccumulator', 'add', 'result'] as const;
 
+/**
+ * Member decorators of keyed functions a window class cannot have (a `@LookupTable` or
+ * `@AsyncEnrich` there is reported as for any keyed operator: SG1002, SG1104).
+ */
+const KEYED_MEMBERS = ['State', 'Timer', 'ProcessElement', 'KeyBy'];
+
 /** The class's `@Window`, if it is a window function. */
 export const windowDecorator = (cls: ClassDeclaration): Decorator | undefined =>
   cls.getDecorators().find((d) => d.getName() === 'Window');
@@ -180,7 +186,17 @@ function checkAccumulator(cls: ClassDeclaration, sink: DiagnosticsSink): void {
   expect(create.getNameNode(), create.getReturnType(), 'createAccumulator() returns a value that');
   expect(add.getNameNode(), add.getReturnType(), 'add returns a value that');
   const merge = cls.getMethod('merge');
-  if (merge) expect(merge.getNameNode(), merge.getReturnType(), 'merge returns a value that');
+  if (merge) {
+    expect(merge.getNameNode(), merge.getReturnType(), 'merge returns a value that');
+    for (const param of merge.getParameters().slice(0, 2)) {
+      if (!acc.isAssignableTo(param.getType()))
+        sink.report(
+          'SG2103',
+          `merge takes '${param.getType().getText(param)}', but the accumulator is '${text}'`,
+          param,
+        );
+    }
+  }
   const result = cls.getMethodOrThrow('result');
   const resultAcc = result.getParameters()[0];
   if (resultAcc && !acc.isAssignableTo(resultAcc.getType())) {
@@ -247,7 +263,7 @@ function reportKeyedMembers(cls: ClassDeclaration, sink: DiagnosticsSink): void 
   const name = cls.getName() ?? 'the class';
   for (const member of [...cls.getMethods(), ...cls.getProperties()]) {
     for (const d of member.getDecorators()) {
-      if (!['State', 'Timer', 'ProcessElement', 'KeyBy'].includes(d.getName())) continue;
+      if (!KEYED_MEMBERS.includes(d.getName())) continue;
       sink.report(
         'SG2104',
         `@${d.getName()} on '${member.getName()}': window class ${name} keeps its windows' state and timers itself, and its key is @Window({ key }); for state or timers of your own, use a @KeyedProcess stage`,

@@ -119,7 +119,7 @@ export function windowOperator(
     // copies: what the function does to them must not reach state past the journal
     if (aggregate) {
       const out = aggregate.result(copy(entry.acc), bounds);
-      outputs = out === undefined ? [] : [notAwaitable(out, 'result')];
+      outputs = out === undefined || out === null ? [] : [notAwaitable(out, 'result')];
     } else {
       const mine = elements
         .get()

@@ -64,7 +64,7 @@ export interface WindowAggregate<IN, ACC, OUT> {
   add(value: IN, accumulator: ACC): ACC;
   /** Combines two windows' accumulators when session windows merge (required for sessions). */
   merge?(a: ACC, b: ACC): ACC;
-  /** The window's output when it fires; `undefined` emits nothing. */
+  /** The window's output when it fires; `undefined` (or `null`) emits nothing. */
   result(accumulator: ACC, window: WindowBounds): OUT | undefined;
 }
 
