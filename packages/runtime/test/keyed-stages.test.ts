@@ -4,6 +4,7 @@
  * result equals what the bids give when computed directly.
  */
 import { checkJob, EmbeddedLog, HEADER_ID, launchJob, silentLogger, type Logger } from '../src';
+import { stableHash } from '../src/util/stable-hash';
 import { PipelineHarness } from '../src/testing';
 import {
   expectedTop,
@@ -178,6 +179,44 @@ describe('PipelineHarness', () => {
 });
 
 describe('a keyed source not partitioned by key, embedded', () => {
+  it('moves each task’s watermark with every element of a partition it reads whole, its keys or not, as on Kafka', async () => {
+    // two auctions the two tasks own one each; the other task's bids run far ahead
+    const [mine, theirs] = ['a1', 'a2', 'a3', 'a4'].reduce<string[]>(
+      (found, a) =>
+        found.length === 0 || stableHash(a) % 2 !== stableHash(found[0]) % 2
+          ? [...found, a]
+          : found,
+      [],
+    );
+    const t = 1_700_000_000_000;
+    const bid = (auction: string, ts: number) => ({ auction, category: 'c', price: 1, ts });
+    const log = new EmbeddedLog(2);
+    log.createTopic('bids', 2);
+    log.append('bids', [
+      { value: JSON.stringify(bid(mine, t)), partition: 0 },
+      // more than a batch of the other task's bids, a minute ahead
+      ...Array.from({ length: 600 }, (_, i) => ({
+        value: JSON.stringify(bid(theirs, t + 60_000 + i)),
+        partition: 0,
+      })),
+      // behind the partition's watermark by far: late on Kafka, and so here
+      { value: JSON.stringify(bid(mine, t + 10)), partition: 0 },
+    ]);
+    log.seal('bids');
+    const job = topAuctionJob();
+    const spread = { ...job, sources: [{ ...job.sources[0], partitionedByKey: false }] };
+    await launchJob({
+      job: spread,
+      sinks: ['top', 'late', 'dead-letters'],
+      log,
+      logger: silentLogger,
+    }).run();
+    const late = [0, 1].flatMap((p) => log.read('late', p, 0, 100).records);
+    expect(late.map((r) => JSON.parse(r.value) as { auction: string; ts: number })).toEqual([
+      bid(mine, t + 10),
+    ]);
+  });
+
   it('is read whole by every task, each keeping its keys: one count per key, bad records once', async () => {
     const bids = generateBids({ count: 900, seed: 4 });
     const log = new EmbeddedLog(3);

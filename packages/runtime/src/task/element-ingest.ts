@@ -168,8 +168,14 @@ export class ElementIngest {
           : this.target.deadLetter(origin, spec.name, offset, selected.reason, record);
       }
       key = selected;
-      // another task's key: that task reads this partition too, and keeps it
-      if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) return;
+      // another task's key: that task reads this partition too, and keeps it; its event
+      // time still moves this task's watermark of the partition, as on Kafka, where the
+      // re-keying stage sends every task the partition's greatest event time
+      if (rekeyed?.sources[spec.name] !== undefined && !this.ownsKey(key, rekeyed.tasks)) {
+        if (spec.eventTime && !this.options.external.has(spec.name))
+          this.options.watermarks.observe(this.channelOf(spec.name), timestamp, now);
+        return;
+      }
     }
     if (spec.eventTime) {
       const watermarks = this.options.watermarks;
