@@ -170,8 +170,8 @@ export function windowOperator(
       start: window.start,
       end: window.end,
       ...(aggregate ? { acc } : {}),
-      // fired at this end: a merged session that grew past its firing fires again at its new end
-      ...(due || (before?.fired && before.end === window.end) ? { fired: true as const } : {}),
+      // (a session that grew by a merge is a new entry, not fired: it fires at its new end)
+      ...(due || before?.fired ? { fired: true as const } : {}),
     };
     if (at < 0) list.push(entry);
     else list[at] = entry;
