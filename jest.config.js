@@ -9,7 +9,13 @@ module.exports = {
   globalTeardown: '<rootDir>/packages/runtime/test-services/global-teardown.ts',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+    // the CEL library is ESM only: compiled to CommonJS for jest (Node itself requires it as it is)
+    '/node_modules/@marcbachmann/cel-js/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
   moduleNameMapper: {
     '^@stream-gen/runtime/testing$': '<rootDir>/packages/runtime/src/testing/index.ts',
     '^@stream-gen/(annotations|runtime|codegen)$': '<rootDir>/packages/$1/src/index.ts',

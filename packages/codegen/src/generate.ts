@@ -8,6 +8,7 @@ import { kebabCase } from './emit/naming';
 import { emitRunnerModule } from './emit/runner-module.emitter';
 import { emitValidators } from './emit/validators.emitter';
 import type { Diagnostic } from './model/diagnostic';
+import { emitRouter, type RouterPaths } from './router/router.emitter';
 
 export interface GenerationResult {
   readonly analysis: ProjectAnalysis;
@@ -30,14 +31,28 @@ export function jobFiles(root: string, jobName: string) {
   };
 }
 
-/** Analyzes, validates and, when the project is valid, emits every job's files (in memory). */
+/** Per router: the paths of its files. */
+export function routerFiles(root: string, routerName: string): RouterPaths {
+  const base = join(generatedDirOf(root), kebabCase(routerName));
+  return { router: `${base}.router.generated.ts`, main: `${base}.main.generated.ts` };
+}
+
+/** Analyzes, validates and, when the project is valid, emits every job's and router's files (in memory). */
 export function generate(dir: string): GenerationResult {
   const analysis = analyzeProject(loadProject(dir), dir);
   const generatedDir = generatedDirOf(analysis.root);
   if (analysis.diagnostics.length > 0) {
     return { analysis, files: [], diagnostics: analysis.diagnostics, generatedDir };
   }
-  const files = analysis.jobs.flatMap((job) => emitJob(analysis.root, job));
+  const files = [
+    ...analysis.jobs.flatMap((job) => emitJob(analysis.root, job)),
+    ...analysis.routers
+      .map((router) => {
+        const label = relative(analysis.root, router.config.file).replace(/\\/g, '/');
+        return emitRouter(router, routerFiles(analysis.root, router.config.name), label);
+      })
+      .flat(),
+  ];
   return { analysis, files, diagnostics: [], generatedDir };
 }
 

@@ -173,3 +173,12 @@ export {
 } from './connectors/kafka/wire/wire-producer';
 export { coPartitionedAssigner } from './connectors/kafka/co-partitioned-assigner';
 export { startStatusServer, type StatusServer } from './runner/status-server';
+export { launchRouter, type RouterLaunchOptions, type RunningRouter } from './router/launch-router';
+export type { RouterSpec, RouteSpec, RouteSinkSpec } from './router/router-spec';
+export { celRuntime } from './router/cel-runtime';
+export type { SinkRefusal } from './connectors/connector';
+export { NullSink } from './connectors/null.sink';
+export { PostgresSink, type PostgresSinkOptions } from './connectors/postgres.sink';
+export { RedisSink, type RedisSinkOptions } from './connectors/redis.sink';
+export { HttpSink, type HttpSinkOptions } from './connectors/http.sink';
+export type { CelDeclarations } from './router/cel-runtime';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Project, type ClassDeclaration } from 'ts-morph';
 import type { Diagnostic } from '../model/diagnostic';
+import { analyzeRouters, readRouterFiles, type RouterAnalysis } from '../router/analyze-routers';
 import { validateJobs } from '../validate/validate-jobs';
 import { DiagnosticsSink } from './diagnostics-sink';
 import { analyzeJobClass, type JobAnalysis } from './job-class';
@@ -10,6 +11,8 @@ export interface ProjectAnalysis {
   readonly project: Project;
   readonly root: string;
   readonly jobs: readonly JobAnalysis[];
+  /** The router files (`src/**\/*.router.yaml`) that check. */
+  readonly routers: readonly RouterAnalysis[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -31,21 +34,30 @@ export function loadProject(dir: string): Project {
   return project;
 }
 
-/** Finds every @StreamJob class, reads it, and validates the jobs together. */
-export function analyzeProject(project: Project, root: string): ProjectAnalysis {
+/**
+ * Finds every @StreamJob class, reads it, and validates the jobs together; then reads
+ * and type-checks the router files (`routerFiles`: path to text, by default those
+ * under the project's `src/`).
+ */
+export function analyzeProject(
+  project: Project,
+  root: string,
+  routerFiles: ReadonlyMap<string, string> = readRouterFiles(resolve(root)),
+): ProjectAnalysis {
   const sink = new DiagnosticsSink();
   const jobs = findJobClasses(project).map((cls) => analyzeJobClass(cls, sink));
   validateJobs(
     jobs.map((j) => j.graph),
     sink,
   );
+  const routers = analyzeRouters(project, routerFiles, sink);
   const diagnostics = [...sink.diagnostics].sort(
     (a, b) =>
       a.location.file.localeCompare(b.location.file) ||
       a.location.line - b.location.line ||
       a.location.column - b.location.column,
   );
-  return { project, root: resolve(root), jobs, diagnostics };
+  return { project, root: resolve(root), jobs, routers, diagnostics };
 }
 
 function findJobClasses(project: Project): ClassDeclaration[] {

@@ -24,8 +24,10 @@ Example:
       io.err(formatDiagnostics(result.diagnostics));
       return 1;
     }
-    if (result.analysis.jobs.length === 0) {
-      io.err(`no @StreamJob class found under ${relative(process.cwd(), dir) || '.'}/src`);
+    if (result.analysis.jobs.length === 0 && result.analysis.routers.length === 0) {
+      io.err(
+        `no @StreamJob class or router file (*.router.yaml) found under ${relative(process.cwd(), dir) || '.'}/src`,
+      );
       return 1;
     }
     const rel = (p: string) => relative(process.cwd(), p);
@@ -34,7 +36,7 @@ Example:
       const problems = [
         ...drift.missing.map((p) => `missing: ${rel(p)}`),
         ...drift.stale.map((p) => `stale: ${rel(p)}`),
-        ...drift.orphaned.map((p) => `orphaned (no job produces it): ${rel(p)}`),
+        ...drift.orphaned.map((p) => `orphaned (no job or router produces it): ${rel(p)}`),
       ];
       if (problems.length > 0) {
         io.err(
@@ -43,12 +45,13 @@ Example:
         return 1;
       }
       io.out(
-        `generated files are up to date (${result.files.length} files, ${result.analysis.jobs.length} job(s))`,
+        `generated files are up to date (${result.files.length} files, ${result.analysis.jobs.length} job(s), ${result.analysis.routers.length} router(s))`,
       );
       return 0;
     }
     const { written, unchanged, deleted } = writeGenerated(result);
-    for (const path of deleted) io.out(`deleted ${rel(path)} (no job produces it any more)`);
+    for (const path of deleted)
+      io.out(`deleted ${rel(path)} (no job or router produces it any more)`);
     for (const path of written) io.out(`wrote ${rel(path)}`);
     for (const path of unchanged) io.out(`unchanged ${rel(path)}`);
     return 0;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { generate, jobFiles, writeGenerated } from '../generate';
+import { generate, jobFiles, routerFiles, writeGenerated } from '../generate';
 import { formatDiagnostics } from '../model/format-diagnostics';
 import { UsageFailure } from './args';
 import type { Command } from './command';
@@ -9,8 +9,9 @@ import { projectDir } from './project-dir';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'generate, build and run a job (embedded unless KAFKA_BROKERS/REDIS_URL are set)',
-  usage: `stream-gen run <Job> [--project <dir>] [--source <name>=<file.jsonl>]... [--sink <name>=<file.jsonl>]...
+  summary:
+    'generate, build and run a job or a router (embedded unless KAFKA_BROKERS/REDIS_URL are set)',
+  usage: `stream-gen run <Job|Router> [--project <dir>] [--source <name>=<file.jsonl>]... [--sink <name>=<file.jsonl>]...
 
 Regenerates the project's runner modules, builds it with its tsconfig.json, and
 starts the job. With every source bound to a JSON-lines file the run is bounded: it
@@ -42,9 +43,12 @@ Example:
       return 1;
     }
     const job = result.analysis.jobs.find((j) => j.graph.name === jobName);
-    if (!job) {
+    const router = result.analysis.routers.find((r) => r.config.name === jobName);
+    if (!job && !router) {
+      const routers = result.analysis.routers.map((r) => r.config.name);
       io.err(
-        `no job "${jobName}" in ${dir} (jobs: ${result.analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'})`,
+        `no job "${jobName}" in ${dir} (jobs: ${result.analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'}` +
+          `${routers.length > 0 ? `; routers: ${routers.join(', ')}` : ''})`,
       );
       return 1;
     }
@@ -57,7 +61,7 @@ Example:
     const entry = compiledPath(
       result.analysis.project.getCompilerOptions(),
       dir,
-      jobFiles(dir, jobName).main,
+      job ? jobFiles(dir, jobName).main : routerFiles(dir, jobName).main,
     );
     if (!existsSync(entry)) {
       io.err(

@@ -5,9 +5,11 @@ import { projectDir } from './project-dir';
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check the decorated job classes and print every diagnostic',
+  summary: 'check the decorated job classes and the router files, and print every diagnostic',
   usage: `stream-gen validate [--project <dir>]
 
+Checks every @StreamJob class under <dir>/src and every router file
+(src/**/*.router.yaml, its expressions type-checked against the source type).
 Prints each misuse as path:line:col - error SGnnnn: message, with a code frame,
 all at once; exits 1 when there is any.
 
@@ -25,6 +27,11 @@ Example:
     io.out(
       `${analysis.jobs.length} job(s) valid: ${analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'}`,
     );
+    if (analysis.routers.length > 0) {
+      io.out(
+        `${analysis.routers.length} router(s) valid: ${analysis.routers.map((r) => r.config.name).join(', ')}`,
+      );
+    }
     return 0;
   },
 };

@@ -52,6 +52,16 @@ export const DIAGNOSTIC_CODES = {
     'a @Window class is neither an aggregate nor a full-window function, or a session aggregate has no merge',
   SG2103: "a window aggregate's accumulator types do not agree",
   SG2104: 'a @Window class has @State, @Timer, @ProcessElement or @KeyBy',
+  SG3001: 'a router file is not valid YAML, or not a mapping',
+  SG3002: 'a router file has an unknown key or sink setting',
+  SG3003: 'a router setting is missing or of the wrong type',
+  SG3004: 'unknown sink kind in a router file',
+  SG3005: "a router's source type is not an exported object type JSON can carry",
+  SG3006: 'duplicate route or router name',
+  SG3101: 'a router expression does not parse',
+  SG3102:
+    'a router expression does not fit the source type: a field that does not exist, a string compared with a number, ...',
+  SG3103: 'a route filter does not give a bool',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -26,11 +26,21 @@ export interface SourceConnector {
   open(partition: number, fromOffset: number): Promise<PartitionReader>;
 }
 
-/** A named output of a job. `write` resolves once the records are durable in the sink. */
+/** A record a sink refused for good (a table constraint, say): dead-lettered, never retried. */
+export interface SinkRefusal {
+  readonly record: OutRecord;
+  readonly reason: string;
+}
+
+/**
+ * A named output of a job. `write` resolves once the records are durable in the sink,
+ * with the ones it refused for good, if any; it rejects when the sink could not take
+ * them now (the write is retried).
+ */
 export interface SinkConnector {
   readonly name: string;
   describe(): string;
   open(): Promise<void>;
-  write(records: readonly OutRecord[]): Promise<void>;
+  write(records: readonly OutRecord[]): Promise<void | readonly SinkRefusal[]>;
   close(): Promise<void>;
 }

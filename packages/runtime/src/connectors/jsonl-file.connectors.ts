@@ -64,13 +64,17 @@ export class JsonlFileSource implements SourceConnector {
   }
 }
 
-/** Writes each record's value as one JSON line. The file is truncated when the sink opens. */
+/**
+ * Writes each record's value as one JSON line. The file is truncated when the sink
+ * opens, or, with `append`, written after what it holds.
+ */
 export class JsonlFileSink implements SinkConnector {
   private handle: fs.FileHandle | undefined;
 
   constructor(
     readonly name: string,
     private readonly path: string,
+    private readonly options: { readonly append?: boolean } = {},
   ) {}
 
   describe(): string {
@@ -79,7 +83,7 @@ export class JsonlFileSink implements SinkConnector {
 
   async open(): Promise<void> {
     try {
-      this.handle = await fs.open(this.path, 'w');
+      this.handle = await fs.open(this.path, this.options.append ? 'a' : 'w');
     } catch (error) {
       throw new ConfigurationError(
         `sink "${this.name}": cannot write ${this.path} (${(error as Error).message})`,

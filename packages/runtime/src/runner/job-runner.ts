@@ -28,6 +28,8 @@ export interface JobRunnerOptions extends SegmentOptions {
   readonly onClose?: () => Promise<void>;
   /** Processing-time ms between checkpoints of a task (default 5000). */
   readonly checkpointIntervalMs?: number;
+  /** How long a failing sink write is retried (the task waits) before the job fails. Default 0. */
+  readonly sinkRetryMs?: number;
   /** Records read per batch and partition (default 500). */
   readonly batchSize?: number;
   /** Wait when no partition had records (default 20 ms). */
@@ -80,7 +82,10 @@ export class JobRunner {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.checkWiring();
-    this.router = new OutputRouter(options.job, options.sinks, this.logger);
+    this.router = new OutputRouter(options.job, options.sinks, this.logger, {
+      budgetMs: options.sinkRetryMs ?? 0,
+      givenUp: () => this.stopping,
+    });
     this.host = new TaskHost({
       ...options,
       clock: this.clock,

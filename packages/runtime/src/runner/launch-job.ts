@@ -39,6 +39,16 @@ export interface LaunchOptions {
   readonly checkpointIntervalMs?: number;
   /** The embedded log to run on (tests and hand-written mains that fill it themselves). */
   readonly log?: EmbeddedLog;
+  /**
+   * Sinks with a connector of their own, not a topic (a router's PostgreSQL, Redis,
+   * HTTP, file and null routes); a `--sink <name>=<file.jsonl>` binding replaces one.
+   */
+  readonly connectors?: Readonly<Record<string, SinkConnector>>;
+  /**
+   * How long a failing sink write is retried with backoff, the task waiting, before the
+   * job fails (default: 10 min on Kafka, 0 on the embedded backends); Infinity: forever.
+   */
+  readonly sinkRetryMs?: number;
 }
 
 /**
@@ -81,20 +91,26 @@ function createRunner(
     );
   }
   const local = kafka ? undefined : backends.mode === 'embedded' ? backends : embeddedBackends();
+  const own = Object.entries(options.connectors ?? {}).filter(([n]) => !bindings.sinkFiles[n]);
   const connectors = local
     ? connectorsFor(
-        { sources: job.sources.map((s) => s.name), sinks: options.sinks },
+        {
+          sources: job.sources.map((s) => s.name),
+          sinks: [...options.sinks, ...Object.keys(options.connectors ?? {})],
+        },
         topics,
         bindings,
         local,
         logger,
       )
     : undefined;
-  const sinks =
-    connectors?.sinks ??
-    Object.fromEntries(
-      options.sinks.map((n) => [n, (kafka as KafkaBackends).sink(n, topics.sinks[n])]),
-    );
+  const sinks = {
+    ...(connectors?.sinks ??
+      Object.fromEntries(
+        options.sinks.map((n) => [n, (kafka as KafkaBackends).sink(n, topics.sinks[n])]),
+      )),
+    ...Object.fromEntries(own),
+  };
   // A file run starts over every time, so its state must too: always in memory.
   const backend = fileRun ? new MemoryStateBackend() : backends.backend;
   const batchSize = fileRun ? fileBatchSizeFrom(env) : undefined;
@@ -121,6 +137,7 @@ function createRunner(
         repartitionTopic: operator ? ns.topic(`${job.name}.${operator}.repartition`) : undefined,
         logger,
         checkpointIntervalMs,
+        sinkRetryMs: options.sinkRetryMs,
         taskIdOf,
         onClose,
       });
@@ -139,6 +156,7 @@ function createRunner(
         : backends.description,
       logger,
       checkpointIntervalMs,
+      sinkRetryMs: options.sinkRetryMs,
       batchSize,
       taskIdOf,
       onClose,

@@ -1,7 +1,7 @@
 import { fusedStagesOf } from '../job/chain-plan';
-import type { SinkConnector } from '../connectors/connector';
+import type { SinkConnector, SinkRefusal } from '../connectors/connector';
 import type { JobSpec } from '../job/job-spec';
-import type { OutRecord } from '../records';
+import { HEADER_ID, HEADER_REASON, HEADER_SOURCE, type OutRecord } from '../records';
 import {
   describeStream,
   type DeadLetter,
@@ -104,11 +104,13 @@ export class OutputRouter {
    * records keep their ids.
    */
   private async write(sink: string, records: readonly OutRecord[]): Promise<void> {
+    let refused: void | readonly SinkRefusal[];
     try {
-      await retrying(
+      refused = await retrying(
         async (attempt) => {
-          await this.sinks[sink].write(records);
+          const result = await this.sinks[sink].write(records);
           if (attempt > 1) this.logger.info(`sink "${sink}" is writing again`);
+          return result;
         },
         {
           firstWaitMs: FIRST_RETRY_MS,
@@ -130,6 +132,43 @@ export class OutputRouter {
       const { lastError, attempts, triedMs } = error as RetriesExhausted;
       throw new SinkWriteError(sink, records.length, attempts, triedMs, lastError);
     }
+    if (refused && refused.length > 0) await this.deadLetterRefused(sink, refused);
+  }
+
+  /**
+   * Records a sink refused for good go to the dead letters, each named after the
+   * record (`<its id>/refused`), with the sink's reason; the sink's other records were
+   * written.
+   */
+  private async deadLetterRefused(sink: string, refused: readonly SinkRefusal[]): Promise<void> {
+    this.logger.warn(
+      `sink "${sink}" refused ${refused.length} record(s) for good, e.g. ${refused[0].reason}; they go to the dead letters`,
+    );
+    const letters = refused.map(({ record, reason }): OutRecord => {
+      const letter: DeadLetter = {
+        reason: `sink "${sink}" refused it: ${reason}`,
+        source: `sink:${sink}`,
+        partition: -1,
+        offset: -1,
+        value: record.value,
+      };
+      return {
+        key: record.key,
+        value: letter,
+        timestamp: record.timestamp,
+        headers: {
+          [HEADER_ID]: `${record.headers[HEADER_ID]}/refused`,
+          [HEADER_REASON]: letter.reason,
+          [HEADER_SOURCE]: letter.source,
+        },
+      };
+    });
+    const deadLetters = this.job.outputs.deadLetters;
+    if (deadLetters === undefined || deadLetters === sink) {
+      for (const letter of letters) this.noSink({ kind: 'dead-letter' }, letter);
+      return;
+    }
+    await this.write(deadLetters, letters);
   }
 
   /** Logs what had no sink, once at the end of a run. */

@@ -1,11 +1,14 @@
-import type { JobRunner, RunSummary } from './job-runner';
+import type { RunSummary } from './job-runner';
 import type { Logger } from '../util/logger';
 
 /**
  * Runs the job until it ends or the process gets SIGTERM/SIGINT; on a signal the
  * runner stops gracefully (finishes the batch in flight, takes a final checkpoint).
  */
-export async function runUntilSignal(runner: JobRunner, logger?: Logger): Promise<RunSummary> {
+export async function runUntilSignal(
+  runner: { run(): Promise<RunSummary>; stop(): Promise<void> },
+  logger?: Logger,
+): Promise<RunSummary> {
   const onSignal = (signal: NodeJS.Signals) => {
     logger?.info(`${signal} received: stopping after the batch in flight, with a final checkpoint`);
     void runner.stop();

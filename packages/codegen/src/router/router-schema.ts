@@ -1,0 +1,45 @@
+import type { SinkKind } from './router-model';
+
+export type SettingType = 'string' | 'number' | 'boolean';
+
+export interface SinkSchema {
+  /** Settings a sink of the kind must have. */
+  readonly required: Readonly<Record<string, SettingType>>;
+  readonly optional: Readonly<Record<string, SettingType>>;
+  /** Settings of which exactly one must be given (a redis sink writes a stream or a hash). */
+  readonly oneOf?: readonly string[];
+  /** Allowed values of string settings that are not free text. */
+  readonly values?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What each sink kind takes; `kind` itself is not listed. */
+export const SINK_SCHEMAS: Readonly<Record<SinkKind, SinkSchema>> = {
+  kafka: {
+    required: { topic: 'string' },
+    // another cluster than the source's: its bootstrap brokers, comma-separated
+    optional: { brokers: 'string' },
+  },
+  postgres: {
+    required: { table: 'string' },
+    optional: { url: 'string', batchSize: 'number' },
+  },
+  redis: {
+    required: {},
+    optional: { stream: 'string', hash: 'string', url: 'string' },
+    oneOf: ['stream', 'hash'],
+  },
+  http: {
+    required: { url: 'string' },
+    optional: { format: 'string', index: 'string', batchSize: 'number' },
+    values: { format: ['json', 'elasticsearch-bulk'] },
+  },
+  file: { required: { path: 'string' }, optional: {} },
+  null: { required: {}, optional: {} },
+};
+
+export const SINK_KINDS = Object.keys(SINK_SCHEMAS) as SinkKind[];
+
+/** The keys of each section of a router file, for unknown-key diagnostics. */
+export const ROUTER_KEYS = ['router', 'source', 'routes'] as const;
+export const SOURCE_KEYS = ['topic', 'type'] as const;
+export const ROUTE_KEYS = ['name', 'filter', 'project', 'sink', 'isolated'] as const;

@@ -1,0 +1,79 @@
+import type { RunSummary } from '../runner/job-runner';
+import { launchJob, type RunningJob } from '../runner/launch-job';
+import type { RunBindings } from '../runner/run-bindings';
+import { defaultLogger, type Logger } from '../util/logger';
+import { routeConnectors, routeTopics } from './route-connectors';
+import { RouteMetrics, type RouteCounters } from './route-metrics';
+import { routerJobs } from './router-jobs';
+import { ROUTER_DEAD_LETTERS, type RouterSpec } from './router-spec';
+
+export interface RouterLaunchOptions {
+  readonly bindings?: RunBindings;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+  readonly checkpointIntervalMs?: number;
+}
+
+/** A running router: its jobs (shared and isolated) together, and its per-route counters. */
+export interface RunningRouter extends RunningJob {
+  /** Resolves when every job of the router ended; the summaries in job order. */
+  runAll(): Promise<RunSummary[]>;
+  routeMetrics(): Record<string, RouteCounters & { failed: number }>;
+}
+
+/**
+ * Runs a router the way generated code wants it, as jobs of the runtime: backends from
+ * the environment (embedded unless KAFKA_BROKERS / REDIS_URL), `--source` / `--sink`
+ * file bindings for a bounded run. The routes not marked isolated share one job, reading
+ * the topic once; each isolated route is a job of its own (group `<router>-<route>`).
+ * Kafka routes write their topics; the other sinks are connectors made from the file's
+ * settings. Records are written at least once, each with its stable `stream-gen-id`.
+ */
+export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = {}): RunningRouter {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? defaultLogger(router.name);
+  const metrics = new RouteMetrics();
+  const runs = routerJobs(router, metrics).map(({ job, routes }) =>
+    launchJob({
+      job,
+      sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],
+      connectors: routeConnectors(routes, env),
+      topics: {
+        sources: { [router.source.topic]: router.source.topic },
+        sinks: { ...routeTopics(routes), [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters` },
+      },
+      bindings: options.bindings,
+      env,
+      logger,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+      // a sink that fails is retried with backoff until it takes the records: never dropped
+      sinkRetryMs: Number.POSITIVE_INFINITY,
+    }),
+  );
+  const runAll = async () => {
+    try {
+      return await Promise.all(runs.map((r) => r.run()));
+    } catch (error) {
+      await Promise.all(runs.map((r) => r.stop().catch(() => undefined)));
+      throw error;
+    } finally {
+      for (const [route, c] of Object.entries(metrics.snapshot())) {
+        logger.info(
+          `route ${route}: ${c.in} in, ${c.filtered} filtered, ${c.out} out, ${c.failed} failed`,
+        );
+      }
+    }
+  };
+  let all: Promise<RunSummary[]> | undefined;
+  return {
+    runAll: () => (all ??= runAll()),
+    async run() {
+      const summaries = await (all ??= runAll());
+      return summaries[0];
+    },
+    async stop() {
+      await Promise.all(runs.map((r) => r.stop()));
+    },
+    routeMetrics: () => metrics.snapshot(),
+  };
+}
