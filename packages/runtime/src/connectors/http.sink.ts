@@ -17,13 +17,17 @@ export interface HttpSinkOptions {
   readonly timeoutMs?: number;
 }
 
-/** A response that says the request itself is wrong: sending it again gives the same. */
+/**
+ * A response that says the records are wrong: sending them again gives the same. Not
+ * 408 or 429 (try later), 401 or 403 (credentials, mended by someone), or 413 (the
+ * batch is too large: sent again in halves, down to one record).
+ */
 const isRefusal = (status: number) =>
-  status >= 400 && status < 500 && status !== 408 && status !== 429;
+  status >= 400 && status < 500 && ![401, 403, 408, 413, 429].includes(status);
 
 /**
- * POSTs records in batches. A network error, a timeout, 408, 429 or 5xx fails the write
- * (the runner retries it with backoff); another 4xx refuses the batch's records for good
+ * POSTs records in batches. A network error, a timeout, 401, 403, 408, 429 or 5xx fails
+ * the write (the runner retries it with backoff); another 4xx refuses the batch's records for good
  * (dead letters, with the status and body). With the bulk format, the items a 200
  * response reports as failed with such a status are refused, one by one.
  */
@@ -60,6 +64,12 @@ export class HttpSink implements SinkConnector {
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
     });
     const text = await response.text();
+    if (response.status === 413) {
+      if (batch.length === 1)
+        return [{ record: batch[0], reason: `HTTP 413: ${text.slice(0, 300)}` }];
+      const half = Math.ceil(batch.length / 2);
+      return [...(await this.post(batch.slice(0, half))), ...(await this.post(batch.slice(half)))];
+    }
     if (isRefusal(response.status)) {
       const reason = `HTTP ${response.status}: ${text.slice(0, 300)}`;
       return batch.map((record) => ({ record, reason }));

@@ -19,10 +19,11 @@ export const ID_COLUMN = 'stream_gen_id';
  * Writes each record as a row of a PostgreSQL table: its top-level fields to the
  * columns of the same names (objects and arrays as JSON), its `stream-gen-id` to
  * `stream_gen_id`. Rows are upserted on that id, so a record written again after a
- * restart replaces its row: redelivery never duplicates one.
+ * restart replaces its row: redelivery never duplicates one. A column the record has no
+ * field for is left as it is (its default in a new row), whatever else the batch holds.
  *
  * A statement that fails for a reason the record itself causes (SQLSTATE classes 22
- * data exception, 23 integrity constraint, 42 an unknown column) is retried row by row:
+ * data exception, 23 integrity constraint, 42703 and 42804 a column the table lacks or of another type) is retried row by row:
  * the rows that fail alone are refused (they go to the dead letters), the others are
  * written. Any other failure (the server away, a deadlock) fails the write, which the
  * runner retries with backoff.
@@ -52,7 +53,7 @@ export class PostgresSink implements SinkConnector {
     try {
       await this.pool.query(`SELECT ${quoteIdentifier(ID_COLUMN)} FROM ${this.table} LIMIT 0`);
     } catch (error) {
-      if (isRecordError(error)) {
+      if (isSettingsError(error)) {
         await this.close();
         throw new ConfigurationError(
           `sink "${this.name}": table ${this.options.table} must exist with a unique "${ID_COLUMN}" text column: ${errorMessage(error)}`,
@@ -65,21 +66,22 @@ export class PostgresSink implements SinkConnector {
   async write(records: readonly OutRecord[]): Promise<readonly SinkRefusal[]> {
     const pool = this.pool;
     if (!pool) throw new Error(`sink "${this.name}" is not open`);
-    const rows = latestPerId(records);
     const refused: SinkRefusal[] = [];
     const size = this.options.batchSize ?? 500;
-    for (let i = 0; i < rows.length; i += size) {
-      const batch = rows.slice(i, i + size);
-      try {
-        await pool.query(upsert(this.table, batch));
-      } catch (error) {
-        if (!isRecordError(error)) throw error;
-        for (const row of batch) {
-          try {
-            await pool.query(upsert(this.table, [row]));
-          } catch (rowError) {
-            if (!isRecordError(rowError)) throw rowError;
-            refused.push({ record: row, reason: errorMessage(rowError) });
+    for (const rows of byColumns(latestPerId(records))) {
+      for (let i = 0; i < rows.length; i += size) {
+        const batch = rows.slice(i, i + size);
+        try {
+          await pool.query(upsert(this.table, batch));
+        } catch (error) {
+          if (!isRecordError(error)) throw error;
+          for (const row of batch) {
+            try {
+              await pool.query(upsert(this.table, [row]));
+            } catch (rowError) {
+              if (!isRecordError(rowError)) throw rowError;
+              refused.push({ record: row, reason: errorMessage(rowError) });
+            }
           }
         }
       }
@@ -101,10 +103,32 @@ function latestPerId(records: readonly OutRecord[]): OutRecord[] {
   return [...byId.values()];
 }
 
+/**
+ * The rows grouped by the fields they have, so that a statement names only columns each
+ * of its rows has a field for: a row sharing one with a row that has more fields would
+ * set those columns to NULL (over their default, or over what its earlier version wrote),
+ * unlike the same row written alone, which leaves them as they are.
+ */
+function byColumns(rows: readonly OutRecord[]): OutRecord[][] {
+  const groups = new Map<string, OutRecord[]>();
+  for (const row of rows) {
+    const key = JSON.stringify(columnsOf(row).sort());
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()];
+}
+
+/** The columns a row writes: its fields but the id (a field left undefined is none). */
+function columnsOf(row: OutRecord): string[] {
+  const fields = fieldsOf(row.value);
+  return Object.keys(fields).filter((c) => c !== ID_COLUMN && fields[c] !== undefined);
+}
+
+/** One statement for rows of the same columns (see {@link byColumns}). */
 function upsert(table: string, rows: readonly OutRecord[]): { text: string; values: unknown[] } {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(fieldsOf(r.value))))].filter(
-    (c) => c !== ID_COLUMN,
-  );
+  const columns = columnsOf(rows[0]);
   const values: unknown[] = [];
   const tuples = rows.map((row) => {
     const fields = fieldsOf(row.value);
@@ -137,10 +161,26 @@ function columnValue(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 }
 
-/** Errors the record causes, which the same record would cause again. */
+/**
+ * Errors the record causes, which the same record would cause again: a data exception
+ * (class 22), an integrity constraint (23), a column the table lacks or of another
+ * type (42703, 42804). Not the rest of class 42: a table dropped or a privilege revoked
+ * while the router runs is mended by someone, and the write retried until then.
+ */
 function isRecordError(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && (/^(22|23)/.test(code) || code === '42703' || code === '42804');
+}
+
+/** Errors of the sink's settings: no such table, database or role, or a failed login. */
+function isSettingsError(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && (/^(28|3D)/.test(code) || code === '42P01' || code === '42703');
+}
+
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23|42)/.test(code);
+  return typeof code === 'string' ? code : undefined;
 }
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
