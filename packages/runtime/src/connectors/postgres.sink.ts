@@ -22,10 +22,10 @@ export const ID_COLUMN = 'stream_gen_id';
  * restart replaces its row: redelivery never duplicates one. A column the record has no
  * field for is left as it is (its default in a new row), whatever else the batch holds.
  *
- * A statement that fails for a reason the record itself causes (SQLSTATE classes 22
- * data exception, 23 integrity constraint, 42703 and 42804 a column the table lacks or of another type) is retried row by row:
- * the rows that fail alone are refused (they go to the dead letters), the others are
- * written. Any other failure (the server away, a deadlock) fails the write, which the
+ * A statement that fails for a reason the record itself causes (SQLSTATE class 22, a
+ * data exception; 23, an integrity constraint; 42703 and 42804, a column the table
+ * lacks or of another type) is retried row by row: the rows that fail alone are refused
+ * (they go to the dead letters), the others are written. Any other failure (the server away, a deadlock) fails the write, which the
  * runner retries with backoff.
  */
 export class PostgresSink implements SinkConnector {
