@@ -1,5 +1,7 @@
 import { analyzeProject, loadProject } from '../analyze/analyze-project';
-import { renderGraph } from '../emit/graph.emitter';
+import { jobTopology, renderTopology } from '../emit/graph.emitter';
+import type { RouterAnalysis } from '../router/analyze-routers';
+import { routerTopology } from '../router/router-graph';
 import { renderSvg } from '../emit/svg';
 import { formatDiagnostics } from '../model/format-diagnostics';
 import { single, UsageFailure } from './args';
@@ -11,8 +13,8 @@ type Format = (typeof FORMATS)[number];
 
 export const graphCommand: Command = {
   name: 'graph',
-  summary: 'print the topology of a job (mermaid, dot, json or svg)',
-  usage: `stream-gen graph <Job> [--project <dir>] [--format mermaid|dot|json|svg (default mermaid)]
+  summary: 'print the topology of a job or a router (mermaid, dot, json or svg)',
+  usage: `stream-gen graph <Job|Router> [--project <dir>] [--format mermaid|dot|json|svg (default mermaid)]
 
   --project <dir>  the project (default: the current directory)
   --format svg     the dot graph laid out and drawn, as a standalone SVG document
@@ -33,16 +35,22 @@ Example:
       return 1;
     }
     const job = analysis.jobs.find((j) => j.graph.name === jobName);
-    if (!job) {
+    const router = analysis.routers.find((r) => r.config.name === jobName);
+    if (!job && !router) {
+      const routers = analysis.routers.map((r) => r.config.name);
       io.err(
-        `no job "${jobName}" in ${dir} (jobs: ${analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'})`,
+        `no job "${jobName}" in ${dir} (jobs: ${analysis.jobs.map((j) => j.graph.name).join(', ') || 'none'}` +
+          `${routers.length > 0 ? `; routers: ${routers.join(', ')}` : ''})`,
       );
       return 1;
     }
+    const topology = job
+      ? jobTopology(job.graph)
+      : routerTopology((router as RouterAnalysis).config);
     io.out(
       format === 'svg'
-        ? await renderSvg(renderGraph(job.graph, 'dot'))
-        : renderGraph(job.graph, format),
+        ? await renderSvg(renderTopology(topology, 'dot'))
+        : renderTopology(topology, format),
     );
     return 0;
   },

@@ -10,7 +10,7 @@ import {
 
 export type GraphFormat = 'mermaid' | 'dot' | 'json';
 
-interface Edge {
+export interface Edge {
   readonly from: string;
   readonly to: string;
   readonly label?: string;
@@ -26,13 +26,28 @@ interface Edge {
  * operator), a repartition dashed and named by its topic; the input of a `sameKey`
  * stage, which has none, solid and labelled "same key".
  */
-function topology(job: JobGraph): {
-  nodes: Array<{ id: string; label: string; kind: string }>;
-  edges: Edge[];
-} {
-  const nodes = [
-    ...job.sources.map((s) => ({ id: `source_${s.name}`, label: `${s.name}`, kind: 'source' })),
-    ...job.sinks.map((s) => ({ id: `sink_${s.name}`, label: `${s.name}`, kind: 'sink' })),
+/** A node of a drawn graph; its kind picks the shape. */
+export interface GraphNode {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'source' | 'sink' | 'operator' | 'stage' | 'keyedStage';
+}
+
+/** What a graph draws: nodes and edges of a job or a router, under its name. */
+export interface Topology {
+  readonly name: string;
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly Edge[];
+}
+
+export function jobTopology(job: JobGraph): Topology {
+  const nodes: GraphNode[] = [
+    ...job.sources.map((s) => ({
+      id: `source_${s.name}`,
+      label: `${s.name}`,
+      kind: 'source' as const,
+    })),
+    ...job.sinks.map((s) => ({ id: `sink_${s.name}`, label: `${s.name}`, kind: 'sink' as const })),
   ];
   const edges: Edge[] = [];
   /** The node that writes a stream: its source, or the stage whose output it is. */
@@ -122,15 +137,20 @@ function topology(job: JobGraph): {
         edges.push({ from, to: `sink_${job.deadLetters}`, label: 'dead letters' });
     }
   }
-  return { nodes, edges };
+  return { name: job.name, nodes, edges };
 }
 
 const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, '_');
 const quote = (text: string) => text.replace(/["`]/g, "'");
 
 export function renderGraph(job: JobGraph, format: GraphFormat): string {
-  const { nodes, edges } = topology(job);
-  if (format === 'json') return JSON.stringify({ job: job.name, nodes, edges }, null, 2);
+  return renderTopology(jobTopology(job), format);
+}
+
+/** A topology as mermaid, dot or json. */
+export function renderTopology(graph: Topology, format: GraphFormat): string {
+  const { nodes, edges } = graph;
+  if (format === 'json') return JSON.stringify({ job: graph.name, nodes, edges }, null, 2);
   if (format === 'dot') {
     const shape: Record<string, string> = {
       source: 'cds',
@@ -140,7 +160,7 @@ export function renderGraph(job: JobGraph, format: GraphFormat): string {
       keyedStage: 'box',
     };
     return [
-      `digraph "${job.name}" {`,
+      `digraph "${graph.name}" {`,
       '  rankdir=LR;',
       ...nodes.map((n) => `  ${safe(n.id)} [label="${quote(n.label)}", shape=${shape[n.kind]}];`),
       ...edges.map((e) => {
