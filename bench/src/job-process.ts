@@ -26,6 +26,8 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,
   'sessions-embedded': async () => (await import('./jobs/sessions-embedded.job')).sessionsEmbedded,
+  'router-kafka': async () => (await import('./jobs/router-kafka.job')).routerKafka,
+  'router-kafka-interpreted': async () => (await import('./jobs/router-kafka.job')).routerKafka,
 };
 
 function send(message: JobMessage): Promise<void> {

@@ -21,6 +21,7 @@ import { joinEmbedded } from './workloads/join-embedded';
 import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
+import { routerKafka, routerKafkaInterpreted } from './workloads/router-kafka';
 import { sessionsEmbedded } from './workloads/sessions-embedded';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
@@ -39,6 +40,8 @@ const WORKLOADS: readonly Workload[] = [
   fusedKafkaRedis,
   unionKafkaRedis,
   hotItemsKafkaRedis,
+  routerKafka,
+  routerKafkaInterpreted,
   enricher,
   joinKafkaRedis,
   joinEmbedded,
@@ -82,7 +85,11 @@ async function main(): Promise<void> {
     const ctx = new SuiteContext(
       options,
       services,
-      { topics, events: input.length },
+      {
+        topics,
+        events: input.length,
+        impressions: input.filter((e) => e.topic === 'impressions').length,
+      },
       kafka,
       producer,
       PROFILE_DIR,

@@ -13,6 +13,8 @@ import type { BenchServices } from './services';
 export interface JoinInput {
   readonly topics: { readonly impressions: string; readonly plays: string };
   readonly events: number;
+  /** Of which on the impressions topic. */
+  readonly impressions: number;
 }
 
 /** What every workload gets: the options, the services, the input, earlier results. */

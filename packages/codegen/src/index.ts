@@ -18,3 +18,6 @@ export {
 } from './generate';
 export { renderGraph, type GraphFormat } from './emit/graph.emitter';
 export type { GeneratedFile } from './emit/generated-file';
+export { celEnvironment, type CelEnvironment } from './router/cel-environment';
+export { compileCel } from './router/compile-cel';
+export { type RouterAnalysis } from './router/analyze-routers';

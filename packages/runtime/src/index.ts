@@ -118,7 +118,12 @@ export {
   type RunBindings,
   type NamedTopics,
 } from './runner/run-bindings';
-export { launchJob, type LaunchOptions, type RunningJob } from './runner/launch-job';
+export {
+  launchJob,
+  type LaunchOptions,
+  type ObservedJob,
+  type RunningJob,
+} from './runner/launch-job';
 export { AsyncCaller, type AsyncLimits, type CallResult } from './async/async-caller';
 export { TokenBucket } from './async/token-bucket';
 export { type LookupSpec } from './async/lookup-refresher';

@@ -31,10 +31,12 @@ export function celEnvironment(shape: Shape, typeName: string): CelEnvironment {
     variables[RECORD] = rootType;
   }
   mapper.optional.set(ROOT, mapper.optional.get(rootType) ?? new Set());
+  mapper.nullable.set(ROOT, mapper.nullable.get(rootType) ?? new Set());
   return {
     env,
     declarations: { variables, types: Object.fromEntries(mapper.types), record: whole },
     optional: mapper.optional,
+    nullable: mapper.nullable,
   };
 }
 
@@ -48,8 +50,13 @@ export interface CelEnvironment {
   readonly env: Environment;
   /** The same, as data: what the generated code gives the runtime's interpreter. */
   readonly declarations: CelDeclarations;
-  /** Per CEL object type (the record itself: {@link ROOT}), its optional fields. */
+  /**
+   * Per CEL object type (the record itself: {@link ROOT}), the fields that may be absent
+   * or null (`x?: T`, `T | null`): reading one is an error in CEL when it is either.
+   */
   readonly optional: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Of those, the fields that may be null: `has()` on one is left to the interpreter. */
+  readonly nullable: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** The top-level fields, when records of the type are objects. */
@@ -64,6 +71,7 @@ class CelTypes {
   /** The object types registered, in order (a type after the types of its fields). */
   readonly types = new Map<string, Record<string, string>>();
   readonly optional = new Map<string, Set<string>>();
+  readonly nullable = new Map<string, Set<string>>();
   /** Names of recursive types, to the CEL type registered for them. */
   private readonly recursive = new Map<string, string>();
 
@@ -119,15 +127,20 @@ class CelTypes {
     this.registered.add(name);
     const fields: Record<string, string> = {};
     const optional = new Set<string>();
+    const nullable = new Set<string>();
     for (const field of shape.fields) {
       if (IDENTIFIER.test(field.name)) {
         fields[field.name] = this.typeOf(field.shape, `${path}.${field.name}`);
-        if (field.optional) optional.add(field.name);
+        const canBeNull =
+          field.shape.kind === 'union' && field.shape.options.some((o) => o.kind === 'null');
+        if (field.optional || canBeNull) optional.add(field.name);
+        if (canBeNull) nullable.add(field.name);
       }
     }
     this.env.registerType(name, { fields });
     this.types.set(name, fields);
     this.optional.set(name, optional);
+    this.nullable.set(name, nullable);
     return name;
   }
 }

@@ -20,12 +20,19 @@ type Node = ASTNode & { readonly checkedType?: { readonly name: string; readonly
  * decides (`false && <error>` is false in both, but `<error> && false` is false only in
  * CEL): an expression with a part that can fail (an optional field, a map key, a list
  * index) under `&&`, `||` or `?:` is left to the interpreter.
+ *
+ * Each operator is compiled only for the operand types its JS form has CEL's meaning
+ * for: a `dyn` operand (an `unknown` field, a union of kinds, a tuple's element) is
+ * checked by the interpreter at run time, where JS would coerce (`!0`, `5 + "x"`,
+ * `size(5)`), so an operation on one is left to the interpreter too.
  */
 export function compileCel(cel: CelEnvironment, expression: string): string | undefined {
   const parsed = cel.env.parse(expression);
   if (!parsed.check().valid) return undefined;
   try {
-    return new Compiler(cel.optional, cel.declarations.record).compile(parsed.ast as Node).code;
+    return new Compiler(cel.optional, cel.nullable, cel.declarations.record).compile(
+      parsed.ast as Node,
+    ).code;
   } catch (error) {
     if (error instanceof NotCompiled) return undefined;
     throw error;
@@ -41,6 +48,7 @@ interface Compiled {
 class Compiler {
   constructor(
     private readonly optional: ReadonlyMap<string, ReadonlySet<string>>,
+    private readonly nullable: ReadonlyMap<string, ReadonlySet<string>>,
     /** `record` names the whole record. */
     private readonly wholeRecord: boolean,
   ) {}
@@ -57,9 +65,11 @@ class Compiler {
         const [target, name] = node.args as [Node, string];
         const object = this.compile(target);
         const type = typeOf(target);
-        if (type.startsWith('map<')) {
+        if (isMap(type)) {
           return { code: `$.key(${object.code}, ${JSON.stringify(name)})`, canFail: true };
         }
+        // a field of a dyn value is an error in CEL unless it is an object that has it
+        if (!this.isObject(type)) throw new NotCompiled();
         const access = this.field(object.code, type, name);
         return { code: access.code, canFail: object.canFail || access.canFail };
       }
@@ -68,33 +78,34 @@ class Compiler {
         const object = this.compile(target);
         const key = this.compile(index);
         const type = typeOf(target);
-        const helper = type.startsWith('list<')
-          ? 'index'
-          : type.startsWith('map<')
-            ? 'key'
-            : undefined;
+        const helper = isList(type) ? 'index' : isMap(type) ? 'key' : undefined;
         if (!helper || (helper === 'index' && typeOf(index) !== 'int')) throw new NotCompiled();
         return { code: `$.${helper}(${object.code}, ${key.code})`, canFail: true };
       }
       case '&&':
       case '||': {
+        // JS's && and || take any value and may give a non-boolean: CEL's want bools
+        if (!(node.args as Node[]).every(isBool)) throw new NotCompiled();
         const [a, b] = this.operands(args);
         if (a.canFail || b.canFail) throw new NotCompiled();
         return { code: `(${a.code} ${node.op} ${b.code})`, canFail: false };
       }
       case '?:': {
+        if (!isBool((node.args as Node[])[0])) throw new NotCompiled();
         const [c, a, b] = (node.args as Node[]).map((n) => this.compile(n));
         if (c.canFail) throw new NotCompiled();
         return { code: `(${c.code} ? ${a.code} : ${b.code})`, canFail: a.canFail || b.canFail };
       }
       case '!_': {
+        if (!isBool(node.args as Node)) throw new NotCompiled();
         const a = this.compile(node.args as Node);
         return { code: `!${a.code}`, canFail: a.canFail };
       }
       case '-_': {
         const operand = node.args as Node;
         // a negative int literal is a number like any other; int arithmetic is not compiled
-        if (typeOf(node) !== 'double' && operand.op !== 'value') throw new NotCompiled();
+        const int = operand.op === 'value' && typeOf(operand) === 'int';
+        if (typeOf(operand) !== 'double' && !int) throw new NotCompiled();
         const a = this.compile(operand);
         return { code: `(-${a.code})`, canFail: a.canFail };
       }
@@ -128,6 +139,11 @@ class Compiler {
         // '%' (int only), map literals, optional access ('.?', '[?]')
         throw new NotCompiled();
     }
+  }
+
+  /** An object type of the records (not a map, a list or dyn): its fields are known. */
+  private isObject(type: string): boolean {
+    return this.optional.has(type);
   }
 
   private operands(args: readonly [Node, Node]): [Compiled, Compiled] {
@@ -170,11 +186,18 @@ class Compiler {
   private arithmetic(node: Node): Compiled {
     const [left, right] = node.args as [Node, Node];
     const type = typeOf(node);
+    // the operands' types, not only the result's: `dyn + 1.0` is double, and JS's `+`
+    // would concatenate a string operand where CEL has no such overload
+    const both = (test: (t: string) => boolean) => test(typeOf(left)) && test(typeOf(right));
     const [a, b] = this.operands([left, right]);
     const canFail = a.canFail || b.canFail;
-    if (type === 'double') return { code: `(${a.code} ${node.op} ${b.code})`, canFail };
-    if (type === 'string' && node.op === '+') return { code: `(${a.code} + ${b.code})`, canFail };
-    if (type.startsWith('list<') && node.op === '+') {
+    if (type === 'double' && both((t) => t === 'double')) {
+      return { code: `(${a.code} ${node.op} ${b.code})`, canFail };
+    }
+    if (type === 'string' && node.op === '+' && both((t) => t === 'string')) {
+      return { code: `(${a.code} + ${b.code})`, canFail };
+    }
+    if (isList(type) && node.op === '+' && both(isList)) {
       return { code: `${a.code}.concat(${b.code})`, canFail };
     }
     // int arithmetic overflows with an error in CEL
@@ -186,24 +209,30 @@ class Compiler {
     const [a, b] = this.operands([item, container]);
     const canFail = a.canFail || b.canFail;
     const type = typeOf(container);
-    if (type.startsWith('list<')) return { code: `$.inList(${a.code}, ${b.code})`, canFail };
-    if (type.startsWith('map<')) return { code: `Object.hasOwn(${b.code}, ${a.code})`, canFail };
+    if (isList(type)) return { code: `$.inList(${a.code}, ${b.code})`, canFail };
+    if (isMap(type)) return { code: `Object.hasOwn(${b.code}, ${a.code})`, canFail };
     throw new NotCompiled();
   }
 
   private call(node: Node): Compiled {
     const [name, callArgs] = node.args as [string, Node[]];
-    if (name === 'size' && callArgs.length === 1) {
+    // `$.size` counts whatever it is given: CEL has no size of a number or a bool
+    const sized = (t: string) => t === 'string' || isList(t) || isMap(t);
+    if (name === 'size' && callArgs.length === 1 && sized(typeOf(callArgs[0]))) {
       const a = this.compile(callArgs[0]);
       return { code: `$.size(${a.code})`, canFail: a.canFail };
     }
     if (name === 'has' && callArgs.length === 1 && callArgs[0].op === '.') {
       const [target, field] = callArgs[0].args as [Node, string];
+      const type = typeOf(target);
+      if (!isMap(type) && !this.isObject(type)) throw new NotCompiled();
+      // a field that may hold null: what has() says of a null is the interpreter's to say
+      if (this.nullable.get(type)?.has(field)) throw new NotCompiled();
       const object = this.compile(target);
-      const code = typeOf(target).startsWith('map<')
-        ? `Object.hasOwn(${object.code}, ${JSON.stringify(field)})`
-        : `(${object.code}[${JSON.stringify(field)}] !== undefined)`;
-      return { code, canFail: object.canFail };
+      return {
+        code: `Object.hasOwn(${object.code}, ${JSON.stringify(field)})`,
+        canFail: object.canFail,
+      };
     }
     throw new NotCompiled();
   }
@@ -215,8 +244,8 @@ class Compiler {
       endsWith: 'endsWith',
       contains: 'includes',
     };
-    if (!methods[name] || typeOf(target) !== 'string' || callArgs.length !== 1)
-      throw new NotCompiled();
+    const strings = [target, ...callArgs].every((n) => typeOf(n) === 'string');
+    if (!methods[name] || !strings || callArgs.length !== 1) throw new NotCompiled();
     const object = this.compile(target);
     const arg = this.compile(callArgs[0]);
     return {
@@ -229,6 +258,10 @@ class Compiler {
 function typeOf(node: Node): string {
   return node.checkedType?.name ?? 'dyn';
 }
+
+const isList = (type: string) => type.startsWith('list<');
+const isMap = (type: string) => type.startsWith('map<');
+const isBool = (node: Node) => typeOf(node) === 'bool';
 
 function literal(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -48,10 +48,13 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * expressions the compiler leaves to it.
  */
 export const celRuntime = {
-  /** A field CEL may read only when present (an optional one). */
+  /** A field CEL may read only when present and not null (`x?: T`, `T | null`): its own, not inherited. */
   field(object: any, name: string): any {
-    const value = object?.[name];
-    if (value === undefined) throw new CelEvaluationError(`no such key: ${name}`);
+    if (!Object.hasOwn(object, name)) throw new CelEvaluationError(`no such key: ${name}`);
+    const value = object[name];
+    if (value === null || value === undefined) {
+      throw new CelEvaluationError(`field ${name} is ${String(value)}`);
+    }
     return value;
   },
   /** `m[k]` of a map: an absent key is an error. */

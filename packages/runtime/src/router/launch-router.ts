@@ -1,4 +1,5 @@
 import type { RunSummary } from '../runner/job-runner';
+import type { TaskStatus } from '../task/stream-task';
 import { launchJob, type RunningJob } from '../runner/launch-job';
 import type { RunBindings } from '../runner/run-bindings';
 import { defaultLogger, type Logger } from '../util/logger';
@@ -19,6 +20,8 @@ export interface RunningRouter extends RunningJob {
   /** Resolves when every job of the router ended; the summaries in job order. */
   runAll(): Promise<RunSummary[]>;
   routeMetrics(): Record<string, RouteCounters & { failed: number }>;
+  /** The tasks of every job of the router. */
+  status(): TaskStatus[];
 }
 
 /**
@@ -75,5 +78,6 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
       await Promise.all(runs.map((r) => r.stop()));
     },
     routeMetrics: () => metrics.snapshot(),
+    status: () => runs.flatMap((r) => r.status()),
   };
 }

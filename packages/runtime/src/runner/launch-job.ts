@@ -56,7 +56,7 @@ export interface LaunchOptions {
  * environment (embedded unless KAFKA_BROKERS/REDIS_URL), connectors from topics and
  * file bindings, checkpoint interval from the job or STREAM_GEN_CHECKPOINT_INTERVAL_MS.
  */
-export function launchJob(options: LaunchOptions): RunningJob {
+export function launchJob(options: LaunchOptions): ObservedJob {
   const env = options.env ?? process.env;
   const logger = options.logger ?? defaultLogger(options.job.name);
   const runner = createRunner(options, env, logger);
@@ -64,11 +64,7 @@ export function launchJob(options: LaunchOptions): RunningJob {
   return port ? withStatusServer(runner, Number(port), options.job.name, logger) : runner;
 }
 
-function createRunner(
-  options: LaunchOptions,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): RunningJob & { status(): TaskStatus[]; readonly metrics: JobMetrics } {
+function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Logger): ObservedJob {
   const ns = namespaceFrom(env);
   const job = withWindowOverrides(withBoundOverrides(options.job, env), env);
   const backends = resolveBackends(env, logger, options.log, ns.redisKeyPrefix);
@@ -187,13 +183,19 @@ export interface RunningJob {
   stop(): Promise<void>;
 }
 
+/** A running job with its tasks' status and its counters (for health pages and benches). */
+export interface ObservedJob extends RunningJob {
+  status(): TaskStatus[];
+  readonly metrics: JobMetrics;
+}
+
 /** STREAM_GEN_HTTP_PORT: /health and /metrics while the job runs (0 picks a free port). */
 function withStatusServer(
-  runner: RunningJob & { status(): TaskStatus[]; readonly metrics: JobMetrics },
+  runner: ObservedJob,
   port: number,
   job: string,
   logger: Logger,
-): RunningJob {
+): ObservedJob {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigurationError(`STREAM_GEN_HTTP_PORT must be a port number, got "${port}"`);
   }
@@ -207,5 +209,7 @@ function withStatusServer(
       }
     },
     stop: () => runner.stop(),
+    status: () => runner.status(),
+    metrics: runner.metrics,
   };
 }
