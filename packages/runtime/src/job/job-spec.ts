@@ -35,6 +35,13 @@ export interface ChainStageSpec {
    */
   readonly output: string;
   /**
+   * A step of this stage that throws (on every attempt) dead-letters the element for
+   * this stage's branch alone, named after its output stream, and the stages beside it
+   * at a fork still get the element: a router's routes. By default a throw dead-letters
+   * the whole element, and no branch gets it.
+   */
+  readonly ownFailures?: true;
+  /**
    * Called once per task (and once by the re-keying stage), on a fresh instance of the
    * stage's class: its steps, alone or with the lookup tables (side inputs) they read.
    * The tables load before the stage's first element, retried until each first load

@@ -2,11 +2,12 @@ import type { RunSummary } from '../runner/job-runner';
 import type { TaskStatus } from '../task/stream-task';
 import { launchJob, type RunningJob } from '../runner/launch-job';
 import type { RunBindings } from '../runner/run-bindings';
+import { ConfigurationError } from '../util/errors';
 import { defaultLogger, type Logger } from '../util/logger';
 import { routeConnectors, routeTopics } from './route-connectors';
 import { RouteMetrics, type RouteCounters } from './route-metrics';
 import { routerJobs } from './router-jobs';
-import { ROUTER_DEAD_LETTERS, type RouterSpec } from './router-spec';
+import { ROUTER_DEAD_LETTERS, routeSinkName, type RouteSpec, type RouterSpec } from './router-spec';
 
 export interface RouterLaunchOptions {
   readonly bindings?: RunBindings;
@@ -36,7 +37,8 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
   const env = options.env ?? process.env;
   const logger = options.logger ?? defaultLogger(router.name);
   const metrics = new RouteMetrics();
-  const runs = routerJobs(router, metrics).map(({ job, routes }) =>
+  if (options.bindings) checkBindings(router, options.bindings);
+  const runs = routerJobs(router, metrics).map(({ job, routes }, i) =>
     launchJob({
       job,
       sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],
@@ -45,7 +47,7 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
         sources: { [router.source.topic]: router.source.topic },
         sinks: { ...routeTopics(routes), [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters` },
       },
-      bindings: options.bindings,
+      bindings: options.bindings && jobBindings(options.bindings, routes, i === 0),
       env,
       logger,
       checkpointIntervalMs: options.checkpointIntervalMs,
@@ -80,4 +82,41 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
     routeMetrics: () => metrics.snapshot(),
     status: () => runs.flatMap((r) => r.status()),
   };
+}
+
+/**
+ * The file bindings of one job of the router: its routes' sinks, and the dead letters
+ * for the first job only (two jobs must not write one file); an isolated route's job
+ * writes its dead letters to the file bound to `dead-letters.<route>`, if any.
+ */
+function jobBindings(
+  bindings: RunBindings,
+  routes: readonly RouteSpec[],
+  first: boolean,
+): RunBindings {
+  const sinkFiles: Record<string, string> = {};
+  for (const route of routes) {
+    const file = bindings.sinkFiles[routeSinkName(route)];
+    if (file !== undefined) sinkFiles[routeSinkName(route)] = file;
+  }
+  const deadLetters = first
+    ? bindings.sinkFiles[ROUTER_DEAD_LETTERS]
+    : bindings.sinkFiles[`${ROUTER_DEAD_LETTERS}.${routes[0].name}`];
+  if (deadLetters !== undefined) sinkFiles[ROUTER_DEAD_LETTERS] = deadLetters;
+  return { sourceFiles: bindings.sourceFiles, sinkFiles };
+}
+
+/** Every `--sink` name is a route, `dead-letters`, or `dead-letters.<isolated route>`. */
+function checkBindings(router: RouterSpec, bindings: RunBindings): void {
+  const names = [
+    ...router.routes.map(routeSinkName),
+    ROUTER_DEAD_LETTERS,
+    ...router.routes.filter((r) => r.isolated).map((r) => `${ROUTER_DEAD_LETTERS}.${r.name}`),
+  ];
+  const unknown = Object.keys(bindings.sinkFiles).filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `router ${router.name} has no sink ${unknown.map((n) => `"${n}"`).join(', ')} (sinks: ${names.join(', ')})`,
+    );
+  }
 }

@@ -74,5 +74,13 @@ function routeStage(input: string, route: RouteSpec, metrics: RouteMetrics): Cha
       },
     },
   ];
-  return { kind: 'chain', id: route.name, input, output: route.name, create: () => steps };
+  return {
+    kind: 'chain',
+    id: route.name,
+    input,
+    output: route.name,
+    // a route that throws on a record dead-letters it for itself; the others still get it
+    ownFailures: true,
+    create: () => steps,
+  };
 }

@@ -115,8 +115,12 @@ export class ElementIngest {
       }
       return this.target.failed(outcome.failed, base, { source: spec.name, offset, value });
     }
-    const { values, copies } = outcome;
+    const { values, copies, failures } = outcome;
     if (once) {
+      // a branch of a fork that failed: its stream's dead letter, named after it
+      for (const { stream, failure } of failures) {
+        this.target.failed(failure, `${base}>${stream}`, { source: spec.name, offset, value });
+      }
       for (const copy of copies) {
         this.target.copy(copy.stream, `${base}>${copy.stream}.${copy.index}`, copy.value, () => ({
           source: spec.name,

@@ -17,6 +17,8 @@ export type RecordValues = { readonly offset: number; readonly value: unknown } 
       readonly values: readonly unknown[];
       /** Values of the streams its stages copy to sinks (`outputs.streams`), when planned. */
       readonly copies: PlannedValues['copies'];
+      /** Branches of a fork that failed on it, when planned (the others got it). */
+      readonly failures: PlannedValues['failures'];
     }
   | { readonly rejected: string }
   | { readonly failed: CallFailure }
@@ -24,6 +26,7 @@ export type RecordValues = { readonly offset: number; readonly value: unknown } 
 
 /** The copies of a record whose source copies no stream (shared: never written to). */
 const NO_COPIES: PlannedValues['copies'] = Object.freeze([]) as unknown as PlannedValues['copies'];
+const NO_FAILURES = NO_COPIES as unknown as PlannedValues['failures'];
 
 /**
  * Size, decoding, validation and the steps of one record. The task's ingest and the
@@ -47,18 +50,19 @@ export function recordValues(
   }
   const invalid = spec.validate?.(value);
   if (invalid !== undefined) return { offset, value, rejected: `invalid record: ${invalid}` };
-  if (!steps) return { offset, value, values: [value], copies: NO_COPIES };
+  if (!steps) return { offset, value, values: [value], copies: NO_COPIES, failures: NO_FAILURES };
   const run =
     steps instanceof SourcePlan
-      ? () => steps.run(value)
+      ? () => steps.run(value, retries)
       : () => ({
           main: applySteps(steps, value),
           copies: NO_COPIES,
+          failures: NO_FAILURES,
         });
   const out = withStepRetries(run, retries);
-  return 'failure' in out
-    ? { offset, value, failed: out.failure }
-    : { offset, value, values: out.result.main, copies: out.result.copies };
+  if ('failure' in out) return { offset, value, failed: out.failure };
+  const { main, copies, failures } = out.result;
+  return { offset, value, values: main, copies, failures };
 }
 
 /** The element's key as a string, or why it has none. */

@@ -1,5 +1,6 @@
 import type { Step } from '../job/job-spec';
-import { applySteps } from './steps';
+import type { CallFailure } from './call-failure';
+import { applySteps, withStepRetries } from './steps';
 
 /**
  * A source's stages as a task runs them: the source's own steps, then the tree of its
@@ -11,7 +12,12 @@ export interface OpenedStream {
   readonly stream: string;
   readonly main: boolean;
   readonly sink?: string;
-  readonly next: ReadonlyArray<{ readonly steps: readonly Step[]; readonly node: OpenedStream }>;
+  readonly next: ReadonlyArray<{
+    readonly steps: readonly Step[];
+    readonly node: OpenedStream;
+    /** The stage's failures are its branch's alone (`ChainStageSpec.ownFailures`). */
+    readonly ownFailures?: true;
+  }>;
 }
 
 /** What one element became: the values for the operator, and those of each copied stream. */
@@ -23,6 +29,12 @@ export interface PlannedValues {
     readonly index: number;
     readonly value: unknown;
   }>;
+  /**
+   * Branches of a fork that failed on this element (run with `branchRetries`): the
+   * stream the failed branch would have written, and the failure. The other branches
+   * got the element.
+   */
+  readonly failures: Array<{ readonly stream: string; readonly failure: CallFailure }>;
 }
 
 export class SourcePlan {
@@ -39,10 +51,14 @@ export class SourcePlan {
 
   /**
    * Runs the element through the steps and stages, each once (a stage before a fork
-   * runs once for all its branches). Throws the first step's error (a `StepError`).
+   * runs once for all its branches). Throws the first step's error (a `StepError`),
+   * except, given `branchRetries`, in a stage with `ownFailures` at a fork: that branch
+   * is retried up to so many times, then left out and reported in `failures`, while the
+   * branches beside it go on (a router's route that throws does not take the record
+   * from the others).
    */
-  run(value: unknown): PlannedValues {
-    const out: PlannedValues = { main: [], copies: [] };
+  run(value: unknown, branchRetries?: number): PlannedValues {
+    const out: PlannedValues = { main: [], copies: [], failures: [] };
     const counts = new Map<string, number>();
     const visit = (node: OpenedStream, v: unknown) => {
       if (node.main) out.main.push(v);
@@ -51,7 +67,17 @@ export class SourcePlan {
         counts.set(node.stream, index + 1);
         out.copies.push({ stream: node.stream, index, value: v });
       }
-      for (const edge of node.next) for (const w of applySteps(edge.steps, v)) visit(edge.node, w);
+      const fork = node.next.length > 1 && branchRetries !== undefined;
+      for (const edge of node.next) {
+        if (!fork || !edge.ownFailures) {
+          for (const w of applySteps(edge.steps, v)) visit(edge.node, w);
+          continue;
+        }
+        const branch = withStepRetries(() => applySteps(edge.steps, v), branchRetries);
+        if ('failure' in branch)
+          out.failures.push({ stream: edge.node.stream, failure: branch.failure });
+        else for (const w of branch.result) visit(edge.node, w);
+      }
     };
     for (const v of this.own.length > 0 ? applySteps(this.own, value) : [value]) {
       visit(this.tree, v);

@@ -64,6 +64,7 @@ async function openTree(node: StreamNode, lookups: RunningLookups): Promise<Open
     next.push({
       steps: await openChainSteps([edge.stage], lookups),
       node: await openTree(edge.node, lookups),
+      ...(edge.stage.ownFailures && { ownFailures: true as const }),
     });
   }
   return { stream: node.stream, main: node.main, sink: node.sink, next };

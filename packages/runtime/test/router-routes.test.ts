@@ -1,0 +1,94 @@
+/**
+ * A router's routes share one job reading the source once: a route whose function
+ * throws on a record dead-letters that record for that route alone, and the routes
+ * beside it still get it; isolated routes run as jobs of their own.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { launchRouter, silentLogger, type RouterSpec } from '../src';
+
+interface Play {
+  id: number;
+  title?: string;
+}
+
+const router: RouterSpec = {
+  name: 'Plays',
+  source: { topic: 'plays' },
+  routes: [
+    {
+      name: 'titles',
+      // throws on a play without a title, as compiled CEL reading an absent field does
+      project: (p: Play) => {
+        if (p.title === undefined) throw new Error('no such key: title');
+        return { title: p.title.toUpperCase() };
+      },
+      sink: { kind: 'null' },
+    },
+    { name: 'all', filter: (p: Play) => p.id >= 0, sink: { kind: 'null' } },
+    { name: 'odd', filter: (p: Play) => p.id % 2 === 1, sink: { kind: 'null' }, isolated: true },
+  ],
+};
+
+describe('router routes', () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-routes-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const lines = (file: string) =>
+    fs
+      .readFileSync(path.join(dir, file), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('dead-letters a record for the route that failed on it, and the other routes get it', async () => {
+    const plays: Play[] = Array.from({ length: 10 }, (_, id) =>
+      id % 3 === 0 ? { id } : { id, title: `t${id}` },
+    );
+    fs.writeFileSync(path.join(dir, 'plays.jsonl'), plays.map((p) => JSON.stringify(p)).join('\n'));
+    const file = (name: string) => path.join(dir, name);
+    const running = launchRouter(router, {
+      bindings: {
+        sourceFiles: { plays: file('plays.jsonl') },
+        sinkFiles: {
+          titles: file('titles.jsonl'),
+          all: file('all.jsonl'),
+          odd: file('odd.jsonl'),
+          'dead-letters': file('dead.jsonl'),
+        },
+      },
+      env: {},
+      logger: silentLogger,
+    });
+    const summaries = await running.runAll();
+    // the isolated route is a job of its own
+    expect(summaries.map((s) => s.job)).toEqual(['Plays', 'Plays-odd']);
+    expect(lines('all.jsonl')).toEqual(plays);
+    expect(lines('odd.jsonl')).toEqual(plays.filter((p) => p.id % 2 === 1));
+    expect(lines('titles.jsonl')).toEqual(
+      plays.filter((p) => p.title).map((p) => ({ title: p.title?.toUpperCase() })),
+    );
+    const dead = lines('dead.jsonl');
+    expect(dead.map((d) => [d.offset, d.reason])).toEqual(
+      [0, 3, 6, 9].map((offset) => [offset, 'map step "titles.project" threw: no such key: title']),
+    );
+    expect(running.routeMetrics()).toEqual({
+      titles: { in: 10, filtered: 0, out: 6, failed: 4 },
+      all: { in: 10, filtered: 0, out: 10, failed: 0 },
+      odd: { in: 10, filtered: 5, out: 5, failed: 0 },
+    });
+  });
+
+  it('refuses a sink binding that names no route', () => {
+    expect(() =>
+      launchRouter(router, {
+        bindings: { sourceFiles: { plays: 'p.jsonl' }, sinkFiles: { title: 't.jsonl' } },
+        env: {},
+        logger: silentLogger,
+      }),
+    ).toThrow(
+      'router Plays has no sink "title" (sinks: titles, all, odd, dead-letters, dead-letters.odd)',
+    );
+  });
+});
