@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { formatDiagnostic } from '../src/model/format-diagnostics';
 import { analyzeRouterSource, routerDiagnostics } from './router-fixture';
 
@@ -190,5 +193,44 @@ describe('router files', () => {
         .split('\n')
         .slice(2),
     ).toEqual(['  9 |         country > 3', '    |         ~~~~~~~~~~~']);
+  });
+
+  it('checks a route script: its settings, that its file exists and compiles', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-script-'));
+    try {
+      const good = path.join(dir, 'good.js');
+      const bad = path.join(dir, 'bad.js');
+      fs.writeFileSync(good, 'function transform(r) { return r; }');
+      fs.writeFileSync(bad, 'function transform(r) {\n  return {\n}');
+      const route = (script: string) =>
+        router(`  - name: a\n    script: ${script}\n    sink: { kind: null }\n`);
+      expect(routerDiagnostics(route(`{ file: ${good}, dynamic: true, timeoutMs: 50 }`))).toEqual(
+        [],
+      );
+      expect(routerDiagnostics(route(`{ file: ${good}, timeout: 50 }`))).toEqual([
+        expect.stringMatching(
+          /^7:\d+ SG3002 unknown key "timeout" in the script of route "a"; did you mean "timeoutMs"\?$/,
+        ),
+      ]);
+      expect(routerDiagnostics(route('{ dynamic: true }'))).toEqual([
+        '7:13 SG3003 the script of route "a" has no "file" (string: the script file, relative to the project directory)',
+      ]);
+      expect(routerDiagnostics(route(`{ file: ${path.join(dir, 'none.js')} }`))).toEqual([
+        expect.stringMatching(/^7:21 SG3007 script .*none.js cannot be read: ENOENT/),
+      ]);
+      expect(routerDiagnostics(route(`{ file: ${bad} }`))).toEqual([
+        expect.stringMatching(
+          /^7:21 SG3007 script .*bad.js does not compile \(line 3\): Unexpected end of input$/,
+        ),
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports route and router names that cannot name a sink or a job', () => {
+    expect(routerDiagnostics(router('  - name: "a b"\n    sink: { kind: null }\n'))).toEqual([
+      `6:11 SG3003 route name "a b" must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' (it names the route's sink and ids)`,
+    ]);
   });
 });

@@ -26,3 +26,9 @@ export const HEADER_REASON = 'stream-gen-dead-letter-reason';
 export const HEADER_SOURCE = 'stream-gen-source';
 export const HEADER_PARTITION = 'stream-gen-partition';
 export const HEADER_OFFSET = 'stream-gen-offset';
+
+/**
+ * Headers an output value carries to its record (a symbol key: JSON never sees it). A
+ * route's script tags what it outputs with its version this way.
+ */
+export const OUTPUT_HEADERS = Symbol.for('stream-gen.output-headers');

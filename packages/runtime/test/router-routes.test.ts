@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchRouter, silentLogger, type RouterSpec } from '../src';
+import { ScriptSandbox } from '../src/script/script-sandbox';
 
 interface Play {
   id: number;
@@ -90,5 +91,48 @@ describe('router routes', () => {
     ).toThrow(
       'router Plays has no sink "title" (sinks: titles, all, odd, dead-letters, dead-letters.odd)',
     );
+  });
+
+  it('runs a route script once per batch, and dead-letters an output that is not of the source type', async () => {
+    const script = path.join(dir, 'script.js');
+    fs.writeFileSync(
+      script,
+      'function transform(p) { return p.id === 7 ? { id: "seven" } : { ...p, title: "s" + p.id }; }',
+    );
+    const scripted: RouterSpec = {
+      name: 'Scripted',
+      source: {
+        topic: 'plays',
+        validate: (v) => (typeof (v as Play).id === 'number' ? undefined : '$.id: expected number'),
+      },
+      routes: [{ name: 'titled', script: { file: script }, sink: { kind: 'null' } }],
+    };
+    const plays = Array.from({ length: 200 }, (_, id) => ({ id }));
+    fs.writeFileSync(path.join(dir, 'plays.jsonl'), plays.map((p) => JSON.stringify(p)).join('\n'));
+    const before = ScriptSandbox.calls;
+    await launchRouter(scripted, {
+      bindings: {
+        sourceFiles: { plays: path.join(dir, 'plays.jsonl') },
+        sinkFiles: {
+          titled: path.join(dir, 'titled.jsonl'),
+          'dead-letters': path.join(dir, 'dead.jsonl'),
+        },
+      },
+      env: { STREAM_GEN_FILE_BATCH_SIZE: '50' },
+      logger: silentLogger,
+    }).runAll();
+    // 200 records in batches of 50: four calls into the sandbox
+    expect(ScriptSandbox.calls - before).toBe(4);
+    expect(lines('titled.jsonl')).toEqual(
+      plays.filter((p) => p.id !== 7).map((p) => ({ id: p.id, title: `s${p.id}` })),
+    );
+    expect(lines('dead.jsonl').map((d) => [d.offset, d.reason])).toEqual([
+      [
+        7,
+        expect.stringMatching(
+          /^flatMap step "titled.script" threw: script version [0-9a-f]{12} gave an output that is not a record of the source type: \$.id: expected number$/,
+        ),
+      ],
+    ]);
   });
 });

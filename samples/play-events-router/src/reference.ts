@@ -22,7 +22,12 @@ export function referenceRoutes(events: readonly PlayEvent[]) {
       })),
     'rated-kids-plays': events
       .filter((e) => e.tags.includes('kids') && e.rating !== undefined)
-      .map((e) => ({ titleId: e.titleId, rating: e.rating })),
+      // scripts/stars-out-of-ten.js
+      .map((e) => ({
+        titleId: e.titleId,
+        rating: (e.rating as number) * 2,
+        tags: e.tags.filter((t) => t !== 'kids'),
+      })),
     'all-plays': events,
   };
 }

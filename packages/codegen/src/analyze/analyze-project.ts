@@ -50,7 +50,7 @@ export function analyzeProject(
     jobs.map((j) => j.graph),
     sink,
   );
-  const routers = analyzeRouters(project, routerFiles, sink);
+  const routers = analyzeRouters(project, routerFiles, sink, resolve(root));
   const diagnostics = [...sink.diagnostics].sort(
     (a, b) =>
       a.location.file.localeCompare(b.location.file) ||

@@ -58,6 +58,7 @@ export const DIAGNOSTIC_CODES = {
   SG3004: 'unknown sink kind in a router file',
   SG3005: "a router's source type is not an exported object type JSON can carry",
   SG3006: 'duplicate route or router name',
+  SG3007: "a route's script file is missing or does not compile",
   SG3101: 'a router expression does not parse',
   SG3102:
     'a router expression does not fit the source type: a field that does not exist, a string compared with a number, ...',

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import vm from 'node:vm';
 import type { InterfaceDeclaration, Project, TypeAliasDeclaration } from 'ts-morph';
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
@@ -7,7 +8,7 @@ import { isUnsupported, shapeOfDeclaration, type Shape } from '../validators';
 import { celEnvironment, objectFields, type CelEnvironment } from './cel-environment';
 import { checkRoutes } from './check-routes';
 import { parseRouter } from './parse-router';
-import type { RouterConfig } from './router-model';
+import type { RouteScriptConfig, RouterConfig } from './router-model';
 
 /** A router whose file and expressions check, with its source type's shape. */
 export interface RouterAnalysis {
@@ -45,6 +46,8 @@ export function analyzeRouters(
   project: Project,
   files: ReadonlyMap<string, string>,
   sink: DiagnosticsSink,
+  /** The project directory, which script files are relative to. */
+  root: string,
 ): RouterAnalysis[] {
   const routers: RouterAnalysis[] = [];
   const names = new Map<string, RouterConfig>();
@@ -78,6 +81,7 @@ export function analyzeRouters(
     const before = sink.diagnostics.length;
     const cel = celEnvironment(result.shape, config.source.type);
     checkRoutes(config, cel.env, sink);
+    for (const route of config.routes) if (route.script) checkScript(route.script, root, sink);
     if (sink.diagnostics.length === before) {
       routers.push({
         config,
@@ -116,4 +120,30 @@ function findExportedType(
     config.source.typeLocation,
   );
   return undefined;
+}
+
+/** A route's script must exist and compile (as a classic script, as the sandbox loads it). */
+function checkScript(script: RouteScriptConfig, root: string, sink: DiagnosticsSink): void {
+  const file = resolve(root, script.file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    sink.reportAt(
+      'SG3007',
+      `script ${script.file} cannot be read: ${(error as Error).message}`,
+      script.fileLocation,
+    );
+    return;
+  }
+  try {
+    new vm.Script(text, { filename: file });
+  } catch (error) {
+    const at = /:(\d+)\n/.exec(String((error as Error).stack))?.[1];
+    sink.reportAt(
+      'SG3007',
+      `script ${script.file} does not compile${at ? ` (line ${at})` : ''}: ${(error as Error).message}`,
+      script.fileLocation,
+    );
+  }
 }

@@ -9,11 +9,19 @@ import {
 } from 'yaml';
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
-import type { ProjectedField, Route, RouterConfig, RouterSink, SinkKind } from './router-model';
+import type {
+  ProjectedField,
+  Route,
+  RouteScriptConfig,
+  RouterConfig,
+  RouterSink,
+  SinkKind,
+} from './router-model';
 import {
   ROUTE_KEYS,
   ROUTER_KEYS,
   SINK_KINDS,
+  SCRIPT_SETTINGS,
   SINK_SCHEMAS,
   SOURCE_KEYS,
   type SettingType,
@@ -66,6 +74,14 @@ class RouterReader {
     }
     const entries = this.entries(root, ROUTER_KEYS, 'a router');
     const name = this.string(entries, 'router', root, 'the router');
+    if (name !== undefined && !/^[A-Za-z_][\w-]*$/.test(name)) {
+      this.sink.reportAt(
+        'SG3003',
+        `router name "${name}" must start with a letter or '_' and hold only letters, digits, '_' and '-' (it names the job)`,
+        this.at.of(entries.get('router')?.value),
+      );
+      return undefined;
+    }
     const source = this.section(entries, 'source', root, 'the router');
     const sourceEntries = source && this.entries(source, SOURCE_KEYS, 'the source');
     const topic = sourceEntries && this.string(sourceEntries, 'topic', source, 'the source');
@@ -122,13 +138,33 @@ class RouterReader {
     const sinkNode = this.section(entries, 'sink', node, owner);
     const sink = sinkNode && this.sinkOf(sinkNode, owner);
     const isolated = this.optional(entries, 'isolated', 'boolean', owner);
-    if (name === undefined || !sink || filter === null || project === null || isolated === null) {
+    const scriptNode = entries.has('script')
+      ? this.section(entries, 'script', node, owner)
+      : undefined;
+    const script = scriptNode && this.scriptOf(scriptNode, owner);
+    if (
+      name === undefined ||
+      !sink ||
+      filter === null ||
+      project === null ||
+      isolated === null ||
+      (entries.has('script') && !script)
+    ) {
+      return undefined;
+    }
+    if (!/^[A-Za-z_][\w.-]*$/.test(name)) {
+      this.sink.reportAt(
+        'SG3003',
+        `route name "${name}" must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' (it names the route's sink and ids)`,
+        this.at.of(entries.get('name')?.value),
+      );
       return undefined;
     }
     return {
       name,
       location: this.at.of(entries.get('name')?.value),
       filter,
+      script,
       project,
       sink,
       isolated: isolated === true,
@@ -247,6 +283,36 @@ class RouterReader {
       valid = false;
     }
     return valid ? { kind: kind as SinkKind, settings, location: this.at.of(kindNode) } : undefined;
+  }
+
+  private scriptOf(node: YAMLMap, owner: string): RouteScriptConfig | undefined {
+    const what = `the script of ${owner}`;
+    const entries = this.entries(node, Object.keys(SCRIPT_SETTINGS), what);
+    const values: Record<string, string | number | boolean> = {};
+    let valid = true;
+    for (const [key, pair] of entries) {
+      const value = this.setting(pair, key, SCRIPT_SETTINGS[key], what);
+      if (value === undefined) valid = false;
+      else values[key] = value;
+    }
+    if (!entries.has('file')) {
+      this.missing(
+        'file',
+        node,
+        what,
+        'string: the script file, relative to the project directory',
+      );
+      return undefined;
+    }
+    if (!valid) return undefined;
+    return {
+      file: values.file as string,
+      fileLocation: this.at.of(entries.get('file')?.value),
+      function: values.function as string | undefined,
+      dynamic: values.dynamic as boolean | undefined,
+      timeoutMs: values.timeoutMs as number | undefined,
+      memoryMb: values.memoryMb as number | undefined,
+    };
   }
 
   private setting(

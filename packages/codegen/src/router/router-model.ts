@@ -29,11 +29,23 @@ export interface Route {
   readonly name: string;
   readonly location: SourceLocation;
   readonly filter?: RouterExpression;
+  /** A script UDF after the filter, before the projection. */
+  readonly script?: RouteScriptConfig;
   /** Absent: the record goes on as it is. */
   readonly project?: readonly ProjectedField[];
   readonly sink: RouterSink;
   /** Runs as its own job with its own consumer group, not co-isolated with the others. */
   readonly isolated: boolean;
+}
+
+export interface RouteScriptConfig {
+  /** As written: relative to the project directory (or absolute). */
+  readonly file: string;
+  readonly fileLocation: SourceLocation;
+  readonly function?: string;
+  readonly dynamic?: boolean;
+  readonly timeoutMs?: number;
+  readonly memoryMb?: number;
 }
 
 /** A router file (`*.router.yaml`): one source and its routes, no user code. */

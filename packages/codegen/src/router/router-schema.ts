@@ -42,4 +42,13 @@ export const SINK_KINDS = Object.keys(SINK_SCHEMAS) as SinkKind[];
 /** The keys of each section of a router file, for unknown-key diagnostics. */
 export const ROUTER_KEYS = ['router', 'source', 'routes'] as const;
 export const SOURCE_KEYS = ['topic', 'type'] as const;
-export const ROUTE_KEYS = ['name', 'filter', 'project', 'sink', 'isolated'] as const;
+export const ROUTE_KEYS = ['name', 'filter', 'script', 'project', 'sink', 'isolated'] as const;
+
+/** A route's script UDF: its file (relative to the project directory) and its limits. */
+export const SCRIPT_SETTINGS: Readonly<Record<string, SettingType>> = {
+  file: 'string',
+  function: 'string',
+  dynamic: 'boolean',
+  timeoutMs: 'number',
+  memoryMb: 'number',
+};

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { buildFile, type GeneratedFile } from '../emit/generated-file';
 import { GENERATED_HEADER, camelCase, moduleSpecifier, q } from '../emit/naming';
 import { writeValidators } from '../validators';
@@ -39,6 +40,9 @@ export function emitRouter(
   const routes = config.routes.map((route) => routeLiteral(route, fn));
   const header = `${GENERATED_HEADER(sourceLabel)}/* eslint-disable @typescript-eslint/no-explicit-any -- records were checked against the source type by CEL and the validator */\n`;
   const router = buildFile(paths.router, header, (file) => {
+    if (config.routes.some((r) => r.script && !isAbsolute(r.script.file))) {
+      file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['join'] });
+    }
     file.addImportDeclaration({
       moduleSpecifier: '@stream-gen/runtime',
       namedImports: ['celRuntime as $', 'type CelDeclarations', 'type RouterSpec'],
@@ -85,6 +89,15 @@ function routeLiteral(route: Route, fn: (e: RouterExpression) => string): string
   const lines = [`name: ${q(route.name)}`];
   if (route.filter) {
     lines.push(`// ${oneLine(route.filter.text)}`, `filter: (r: any) => ${fn(route.filter)}`);
+  }
+  if (route.script) {
+    const { file, fileLocation: _, ...limits } = route.script;
+    // the generated module runs from <project>/<outDir>/generated: the project is two up
+    const at = isAbsolute(file) ? q(file) : `join(__dirname, '..', '..', ${q(file)})`;
+    const rest = Object.entries(limits)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+    lines.push(`script: { file: ${at}${rest.map((r) => `, ${r}`).join('')} }`);
   }
   if (route.project) {
     const fields = route.project.map(

@@ -48,14 +48,23 @@ export interface ChainStageSpec {
    * succeeds; they reload on their intervals (a failed reload keeps the previous
    * table) until the task closes.
    */
-  readonly create: () =>
-    | readonly Step[]
-    | { readonly steps: readonly Step[]; readonly lookups?: readonly LookupSpec[] }
-    | Promise<
-        | readonly Step[]
-        | { readonly steps: readonly Step[]; readonly lookups?: readonly LookupSpec[] }
-      >;
+  readonly create: () => ChainStageParts | Promise<ChainStageParts>;
 }
+
+/** What a chain stage's `create` gives: its steps, or its steps with what they need. */
+export type ChainStageParts =
+  | readonly Step[]
+  | {
+      readonly steps: readonly Step[];
+      readonly lookups?: readonly LookupSpec[];
+      /**
+       * Called with every valid value of each input batch of the source, before its
+       * elements go through the steps (one by one): to do for the batch at once what the
+       * steps then look up per element (a script run in a sandbox, one call per batch).
+       * It sees the source's values, before any step of the chain.
+       */
+      readonly beforeBatch?: (values: readonly unknown[]) => void | Promise<void>;
+    };
 
 /**
  * A keyed stage: it reads the stream the operator writes (its `output`, or the end of

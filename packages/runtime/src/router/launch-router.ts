@@ -38,7 +38,7 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
   const logger = options.logger ?? defaultLogger(router.name);
   const metrics = new RouteMetrics();
   if (options.bindings) checkBindings(router, options.bindings);
-  const runs = routerJobs(router, metrics).map(({ job, routes }, i) =>
+  const runs = routerJobs(router, metrics, logger).map(({ job, routes }, i) =>
     launchJob({
       job,
       sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],

@@ -1,5 +1,7 @@
-import type { ChainStageSpec, JobSpec, Step } from '../job/job-spec';
+import type { JobSpec } from '../job/job-spec';
+import type { Logger } from '../util/logger';
 import type { RouteMetrics } from './route-metrics';
+import { routeStage } from './route-stage';
 import { ROUTER_DEAD_LETTERS, routeSinkName, type RouteSpec, type RouterSpec } from './router-spec';
 
 /** A job of a router: the routes it runs, reading the source once. */
@@ -13,11 +15,11 @@ export interface RouterJob {
  * marked `isolated`, reading the topic once and fanning out in-process, and one job per
  * isolated route, with its own consumer group (`<router>.<route>`).
  */
-export function routerJobs(router: RouterSpec, metrics: RouteMetrics): RouterJob[] {
+export function routerJobs(router: RouterSpec, metrics: RouteMetrics, logger: Logger): RouterJob[] {
   const shared = router.routes.filter((r) => !r.isolated);
   const jobs: RouterJob[] = [];
   const job = (name: string, routes: readonly RouteSpec[]) => ({
-    job: routesJob(name, router, routes, metrics),
+    job: routesJob(name, router, routes, metrics, logger),
     routes,
   });
   if (shared.length > 0) jobs.push(job(router.name, shared));
@@ -37,50 +39,22 @@ function routesJob(
   router: RouterSpec,
   routes: readonly RouteSpec[],
   metrics: RouteMetrics,
+  logger: Logger,
 ): JobSpec {
   return {
     name,
     sources: [{ name: router.source.topic, validate: router.source.validate }],
-    stages: routes.map((route) => routeStage(router.source.topic, route, metrics)),
+    stages: routes.map((route) =>
+      routeStage(route, {
+        input: router.source.topic,
+        validate: router.source.validate,
+        counters: metrics.of(route.name),
+        logger,
+      }),
+    ),
     outputs: {
       deadLetters: ROUTER_DEAD_LETTERS,
       streams: Object.fromEntries(routes.map((r) => [r.name, routeSinkName(r)])),
     },
-  };
-}
-
-/** The route's filter, then its projection, counting what goes in, is filtered and goes out. */
-function routeStage(input: string, route: RouteSpec, metrics: RouteMetrics): ChainStageSpec {
-  const counters = metrics.of(route.name);
-  const { filter, project } = route;
-  const steps: Step[] = [
-    {
-      kind: 'filter',
-      name: 'filter',
-      fn: (value: unknown) => {
-        counters.in++;
-        if (!filter || filter(value)) return true;
-        counters.filtered++;
-        return false;
-      },
-    },
-    {
-      kind: 'map',
-      name: project ? 'project' : 'pass',
-      fn: (value: unknown) => {
-        const out = project ? project(value) : value;
-        counters.out++;
-        return out;
-      },
-    },
-  ];
-  return {
-    kind: 'chain',
-    id: route.name,
-    input,
-    output: route.name,
-    // a route that throws on a record dead-letters it for itself; the others still get it
-    ownFailures: true,
-    create: () => steps,
   };
 }

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- route functions take records of the router's source type, typed where they are generated */
 import type { Validator } from '../job/job-spec';
+import type { ScriptSpec } from '../script/route-script';
 
 /** Where a route's records go, as its router file says (`sink:`). */
 export type RouteSinkSpec =
@@ -32,6 +33,12 @@ export type RouteSinkSpec =
 export interface RouteSpec {
   readonly name: string;
   readonly filter?: (record: any) => boolean;
+  /**
+   * A script UDF after the filter: each record through its function in a sandbox, a
+   * batch per call; what it returns (null: nothing, an array: several) must still be a
+   * record of the source type, then goes to the projection.
+   */
+  readonly script?: ScriptSpec;
   readonly project?: (record: any) => unknown;
   readonly sink: RouteSinkSpec;
   /** Runs as its own job, with its own consumer group. */

@@ -1,4 +1,5 @@
-import type { SourceSpec } from '../job/job-spec';
+import { decodeWithin } from '../connectors/json-codec';
+import { DEFAULT_MAX_RECORD_BYTES, type SourceSpec } from '../job/job-spec';
 import type { WatermarkTracker } from '../time/watermark-tracker';
 import { stableHash } from '../util/stable-hash';
 import type { CallFailure } from './call-failure';
@@ -80,6 +81,33 @@ export class ElementIngest {
     /** The partition the batch being read came from, when it is not the task's own. */
     private readonly upstream: () => number | undefined,
   ) {}
+
+  /**
+   * For a source a stage of which wants whole batches (`beforeBatch`): decodes the
+   * batch's elements once, gives the stages their valid values, and returns the
+   * elements decoded, for {@link prepare} to take one by one.
+   */
+  async beforeBatch(
+    spec: SourceSpec,
+    elements: readonly InputElement[],
+  ): Promise<readonly InputElement[]> {
+    const plan = this.plans.get(spec.name);
+    if (!plan?.wantsBatches) return elements;
+    const max = spec.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    const decoded = elements.map((e) =>
+      'encoded' in e && e.valueIndexes ? e : decodeWithin(e, max),
+    );
+    const valid = decoded.flatMap((e) =>
+      'value' in e &&
+      e.error === undefined &&
+      e.value !== null &&
+      spec.validate?.(e.value) === undefined
+        ? [e.value]
+        : [],
+    );
+    await plan.beforeBatch(valid);
+    return decoded;
+  }
 
   /** Size, decoding, validation, steps, event time, key and lateness of one element. */
   prepare(

@@ -45,8 +45,22 @@ export class SourcePlan {
     /** The source's own steps, before its stages. */
     private readonly own: readonly Step[],
     private readonly tree: OpenedStream,
+    /** The stages' `beforeBatch` hooks. */
+    private readonly hooks: ReadonlyArray<
+      (values: readonly unknown[]) => void | Promise<void>
+    > = [],
   ) {
     this.trivial = own.length === 0 && tree.next.length === 0 && tree.sink === undefined;
+  }
+
+  /** Whether a stage wants each batch's values before its elements (see `beforeBatch`). */
+  get wantsBatches(): boolean {
+    return this.hooks.length > 0;
+  }
+
+  /** Gives the stages that asked for it the valid values of a batch, before its elements run. */
+  async beforeBatch(values: readonly unknown[]): Promise<void> {
+    for (const hook of this.hooks) await hook(values);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { RunningLookups } from '../async/lookup-refresher';
 import { planChains } from '../job/chain-plan';
-import type { ChainStageSpec, JobSpec, Step } from '../job/job-spec';
+import type { ChainStageParts, ChainStageSpec, JobSpec, Step } from '../job/job-spec';
+import { ConfigurationError } from '../util/errors';
 import { outputTree, type StreamNode } from '../job/source-tree';
 import { SourcePlan, type OpenedStream } from './source-plan';
 
@@ -36,7 +37,8 @@ export async function openSourcePlans(
   const plans = new Map<string, SourcePlan>();
   for (const chain of planChains(job)) {
     const own = job.sources.find((s) => s.name === chain.source)?.steps ?? [];
-    const plan = new SourcePlan(own, await openTree(chain.tree, lookups));
+    const hooks: BatchHook[] = [];
+    const plan = new SourcePlan(own, await openTree(chain.tree, lookups, hooks), hooks);
     if (!plan.trivial) plans.set(chain.source, plan);
   }
   return plans;
@@ -58,27 +60,46 @@ export async function openOutputPlan(
   return plan.trivial ? undefined : plan;
 }
 
-async function openTree(node: StreamNode, lookups: RunningLookups): Promise<OpenedStream> {
+async function openTree(
+  node: StreamNode,
+  lookups: RunningLookups,
+  hooks?: BatchHook[],
+): Promise<OpenedStream> {
   const next: Array<OpenedStream['next'][number]> = [];
   for (const edge of node.next) {
     next.push({
-      steps: await openChainSteps([edge.stage], lookups),
-      node: await openTree(edge.node, lookups),
+      steps: await openChainSteps([edge.stage], lookups, hooks),
+      node: await openTree(edge.node, lookups, hooks),
       ...(edge.stage.ownFailures && { ownFailures: true as const }),
     });
   }
   return { stream: node.stream, main: node.main, sink: node.sink, next };
 }
 
-/** The steps of chain stages, in order, each named `<stage id>.<step>`, their lookup tables loaded. */
+/**
+ * The steps of chain stages, in order, each named `<stage id>.<step>`, their lookup
+ * tables loaded; their `beforeBatch` hooks go to `hooks` (where the caller runs them:
+ * a task's plans of sources; elsewhere a stage with one is refused).
+ */
 export async function openChainSteps(
   stages: readonly ChainStageSpec[],
   lookups: RunningLookups,
+  hooks?: BatchHook[],
 ): Promise<Step[]> {
   const steps: Step[] = [];
   for (const stage of stages) {
     const created = await stage.create();
-    const own = isStepList(created) ? { steps: created } : created;
+    const own: Exclude<ChainStageParts, readonly Step[]> = isStepList(created)
+      ? { steps: created }
+      : created;
+    if (own.beforeBatch) {
+      if (!hooks) {
+        throw new ConfigurationError(
+          `chain stage "${stage.id}" has a beforeBatch hook, which only a stage reading a source (before the operator) can have`,
+        );
+      }
+      hooks.push(own.beforeBatch);
+    }
     const named = (own.lookups ?? []).map((l) => ({ ...l, name: `${stage.id}.${l.name}` }));
     await lookups.start(named);
     own.steps.forEach((step, i) =>
@@ -88,6 +109,6 @@ export async function openChainSteps(
   return steps;
 }
 
-type Created = Awaited<ReturnType<ChainStageSpec['create']>>;
+type BatchHook = (values: readonly unknown[]) => void | Promise<void>;
 
-const isStepList = (created: Created): created is readonly Step[] => Array.isArray(created);
+const isStepList = (created: ChainStageParts): created is readonly Step[] => Array.isArray(created);

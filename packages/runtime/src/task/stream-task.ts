@@ -324,10 +324,11 @@ export class StreamTask {
 
   private async processElements(
     source: string,
-    elements: readonly InputElement[],
+    batch: readonly InputElement[],
     positionKey: string | undefined,
   ): Promise<void> {
     const spec = this.sourceSpec(source);
+    const elements = await this.ingest.beforeBatch(spec, batch);
     const now = this.options.clock.now();
     const metrics = this.options.metrics;
     const input = this.inputIndex.get(source);

@@ -1,4 +1,5 @@
 import {
+  OUTPUT_HEADERS,
   HEADER_ID,
   HEADER_OFFSET,
   HEADER_PARTITION,
@@ -136,6 +137,7 @@ export class TaskOutput {
     const origin = typeof this.origin === 'string' ? this.origin : this.origin();
     this.prefix ??= `${this.options.jobName}/${this.options.taskId}/${origin}`;
     const id = `${this.prefix}#${this.seq++}`;
+    const carried = carriedHeaders(value);
     const emission: Emission = {
       stream,
       record: {
@@ -143,9 +145,19 @@ export class TaskOutput {
         value,
         encoded,
         timestamp,
-        headers: extraHeaders ? { [HEADER_ID]: id, ...extraHeaders } : { [HEADER_ID]: id },
+        headers:
+          extraHeaders || carried
+            ? { [HEADER_ID]: id, ...carried, ...extraHeaders }
+            : { [HEADER_ID]: id },
       },
     };
     if (!this.options.hold(emission)) this.deliver(emission);
   }
+}
+
+/** The headers a value carries ({@link OUTPUT_HEADERS}), if any. */
+function carriedHeaders(value: unknown): Record<string, string> | undefined {
+  return typeof value === 'object' && value !== null
+    ? (value as { [OUTPUT_HEADERS]?: Record<string, string> })[OUTPUT_HEADERS]
+    : undefined;
 }

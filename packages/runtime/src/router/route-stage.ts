@@ -1,0 +1,114 @@
+import type { ChainStageParts, ChainStageSpec, Step, Validator } from '../job/job-spec';
+import { OUTPUT_HEADERS } from '../records';
+import { HEADER_SCRIPT_VERSION, RouteScript } from '../script/route-script';
+import type { Logger } from '../util/logger';
+import type { RouteCounters } from './route-metrics';
+import type { RouteSpec } from './router-spec';
+
+/** What a route's stage needs of its router. */
+export interface RouteContext {
+  readonly input: string;
+  readonly validate?: Validator;
+  readonly counters: RouteCounters;
+  readonly logger: Logger;
+}
+
+/**
+ * A route as a chain stage (id: the route's name): its filter, its script, its
+ * projection, counting what goes in, is filtered (or dropped by the script) and goes
+ * out. A step that throws dead-letters the record for this route alone (`ownFailures`).
+ */
+export function routeStage(route: RouteSpec, context: RouteContext): ChainStageSpec {
+  return {
+    kind: 'chain',
+    id: route.name,
+    input: context.input,
+    output: route.name,
+    // a route that throws on a record dead-letters it for itself; the others still get it
+    ownFailures: true,
+    create: () => routeParts(route, context),
+  };
+}
+
+function routeParts(
+  route: RouteSpec,
+  { validate, counters, logger }: RouteContext,
+): ChainStageParts {
+  const { filter, project } = route;
+  const steps: Step[] = [
+    {
+      kind: 'filter',
+      name: 'filter',
+      fn: (value: unknown) => {
+        counters.in++;
+        if (!filter || filter(value)) return true;
+        counters.filtered++;
+        return false;
+      },
+    },
+  ];
+  const script = route.script && RouteScript.open(route.script, logger, route.name);
+  if (script) {
+    steps.push({
+      kind: 'flatMap',
+      name: 'script',
+      fn: (value: unknown) => {
+        const result = script.resultOf(value);
+        if ('error' in result) throw new Error(result.error);
+        const outputs =
+          result.ok === null ? [] : Array.isArray(result.ok) ? result.ok : [result.ok];
+        if (outputs.length === 0) counters.filtered++;
+        const headers = { [HEADER_SCRIPT_VERSION]: script.version };
+        return outputs.map((output: unknown) => {
+          const invalid = validate?.(output);
+          if (invalid !== undefined) {
+            throw new Error(
+              `script version ${script.version} gave an output that is not a record of the source type: ${invalid}`,
+            );
+          }
+          return withHeaders(output, headers);
+        });
+      },
+    });
+  }
+  steps.push({
+    kind: 'map',
+    name: project ? 'project' : 'pass',
+    fn: (value: unknown) => {
+      const out = project ? withHeaders(project(value), headersOf(value)) : value;
+      counters.out++;
+      return out;
+    },
+  });
+  if (!script) return steps;
+  return {
+    steps,
+    // the script runs over the batch's records that pass the filter, in one call
+    beforeBatch: (values) => script.runBatch(values.filter((v) => passes(filter, v))),
+  };
+}
+
+/** Whether the filter keeps a value (one that throws is the filter step's to report). */
+function passes(filter: RouteSpec['filter'], value: unknown): boolean {
+  try {
+    return !filter || filter(value);
+  } catch {
+    return false;
+  }
+}
+
+type Tagged = { [OUTPUT_HEADERS]?: Record<string, string> };
+
+function headersOf(value: unknown): Record<string, string> | undefined {
+  return typeof value === 'object' && value !== null
+    ? (value as Tagged)[OUTPUT_HEADERS]
+    : undefined;
+}
+
+/** `value` carrying `headers` to its output record (objects only; a symbol key JSON skips). */
+function withHeaders(value: unknown, headers: Record<string, string> | undefined): unknown {
+  if (headers && typeof value === 'object' && value !== null) {
+    Object.defineProperty(value, OUTPUT_HEADERS, { value: headers, enumerable: false });
+  }
+  return value;
+}
