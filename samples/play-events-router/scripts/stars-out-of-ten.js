@@ -5,8 +5,8 @@
 // version takes over at the next batch, and outputs name their version in the
 // stream-gen-script-version header.
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the sandbox calls it by name
 /** Ratings arrive as 1-5 stars; the kids store keeps them out of ten, without the kids tag. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the sandbox calls it by name
 function transform(play) {
   return { ...play, rating: play.rating * 2, tags: play.tags.filter((t) => t !== 'kids') };
 }
