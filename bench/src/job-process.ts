@@ -26,6 +26,7 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,
   'sessions-embedded': async () => (await import('./jobs/sessions-embedded.job')).sessionsEmbedded,
+  'script-udf': async () => (await import('./jobs/script-udf.job')).scriptUdf,
   'router-kafka': async () => (await import('./jobs/router-kafka.job')).routerKafka,
   'router-kafka-interpreted': async () => (await import('./jobs/router-kafka.job')).routerKafka,
 };

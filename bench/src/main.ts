@@ -22,6 +22,7 @@ import { joinKafkaRedis } from './workloads/join-kafka-redis';
 import { joinLatency } from './workloads/join-latency';
 import { rawConsumeLatency } from './workloads/raw-consume-latency';
 import { routerKafka, routerKafkaInterpreted } from './workloads/router-kafka';
+import { scriptUdf } from './workloads/script-udf';
 import { sessionsEmbedded } from './workloads/sessions-embedded';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
@@ -42,6 +43,7 @@ const WORKLOADS: readonly Workload[] = [
   hotItemsKafkaRedis,
   routerKafka,
   routerKafkaInterpreted,
+  scriptUdf,
   enricher,
   joinKafkaRedis,
   joinEmbedded,

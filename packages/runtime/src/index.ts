@@ -187,3 +187,5 @@ export { PostgresSink, type PostgresSinkOptions } from './connectors/postgres.si
 export { RedisSink, type RedisSinkOptions } from './connectors/redis.sink';
 export { HttpSink, type HttpSinkOptions } from './connectors/http.sink';
 export type { CelDeclarations } from './router/cel-runtime';
+export { ScriptSandbox, type ScriptResult, type SandboxLimits } from './script/script-sandbox';
+export { HEADER_SCRIPT_VERSION, type ScriptSpec } from './script/route-script';
