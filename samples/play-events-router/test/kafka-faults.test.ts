@@ -76,6 +76,8 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
       STREAM_GEN_NAMESPACE: ns,
       STREAM_GEN_CHECKPOINT_INTERVAL_MS: '300',
       STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // the route script's sandbox (isolated-vm) wants Node without its startup snapshot
+      NODE_OPTIONS: '--no-node-snapshot',
     };
     const start = () => {
       const job = startJobProcess(MAIN, { env });

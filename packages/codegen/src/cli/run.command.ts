@@ -115,10 +115,16 @@ function resolveBinding(binding: string): string {
  * a third of the embedded join's time (see bench/README.md). NODE_OPTIONS wins.
  */
 const NODE_FLAGS = ['--max-semi-space-size=64'];
+/** isolated-vm (a router's script sandbox) wants Node 20+ without its startup snapshot. */
+const SANDBOX_FLAGS = ['--no-node-snapshot'];
 
 function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((done) => {
-    const flags = /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '') ? [] : NODE_FLAGS;
+    const options = process.env.NODE_OPTIONS ?? '';
+    const flags = [
+      ...(/--max-semi-space-size/.test(options) ? [] : NODE_FLAGS),
+      ...(/--no-node-snapshot/.test(options) ? [] : SANDBOX_FLAGS),
+    ];
     const child = spawn(process.execPath, [...flags, entry, ...args], {
       stdio: 'inherit',
       env: { ...process.env, ...env },
