@@ -194,7 +194,7 @@ describe('generate', () => {
     expect(await cli('generate', '--check', '--project', dir)).toEqual({
       code: 1,
       out: '',
-      err: outOfDate(dir, `orphaned (no job produces it): ${rel(extra)}`),
+      err: outOfDate(dir, `orphaned (no job or router produces it): ${rel(extra)}`),
     });
   });
 
@@ -338,7 +338,7 @@ describe('graph', () => {
     const r = await cli('graph', 'SessionTracker', '--project', FIXTURE, '--format', 'png');
     expect(r.code).toBe(2);
     expect(r.err).toContain('--format must be one of mermaid, dot, json, svg, not "png"');
-    expect(r.err).toContain('Usage: stream-gen graph <Job>');
+    expect(r.err).toContain('Usage: stream-gen graph <Job|Router>');
   });
 });
 

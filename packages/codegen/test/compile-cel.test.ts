@@ -1,3 +1,4 @@
+import { seededRandom } from '@stream-gen/runtime/testing';
 import { celRuntime } from '@stream-gen/runtime';
 import { compileCel } from '../src/router/compile-cel';
 import { analyzeRouterSource } from './router-fixture';
@@ -159,18 +160,6 @@ const INTERPRETED = [
   'has(record.note)',
 ];
 
-/** mulberry32: a small seeded generator, so a failure names a record that can be rebuilt. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NAMES = ['alpha', 'mid', 'z', '', 'a😀', '😀', '😀ab', 'red', 'ab😀', 'héllo', 'low'];
 const SCORES = [0, -0, 42, 7.25, -3.5, 100, 0.5, 10, 1e21];
 const TAGS = ['red', 'blue', 'x', '😀', 'mid', ''];
@@ -185,7 +174,7 @@ function randomRecords(
   seed: number,
   make: (random: () => number, pick: <T>(items: readonly T[]) => T) => Rec,
 ): Rec[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   return Array.from({ length: count }, () => make(random, pick));
 }

@@ -95,7 +95,7 @@ describe('router files', () => {
     expect(
       routerDiagnostics(router('  - name: a\n    sink: { kind: kafka, topic: t, table: x }\n')),
     ).toEqual([
-      '7:36 SG3002 unknown setting "table" of the kafka sink of route "a"; a kafka sink takes topic, brokers',
+      '7:36 SG3002 unknown setting "table" of the kafka sink of route "a"; a kafka sink takes topic',
     ]);
     expect(
       routerDiagnostics(

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HEADER_ID, launchRouter, type Logger, type RouterSpec } from '../src';
 import { HEADER_SCRIPT_VERSION } from '../src/script/route-script';
+import { kafkaJobEnv } from './job-env';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
@@ -58,13 +59,7 @@ describe('a dynamic route script on Kafka', () => {
     };
     reader = await TopicReader.start(kafka, [topic('scaled'), topic('Scaler.dead-letters')]);
     const running = launchRouter(router, {
-      env: {
-        KAFKA_BROKERS: services.kafkaBrokers.join(','),
-        REDIS_URL: services.redisUrl,
-        STREAM_GEN_NAMESPACE: ns,
-        STREAM_GEN_CHECKPOINT_INTERVAL_MS: '300',
-        STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',
-      },
+      env: kafkaJobEnv(services, ns),
       logger,
     });
     const run = running.runAll();

@@ -1,16 +1,5 @@
+import { seededRandom } from '@stream-gen/runtime/testing';
 import type { PlayEvent } from './model';
-
-/** A seeded generator (mulberry32): the same seed gives the same events. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COUNTRIES = ['US', 'US', 'BR', 'DE', 'IN', 'JP'];
 const KINDS = ['tv', 'tv', 'phone', 'web'] as const;
@@ -23,7 +12,7 @@ const TAGS = ['kids', 'drama', 'comedy', 'documentary', 'anime'];
 
 /** `count` play events, seeded; about a third rated. */
 export function generatePlayEvents(count: number, seed = 7): PlayEvent[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
   return Array.from({ length: count }, (_, i) => {
     const kind = pick(KINDS);

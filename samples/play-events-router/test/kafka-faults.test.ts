@@ -18,6 +18,7 @@ import {
   produce,
   TopicReader,
 } from '../../../packages/runtime/test-services/kafka-io';
+import { kafkaJobEnv } from '../../../packages/runtime/test-services/job-env';
 import { testServices } from '../../../packages/runtime/test-services/services';
 import { generatePlayEvents, referenceRoutes, type PlayEvent } from '../src';
 import { byPlayId, createDatabase } from './postgres-db';
@@ -70,12 +71,8 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
       events.map((value) => ({ key: value.profileId, value })),
     );
     const env = {
-      KAFKA_BROKERS: services.kafkaBrokers.join(','),
-      REDIS_URL: `${services.redisUrl}/${redisDb}`,
+      ...kafkaJobEnv(services, ns, redisDb),
       DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${db.url.split('/').pop()}`,
-      STREAM_GEN_NAMESPACE: ns,
-      STREAM_GEN_CHECKPOINT_INTERVAL_MS: '300',
-      STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',
       // the route script's sandbox (isolated-vm) wants Node without its startup snapshot
       NODE_OPTIONS: '--no-node-snapshot',
     };
@@ -112,6 +109,21 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
   const sortedByPlay = <T extends { playId: string }>(rows: readonly T[]) =>
     [...rows].sort((a, b) => Number(a.playId.slice(5)) - Number(b.playId.slice(5)));
 
+  /** Waits for the Kafka route to hold every expected record, then compares them. */
+  async function expectKafkaRoute(
+    reader: TopicReader,
+    topic: string,
+    expected: ReadonlyArray<{ playId: string }>,
+    job: JobProcess,
+  ) {
+    await reader.waitFor(
+      () => kafkaRoute(reader, topic).length >= expected.length,
+      60_000,
+      () => job.output(),
+    );
+    expect(sortedByPlay(kafkaRoute(reader, topic))).toEqual(sortedByPlay(expected));
+  }
+
   it('loses nothing and duplicates no row while PostgreSQL is away', async () => {
     const events = generatePlayEvents(3_000, 21);
     const expected = referenceRoutes(events);
@@ -134,14 +146,7 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     );
     await job.waitForLog(/sink "tv-plays" is writing again/, 10_000);
     expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
-    await reader.waitFor(
-      () => kafkaRoute(reader, topic('long_us_plays')).length >= expected['long-us-plays'].length,
-      60_000,
-      () => job.output(),
-    );
-    expect(sortedByPlay(kafkaRoute(reader, topic('long_us_plays')))).toEqual(
-      sortedByPlay(expected['long-us-plays']),
-    );
+    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], job);
     // SIGTERM: a graceful stop, with a final checkpoint, and exit 0
     expect(await job.stop()).toBe(0);
   });
@@ -165,14 +170,7 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
       () => `${atKill} rows at the kill\n${second.output()}`,
     );
     expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
-    await reader.waitFor(
-      () => kafkaRoute(reader, topic('long_us_plays')).length >= expected['long-us-plays'].length,
-      60_000,
-      () => second.output(),
-    );
-    expect(sortedByPlay(kafkaRoute(reader, topic('long_us_plays')))).toEqual(
-      sortedByPlay(expected['long-us-plays']),
-    );
+    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], second);
     expect(await second.stop()).toBe(0);
   });
 });

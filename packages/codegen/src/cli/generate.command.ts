@@ -45,7 +45,8 @@ Example:
         return 1;
       }
       io.out(
-        `generated files are up to date (${result.files.length} files, ${result.analysis.jobs.length} job(s), ${result.analysis.routers.length} router(s))`,
+        `generated files are up to date (${result.files.length} files, ${result.analysis.jobs.length} job(s)` +
+          `${result.analysis.routers.length > 0 ? `, ${result.analysis.routers.length} router(s)` : ''})`,
       );
       return 0;
     }

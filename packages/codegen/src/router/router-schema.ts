@@ -14,11 +14,8 @@ export interface SinkSchema {
 
 /** What each sink kind takes; `kind` itself is not listed. */
 export const SINK_SCHEMAS: Readonly<Record<SinkKind, SinkSchema>> = {
-  kafka: {
-    required: { topic: 'string' },
-    // another cluster than the source's: its bootstrap brokers, comma-separated
-    optional: { brokers: 'string' },
-  },
+  // (a topic of the source's cluster; another cluster's is not offered yet)
+  kafka: { required: { topic: 'string' }, optional: {} },
   postgres: {
     required: { table: 'string' },
     optional: { url: 'string', batchSize: 'number' },

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CEL values are JSON values of any shape */
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment as CelEnvironment } from '@marcbachmann/cel-js';
+import { ConfigurationError } from '../util/errors';
 
 /** What CEL knows of a router's records: a variable per top-level field, and the object types. */
 export interface CelDeclarations {
@@ -88,7 +89,7 @@ export const celRuntime = {
    * evaluated per record with the record's fields as its variables.
    */
   interpreted(expression: string, declarations: CelDeclarations): (record: any) => any {
-    const env = new Environment();
+    const env = new (celInterpreter().Environment)();
     for (const [name, fields] of Object.entries(declarations.types)) {
       env.registerType(name, { fields: { ...fields } });
     }
@@ -106,3 +107,20 @@ export const celRuntime = {
     };
   },
 };
+
+/**
+ * The CEL interpreter, loaded when an expression needs it: a job that has none never
+ * loads it. It is an ES module; Node 20.19+ requires it as it is, a test runner that
+ * cannot (jest without transforming it) gets this error instead of a failed import.
+ */
+function celInterpreter(): { Environment: new () => CelEnvironment } {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+    return require('@marcbachmann/cel-js') as { Environment: new () => CelEnvironment };
+  } catch (error) {
+    throw new ConfigurationError(
+      `the CEL interpreter (@marcbachmann/cel-js, an ES module) does not load here: ${(error as Error).message}. ` +
+        'Node 20.19+ loads it; under jest, transform it (transformIgnorePatterns: ["/node_modules/(?!@marcbachmann/cel-js/)"], with a JS transform)',
+    );
+  }
+}

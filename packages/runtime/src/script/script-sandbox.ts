@@ -1,5 +1,6 @@
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { errorMessage } from '../util/error-message';
+import { ConfigurationError } from '../util/errors';
 
 /** What one record became in the script: its output (null: dropped), or why it failed. */
 export type ScriptResult = { readonly ok: unknown } | { readonly error: string };
@@ -79,7 +80,7 @@ export class ScriptSandbox {
   }
 
   private open(): void {
-    const isolate = new ivm.Isolate({ memoryLimit: this.limits.memoryMb });
+    const isolate = new (isolatedVm().Isolate)({ memoryLimit: this.limits.memoryMb });
     try {
       const context = isolate.createContextSync();
       const script = isolate.compileScriptSync(this.source, { filename: 'script.js' });
@@ -120,4 +121,21 @@ function callError(error: unknown, limits: SandboxLimits, disposed: boolean): st
   if (/timed out/i.test(message)) return `script timed out after ${limits.timeoutMs} ms`;
   if (disposed) return `script ran out of memory (limit ${limits.memoryMb} MB)`;
   return `script failed: ${message}`;
+}
+
+/**
+ * isolated-vm, loaded when a script first needs it: a native addon, built when it is
+ * installed (npm runs its install script only where `allowScripts` lets it), so a job
+ * without scripts never needs it.
+ */
+function isolatedVm(): typeof ivm {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+    return require('isolated-vm') as typeof ivm;
+  } catch (error) {
+    throw new ConfigurationError(
+      `script UDFs run in isolated-vm, which does not load: ${(error as Error).message}. ` +
+        'It is built when installed (python3, make and g++): `npm install-scripts approve isolated-vm && npm rebuild isolated-vm`',
+    );
+  }
 }
