@@ -110,6 +110,7 @@ describe('router routes', () => {
     const plays = Array.from({ length: 200 }, (_, id) => ({ id }));
     fs.writeFileSync(path.join(dir, 'plays.jsonl'), plays.map((p) => JSON.stringify(p)).join('\n'));
     const before = ScriptSandbox.calls;
+    const live = ScriptSandbox.live;
     await launchRouter(scripted, {
       bindings: {
         sourceFiles: { plays: path.join(dir, 'plays.jsonl') },
@@ -121,8 +122,9 @@ describe('router routes', () => {
       env: { STREAM_GEN_FILE_BATCH_SIZE: '50' },
       logger: silentLogger,
     }).runAll();
-    // 200 records in batches of 50: four calls into the sandbox
+    // 200 records in batches of 50: four calls into the sandbox; its isolate closed with the task
     expect(ScriptSandbox.calls - before).toBe(4);
+    expect(ScriptSandbox.live).toBe(live);
     expect(lines('titled.jsonl')).toEqual(
       plays.filter((p) => p.id !== 7).map((p) => ({ id: p.id, title: `s${p.id}` })),
     );

@@ -61,6 +61,12 @@ export class RunningLookups {
     else this.stops.push(stop);
   }
 
+  /** Runs `release` at {@link stop} (at once when stopped already): a stage's own resources. */
+  onStop(release: () => void): void {
+    if (this.stopped) release();
+    else this.stops.push(release);
+  }
+
   stop(): void {
     this.stopped = true;
     this.stops.splice(0).forEach((stop) => stop());

@@ -64,6 +64,8 @@ export type ChainStageParts =
        * It sees the source's values, before any step of the chain.
        */
       readonly beforeBatch?: (values: readonly unknown[]) => void | Promise<void>;
+      /** Called when the task (or re-keying stage) that made the stage closes: release what it holds. */
+      readonly close?: () => void;
     };
 
 /**

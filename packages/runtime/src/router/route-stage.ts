@@ -85,6 +85,8 @@ function routeParts(
     steps,
     // the script runs over the batch's records that pass the filter, in one call
     beforeBatch: (values) => script.runBatch(values.filter((v) => passes(filter, v))),
+    // the isolate goes with the task that made it
+    close: () => script.close(),
   };
 }
 

@@ -42,6 +42,8 @@ globalThis.__streamGenBatch = function (json) {
 export class ScriptSandbox {
   /** Calls into sandboxes this process made (a batch is one; a retried record one more). */
   static calls = 0;
+  /** Isolates open in this process. */
+  static live = 0;
   private isolate: ivm.Isolate | undefined;
   private batch: ivm.Reference<(json: string) => string> | undefined;
 
@@ -74,6 +76,7 @@ export class ScriptSandbox {
 
   dispose(): void {
     this.batch?.release();
+    if (this.isolate) ScriptSandbox.live--;
     if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = undefined;
     this.batch = undefined;
@@ -91,6 +94,7 @@ export class ScriptSandbox {
       context.evalSync(batchRunner(this.fn));
       this.batch = context.global.getSync('__streamGenBatch', { reference: true });
       this.isolate = isolate;
+      ScriptSandbox.live++;
     } catch (error) {
       isolate.dispose();
       throw error;

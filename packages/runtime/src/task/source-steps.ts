@@ -100,6 +100,7 @@ export async function openChainSteps(
       }
       hooks.push(own.beforeBatch);
     }
+    if (own.close) lookups.onStop(own.close);
     const named = (own.lookups ?? []).map((l) => ({ ...l, name: `${stage.id}.${l.name}` }));
     await lookups.start(named);
     own.steps.forEach((step, i) =>
