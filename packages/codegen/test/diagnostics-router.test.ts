@@ -228,6 +228,34 @@ describe('router files', () => {
     }
   });
 
+  it('reports numeric settings that cannot work, and route names the dead letters have', () => {
+    expect(
+      routerDiagnostics(
+        router('  - name: a\n    sink: { kind: postgres, table: t, batchSize: 0 }\n'),
+      ),
+    ).toEqual([
+      '7:50 SG3003 "batchSize" of the postgres sink of route "a" must be a whole number of at least 1',
+    ]);
+    expect(routerDiagnostics(router('  - name: dead-letters\n    sink: { kind: null }\n'))).toEqual(
+      [
+        `6:11 SG3003 route name "dead-letters" is the router's dead letters' own: name the route otherwise`,
+      ],
+    );
+  });
+
+  it('reports a router named as a job of the project', () => {
+    const job = `import { Sink, Source, StreamJob } from '@stream-gen/annotations';
+@StreamJob({ name: 'PlayEventsRouter' })
+@Source('plays')
+@Sink('out')
+export class Job {}`;
+    expect(
+      routerDiagnostics(router('  - name: a\n    sink: { kind: null }\n'), '', job),
+    ).toContainEqual(
+      '1:9 SG3006 router name "PlayEventsRouter" is a job\'s too: their generated files would be one',
+    );
+  });
+
   it('reports route and router names that cannot name a sink or a job', () => {
     expect(routerDiagnostics(router('  - name: "a b"\n    sink: { kind: null }\n'))).toEqual([
       `6:11 SG3003 route name "a b" must start with a letter or '_' and hold only letters, digits, '_', '.' and '-' (it names the route's sink and ids)`,

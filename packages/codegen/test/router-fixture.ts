@@ -22,17 +22,18 @@ export interface PlayEvent {
 export const ROUTER_FILE = join(VIRTUAL_ROOT, 'src', 'play-events.router.yaml');
 
 /** Analyzes a project of the play-event types (plus `types`) and one router file. */
-export function analyzeRouterSource(yaml: string, types = '') {
+export function analyzeRouterSource(yaml: string, types = '', job?: string) {
   const project = new Project({
     compilerOptions: { strict: true, experimentalDecorators: true, skipLibCheck: true },
   });
   project.createSourceFile(join(VIRTUAL_ROOT, 'src/model.ts'), PLAY_EVENT_TYPES + types);
+  if (job) project.createSourceFile(join(VIRTUAL_ROOT, 'src/job.ts'), job);
   return analyzeProject(project, VIRTUAL_ROOT, new Map([[ROUTER_FILE, yaml]]));
 }
 
 /** `line:col code message` of every diagnostic of a router file. */
-export function routerDiagnostics(yaml: string, types = ''): string[] {
-  return analyzeRouterSource(yaml, types).diagnostics.map(
+export function routerDiagnostics(yaml: string, types = '', job?: string): string[] {
+  return analyzeRouterSource(yaml, types, job).diagnostics.map(
     (d) => `${d.location.line}:${d.location.column} ${d.code} ${d.message}`,
   );
 }

@@ -75,9 +75,9 @@ describe('router routes', () => {
       [0, 3, 6, 9].map((offset) => [offset, 'map step "titles.project" threw: no such key: title']),
     );
     expect(running.routeMetrics()).toEqual({
-      titles: { in: 10, filtered: 0, out: 6, failed: 4 },
-      all: { in: 10, filtered: 0, out: 10, failed: 0 },
-      odd: { in: 10, filtered: 5, out: 5, failed: 0 },
+      titles: { in: 10, filtered: 0, out: 6, extra: 0, failed: 4 },
+      all: { in: 10, filtered: 0, out: 10, extra: 0, failed: 0 },
+      odd: { in: 10, filtered: 5, out: 5, extra: 0, failed: 0 },
     });
   });
 

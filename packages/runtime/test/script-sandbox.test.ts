@@ -57,7 +57,7 @@ describe('ScriptSandbox', () => {
     const started = Date.now();
     expect(sandbox.run([{ loop: false, n: 1 }, { loop: true }, { loop: false, n: 3 }])).toEqual([
       { ok: { loop: false, n: 1 } },
-      { error: 'script timed out after 200 ms' },
+      { error: 'script timed out (limit 200 ms per record)' },
       { ok: { loop: false, n: 3 } },
     ]);
     // the whole batch timed out once, then the looping record alone
@@ -78,6 +78,19 @@ describe('ScriptSandbox', () => {
     expect(sandbox.run([{ bomb: false, after: true }])).toEqual([
       { ok: { bomb: false, after: true } },
     ]);
+    sandbox.dispose();
+  });
+
+  it("keeps its batch runner out of the script's reach", () => {
+    // a script that redefines what a runner would use, and the global it might be under
+    const sandbox = ScriptSandbox.load(
+      `JSON.parse = () => []; JSON.stringify = () => '[]';
+       Object.defineProperty(globalThis, '__streamGenBatch', { get() { for (;;) {} }, set() { for (;;) {} } });
+       function transform(r) { return { n: r.n + 1 }; }`,
+      'transform',
+      LIMITS,
+    );
+    expect(sandbox.run([{ n: 1 }, { n: 2 }])).toEqual([{ ok: { n: 2 } }, { ok: { n: 3 } }]);
     sandbox.dispose();
   });
 

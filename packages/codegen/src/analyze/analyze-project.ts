@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Project, type ClassDeclaration } from 'ts-morph';
 import type { Diagnostic } from '../model/diagnostic';
 import { analyzeRouters, readRouterFiles, type RouterAnalysis } from '../router/analyze-routers';
+import { kebabCase } from '../emit/naming';
 import { validateJobs } from '../validate/validate-jobs';
 import { DiagnosticsSink } from './diagnostics-sink';
 import { analyzeJobClass, type JobAnalysis } from './job-class';
@@ -51,6 +52,17 @@ export function analyzeProject(
     sink,
   );
   const routers = analyzeRouters(project, routerFiles, sink, resolve(root));
+  // a router and a job of one name would write the same generated main
+  const jobNames = new Set(jobs.map((j) => kebabCase(j.graph.name)));
+  for (const router of routers) {
+    if (jobNames.has(kebabCase(router.config.name))) {
+      sink.reportAt(
+        'SG3006',
+        `router name "${router.config.name}" is a job's too: their generated files would be one`,
+        router.config.location,
+      );
+    }
+  }
   const diagnostics = [...sink.diagnostics].sort(
     (a, b) =>
       a.location.file.localeCompare(b.location.file) ||

@@ -21,7 +21,9 @@ import {
   ROUTE_KEYS,
   ROUTER_KEYS,
   SINK_KINDS,
+  RESERVED_ROUTE_NAMES,
   SCRIPT_SETTINGS,
+  SETTING_MINIMUMS,
   SINK_SCHEMAS,
   SOURCE_KEYS,
   type SettingType,
@@ -150,6 +152,14 @@ class RouterReader {
       isolated === null ||
       (entries.has('script') && !script)
     ) {
+      return undefined;
+    }
+    if (RESERVED_ROUTE_NAMES.test(name)) {
+      this.sink.reportAt(
+        'SG3003',
+        `route name "${name}" is the router's dead letters' own: name the route otherwise`,
+        this.at.of(entries.get('name')?.value),
+      );
       return undefined;
     }
     if (!/^[A-Za-z_][\w.-]*$/.test(name)) {
@@ -329,6 +339,19 @@ class RouterReader {
         'SG3003',
         `"${key}" of ${owner} must be a${type === 'string' ? ' non-empty' : ''} ${type}`,
         this.at.of(node ?? (pair.key as YamlNode)),
+      );
+      return undefined;
+    }
+    const least = SETTING_MINIMUMS[key];
+    if (
+      type === 'number' &&
+      least !== undefined &&
+      !((value as number) >= least && Number.isInteger(value))
+    ) {
+      this.sink.reportAt(
+        'SG3003',
+        `"${key}" of ${owner} must be a whole number of at least ${least}`,
+        this.at.of(node),
       );
       return undefined;
     }

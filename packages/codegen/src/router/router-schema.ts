@@ -49,3 +49,13 @@ export const SCRIPT_SETTINGS: Readonly<Record<string, SettingType>> = {
   timeoutMs: 'number',
   memoryMb: 'number',
 };
+
+/** The least value of numeric settings (a batch of none, a limit of nothing, cannot work). */
+export const SETTING_MINIMUMS: Readonly<Record<string, number>> = {
+  batchSize: 1,
+  timeoutMs: 1,
+  memoryMb: 8,
+};
+
+/** Route names the router's own sinks take. */
+export const RESERVED_ROUTE_NAMES = /^dead-letters(\..*)?$/;

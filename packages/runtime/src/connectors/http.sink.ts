@@ -46,7 +46,7 @@ export class HttpSink implements SinkConnector {
 
   async write(records: readonly OutRecord[]): Promise<readonly SinkRefusal[]> {
     const refused: SinkRefusal[] = [];
-    const size = this.options.batchSize ?? 500;
+    const size = Math.max(1, this.options.batchSize ?? 500);
     for (let i = 0; i < records.length; i += size) {
       refused.push(...(await this.post(records.slice(i, i + size))));
     }

@@ -67,8 +67,13 @@ export class PostgresSink implements SinkConnector {
     const pool = this.pool;
     if (!pool) throw new Error(`sink "${this.name}" is not open`);
     const refused: SinkRefusal[] = [];
-    const size = this.options.batchSize ?? 500;
     for (const rows of byColumns(latestPerId(records))) {
+      // a statement takes at most 65535 parameters: one per column of each row
+      const columns = Object.keys(fieldsOf(rows[0].value)).length + 1;
+      const size = Math.max(
+        1,
+        Math.min(this.options.batchSize ?? 500, Math.floor(65535 / columns)),
+      );
       for (let i = 0; i < rows.length; i += size) {
         const batch = rows.slice(i, i + size);
         try {

@@ -38,17 +38,18 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
   const logger = options.logger ?? defaultLogger(router.name);
   const metrics = new RouteMetrics();
   if (options.bindings) checkBindings(router, options.bindings);
+  const fileRun = Object.keys(options.bindings?.sourceFiles ?? {}).length > 0;
   const runs = routerJobs(router, metrics, logger).map(({ job, routes }, i) =>
     launchJob({
       job,
       sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],
-      connectors: routeConnectors(routes, env),
+      connectors: routeConnectors(routes, env, { append: !fileRun }),
       topics: {
         sources: { [router.source.topic]: router.source.topic },
         sinks: { ...routeTopics(routes), [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters` },
       },
       bindings: options.bindings && jobBindings(options.bindings, routes, i === 0),
-      env,
+      env: jobEnv(env, job.name, router.name, i === 0),
       logger,
       checkpointIntervalMs: options.checkpointIntervalMs,
       // a sink that fails is retried with backoff until it takes the records: never dropped
@@ -119,4 +120,22 @@ function checkBindings(router: RouterSpec, bindings: RunBindings): void {
       `router ${router.name} has no sink ${unknown.map((n) => `"${n}"`).join(', ')} (sinks: ${names.join(', ')})`,
     );
   }
+}
+
+/**
+ * A job's environment: a group id given (`STREAM_GEN_GROUP_ID`) is the shared job's,
+ * and an isolated route's job gets its own beside it (`<group>-<route>`), as two jobs in
+ * one group would split the partitions between them; the status server
+ * (`STREAM_GEN_HTTP_PORT`) is the first job's, as two cannot share a port.
+ */
+function jobEnv(
+  env: NodeJS.ProcessEnv,
+  job: string,
+  router: string,
+  first: boolean,
+): NodeJS.ProcessEnv {
+  if (first) return env;
+  const { STREAM_GEN_HTTP_PORT: _port, ...rest } = env;
+  const group = env.STREAM_GEN_GROUP_ID;
+  return group ? { ...rest, STREAM_GEN_GROUP_ID: `${group}${job.slice(router.length)}` } : rest;
 }

@@ -14,6 +14,8 @@ import { routeSinkName, type RouteSpec } from './router-spec';
 export function routeConnectors(
   routes: readonly RouteSpec[],
   env: NodeJS.ProcessEnv,
+  /** File sinks append (a router on Kafka, restarted) or start empty (a bounded file run, which starts over). */
+  files: { readonly append: boolean },
 ): Record<string, SinkConnector> {
   const connectors: Record<string, SinkConnector> = {};
   for (const route of routes) {
@@ -32,8 +34,7 @@ export function routeConnectors(
         connectors[name] = new HttpSink(name, sink);
         break;
       case 'file':
-        // appended to: a restarted router writes what follows its checkpoint after what is there
-        connectors[name] = new JsonlFileSink(name, sink.path, { append: true });
+        connectors[name] = new JsonlFileSink(name, sink.path, files);
         break;
       case 'null':
         connectors[name] = new NullSink(name);

@@ -6,6 +6,8 @@ export interface RouteCounters {
   filtered: number;
   /** Passed on to its sink. */
   out: number;
+  /** Outputs beyond the first of records a script made several of. */
+  extra: number;
 }
 
 /**
@@ -18,13 +20,16 @@ export class RouteMetrics {
 
   of(route: string): RouteCounters {
     let counters = this.routes.get(route);
-    if (!counters) this.routes.set(route, (counters = { in: 0, filtered: 0, out: 0 }));
+    if (!counters) this.routes.set(route, (counters = { in: 0, filtered: 0, out: 0, extra: 0 }));
     return counters;
   }
 
   snapshot(): Record<string, RouteCounters & { failed: number }> {
     return Object.fromEntries(
-      [...this.routes].map(([name, c]) => [name, { ...c, failed: c.in - c.filtered - c.out }]),
+      [...this.routes].map(([name, c]) => [
+        name,
+        { ...c, failed: c.in - c.filtered - (c.out - c.extra) },
+      ]),
     );
   }
 }

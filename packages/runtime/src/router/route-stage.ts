@@ -41,7 +41,10 @@ function routeParts(
       name: 'filter',
       fn: (value: unknown) => {
         counters.in++;
-        if (!filter || filter(value)) return true;
+        const keep = filter ? filter(value) : true;
+        // a dyn expression checked at run time: CEL's filter takes a bool, not a truthy value
+        if (typeof keep !== 'boolean') throw new Error(`the filter gave ${typeof keep}, not bool`);
+        if (keep) return true;
         counters.filtered++;
         return false;
       },
@@ -58,6 +61,8 @@ function routeParts(
         const outputs =
           result.ok === null ? [] : Array.isArray(result.ok) ? result.ok : [result.ok];
         if (outputs.length === 0) counters.filtered++;
+        // one record in, several out: counted as one out, the others as extra
+        if (outputs.length > 1) counters.extra += outputs.length - 1;
         const headers = { [HEADER_SCRIPT_VERSION]: script.version };
         return outputs.map((output: unknown) => {
           const invalid = validate?.(output);

@@ -13,7 +13,7 @@ export interface RouterJob {
 /**
  * The jobs a router runs as (the talk's co-isolation): one job for all routes not
  * marked `isolated`, reading the topic once and fanning out in-process, and one job per
- * isolated route, with its own consumer group (`<router>.<route>`).
+ * isolated route, named `<router>-<route>`, with its own consumer group.
  */
 export function routerJobs(router: RouterSpec, metrics: RouteMetrics, logger: Logger): RouterJob[] {
   const shared = router.routes.filter((r) => !r.isolated);

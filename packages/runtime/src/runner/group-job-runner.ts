@@ -95,6 +95,7 @@ export class GroupJobRunner {
   private stopped: (() => void) | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private stopRequested = false;
 
   constructor(private readonly options: GroupJobRunnerOptions) {
     checkJob(options.job);
@@ -103,7 +104,8 @@ export class GroupJobRunner {
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.router = new OutputRouter(options.job, options.sinks, this.logger, {
       budgetMs: options.sinkRetryMs ?? 10 * 60_000,
-      givenUp: () => this.failure !== undefined,
+      // a stop gives up a write that retries forever: nothing is checkpointed after it
+      givenUp: () => this.failure !== undefined || this.stopRequested,
     });
     this.host = new TaskHost({
       ...options,
@@ -150,6 +152,7 @@ export class GroupJobRunner {
 
   /** Stops fetching, finishes the batches in flight, checkpoints every owned task, leaves the group. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     this.stopped?.();
     await this.running?.catch(() => undefined);
   }

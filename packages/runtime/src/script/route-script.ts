@@ -89,8 +89,15 @@ export class RouteScript {
       );
     }
     if (stat.mtimeMs === this.seen.mtimeMs && stat.size === this.seen.size) return;
+    let text: string;
+    try {
+      text = readFileSync(this.spec.file, 'utf8');
+    } catch (error) {
+      return this.logger.warn(
+        `route ${this.route}: script ${this.spec.file} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
+      );
+    }
     this.seen = stat;
-    const text = readFileSync(this.spec.file, 'utf8');
     const version = versionOf(text);
     if (version === this.version || text === this.refused) return;
     try {

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../util/errors';
 export type ScriptResult = { readonly ok: unknown } | { readonly error: string };
 
 export interface SandboxLimits {
-  /** Wall time of one call into the sandbox (a batch, or one record), ms. */
+  /** Wall time per record, ms: a call of a batch of n may take n times as long (at most a minute). */
   readonly timeoutMs: number;
   /** The isolate's heap, MB. */
   readonly memoryMb: number;
@@ -17,19 +17,24 @@ export interface SandboxLimits {
  * in its own try, and gives the results as JSON: one crossing per batch.
  */
 const batchRunner = (fn: string) => `
-globalThis.__streamGenBatch = function (json) {
-  const records = JSON.parse(json);
-  const out = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    try {
-      const value = ${fn}(records[i]);
-      out[i] = { ok: value === undefined ? null : value };
-    } catch (error) {
-      out[i] = { error: String(error && error.message !== undefined ? error.message : error) };
+(() => {
+  // taken before the script runs, so the script cannot replace what the runner uses
+  const parse = JSON.parse, stringify = JSON.stringify, global = globalThis;
+  return function (json) {
+    const records = parse(json);
+    const f = global[${JSON.stringify(fn)}];
+    const out = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      try {
+        const value = f(records[i]);
+        out[i] = { ok: value === undefined ? null : value };
+      } catch (error) {
+        out[i] = { error: String(error && error.message !== undefined ? error.message : error) };
+      }
     }
-  }
-  return JSON.stringify(out);
-};`;
+    return stringify(out);
+  };
+})()`;
 
 /**
  * A user's script run in an isolated-vm isolate: its own V8 heap with a memory limit, no
@@ -86,13 +91,15 @@ export class ScriptSandbox {
     const isolate = new (isolatedVm().Isolate)({ memoryLimit: this.limits.memoryMb });
     try {
       const context = isolate.createContextSync();
+      const timeout = this.limits.timeoutMs;
+      // the runner first, held by reference: nothing the script defines reaches it
+      const runner = context.evalSync(batchRunner(this.fn), { timeout, reference: true });
       const script = isolate.compileScriptSync(this.source, { filename: 'script.js' });
-      script.runSync(context, { timeout: this.limits.timeoutMs });
-      const type = context.evalSync(`typeof ${this.fn}`, { timeout: this.limits.timeoutMs });
+      script.runSync(context, { timeout });
+      const type = context.evalSync(`typeof globalThis[${JSON.stringify(this.fn)}]`, { timeout });
       if (type !== 'function')
         throw new Error(`the script defines no function "${this.fn}" (${this.fn} is ${type})`);
-      context.evalSync(batchRunner(this.fn));
-      this.batch = context.global.getSync('__streamGenBatch', { reference: true });
+      this.batch = runner as ivm.Reference<(json: string) => string>;
       this.isolate = isolate;
       ScriptSandbox.live++;
     } catch (error) {
@@ -106,12 +113,20 @@ export class ScriptSandbox {
     if (!this.batch) this.open();
     ScriptSandbox.calls++;
     try {
+      // the time limit is per record: a batch gets as many, up to a minute
+      const timeout = Math.min(this.limits.timeoutMs * records.length, 60_000);
       const json = (this.batch as ivm.Reference<(json: string) => string>).applySync(
         undefined,
         [JSON.stringify(records)],
-        { timeout: this.limits.timeoutMs },
+        { timeout },
       );
-      return { results: JSON.parse(json) as ScriptResult[] };
+      const results = JSON.parse(json) as ScriptResult[];
+      if (!Array.isArray(results) || results.length !== records.length) {
+        return {
+          error: `script gave ${Array.isArray(results) ? results.length : 'no'} results for ${records.length} records`,
+        };
+      }
+      return { results };
     } catch (error) {
       const disposed = this.isolate?.isDisposed ?? true;
       if (disposed) this.dispose();
@@ -122,7 +137,8 @@ export class ScriptSandbox {
 
 function callError(error: unknown, limits: SandboxLimits, disposed: boolean): string {
   const message = errorMessage(error);
-  if (/timed out/i.test(message)) return `script timed out after ${limits.timeoutMs} ms`;
+  if (/timed out/i.test(message))
+    return `script timed out (limit ${limits.timeoutMs} ms per record)`;
   if (disposed) return `script ran out of memory (limit ${limits.memoryMb} MB)`;
   return `script failed: ${message}`;
 }
