@@ -127,13 +127,24 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
   it('loses nothing and duplicates no row while PostgreSQL is away', async () => {
     const events = generatePlayEvents(3_000, 21);
     const expected = referenceRoutes(events);
-    const { db, proxy, reader, start, count, topic } = await setUp('router-pg-down', events, 8);
+    // half the events first; the other half once PostgreSQL is down, so writes must fail
+    const half = events.length / 2;
+    const { db, proxy, reader, start, count, topic } = await setUp(
+      'router-pg-down',
+      events.slice(0, half),
+      8,
+    );
     const job = start();
     await until(
       async () => (await count()) > 0,
       () => job.output(),
     );
     await proxy.down();
+    await produce(
+      kafka,
+      topic('play_events'),
+      events.slice(half).map((value) => ({ key: value.profileId, value })),
+    );
     // the fault landed: the sink's writes fail and are retried while it is down
     await job.waitForLog(/writing \d+ record\(s\) to sink "tv-plays" failed \(attempt 2\)/, 30_000);
     const whileDown = await count();
@@ -147,12 +158,26 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     await job.waitForLog(/sink "tv-plays" is writing again/, 10_000);
     expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
     await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], job);
+    // each route's counts on /metrics: every record in once (none was read again)
+    const port = /status on http:\/\/localhost:(\d+)/.exec(job.output())?.[1];
+    const metrics = await (await fetch(`http://localhost:${port}/metrics`)).text();
+    const routeCount = (route: string, outcome: string) =>
+      Number(
+        new RegExp(
+          `stream_gen_route_records_total\\{job="PlayEventsRouter",route="${route}",outcome="${outcome}"\\} (\\d+)`,
+        ).exec(metrics)?.[1],
+      );
+    expect(routeCount('tv-plays', 'in')).toBe(events.length);
+    expect(routeCount('tv-plays', 'out')).toBe(expected['tv-plays'].length);
+    expect(routeCount('all-plays', 'out')).toBe(events.length);
+    expect(routeCount('rated-kids-plays', 'failed')).toBe(0);
+    expect((await job.health()).tasks).toHaveLength(PARTITIONS);
     // SIGTERM: a graceful stop, with a final checkpoint, and exit 0
     expect(await job.stop()).toBe(0);
   });
 
   it('after kill -9 mid-stream and a restart, writes what a failure-free run writes', async () => {
-    const events = generatePlayEvents(6_000, 23);
+    const events = generatePlayEvents(12_000, 23);
     const expected = referenceRoutes(events);
     const { db, reader, start, count, topic } = await setUp('router-kill', events, 9);
     const first = start();

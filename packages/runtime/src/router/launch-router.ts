@@ -1,6 +1,7 @@
 import type { RunSummary } from '../runner/job-runner';
 import type { TaskStatus } from '../task/stream-task';
-import { launchJob, type RunningJob } from '../runner/launch-job';
+import { launchJob, type ObservedJob, type RunningJob } from '../runner/launch-job';
+import { startStatusServer } from '../runner/status-server';
 import type { RunBindings } from '../runner/run-bindings';
 import { ConfigurationError } from '../util/errors';
 import { defaultLogger, type Logger } from '../util/logger';
@@ -71,10 +72,15 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
     }
   };
   let all: Promise<RunSummary[]> | undefined;
+  const port = env.STREAM_GEN_HTTP_PORT;
+  const start = () =>
+    port === undefined
+      ? runAll()
+      : withStatus(Number(port), router.name, logger, runs, metrics, runAll);
   return {
-    runAll: () => (all ??= runAll()),
+    runAll: () => (all ??= start()),
     async run() {
-      const summaries = await (all ??= runAll());
+      const summaries = await (all ??= start());
       return summaries[0];
     },
     async stop() {
@@ -138,4 +144,36 @@ function jobEnv(
   const { STREAM_GEN_HTTP_PORT: _port, ...rest } = env;
   const group = env.STREAM_GEN_GROUP_ID;
   return group ? { ...rest, STREAM_GEN_GROUP_ID: `${group}${job.slice(router.length)}` } : rest;
+}
+
+/** STREAM_GEN_HTTP_PORT: one /health and /metrics for all the router's jobs, with each route's counts. */
+async function withStatus(
+  port: number,
+  name: string,
+  logger: Logger,
+  runs: readonly ObservedJob[],
+  metrics: RouteMetrics,
+  run: () => Promise<RunSummary[]>,
+): Promise<RunSummary[]> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigurationError(`STREAM_GEN_HTTP_PORT must be a port number, got "${port}"`);
+  }
+  const server = await startStatusServer(
+    port,
+    name,
+    {
+      // the shared job's counters (it reads what every route reads), every job's tasks
+      get metrics() {
+        return runs[0].metrics;
+      },
+      status: () => runs.flatMap((r) => r.status()),
+      routeMetrics: () => metrics.snapshot(),
+    },
+    logger,
+  );
+  try {
+    return await run();
+  } finally {
+    await server.close();
+  }
 }

@@ -9,6 +9,10 @@ export interface Observable {
   status(): TaskStatus[];
   /** A job of several stages: each stage's counters, written with a `stage` label. */
   stageMetrics?(): readonly StageMetrics[];
+  /** A router: each route's counts, written with `route` and `outcome` labels. */
+  routeMetrics?(): Readonly<
+    Record<string, Readonly<Record<'in' | 'filtered' | 'out' | 'failed', number>>>
+  >;
 }
 
 export interface StatusServer {
@@ -77,5 +81,18 @@ function prometheus(job: string, target: Observable): string {
   );
   for (const t of target.status())
     lines.push(`stream_gen_watermark_ms{${label},task="${t.task}"} ${t.watermark}`);
+  const routes = target.routeMetrics?.();
+  if (routes) {
+    lines.push(
+      '# HELP stream_gen_route_records_total records of each route: in, filtered (or dropped by its script), out, failed (dead-lettered)',
+      '# TYPE stream_gen_route_records_total counter',
+    );
+    for (const [route, c] of Object.entries(routes)) {
+      for (const outcome of ['in', 'filtered', 'out', 'failed'] as const)
+        lines.push(
+          `stream_gen_route_records_total{${label},route="${route}",outcome="${outcome}"} ${c[outcome]}`,
+        );
+    }
+  }
   return lines.join('\n') + '\n';
 }
