@@ -103,3 +103,19 @@ export function checkpointIntervalFrom(env: NodeJS.ProcessEnv): number | undefin
   }
   return ms;
 }
+
+/**
+ * STREAM_GEN_SINK_BUFFER_RECORDS: records a sink may hold flushed but not yet written
+ * before the job waits for it (0: every flush waits for its writes).
+ */
+export function sinkBufferFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.STREAM_GEN_SINK_BUFFER_RECORDS;
+  if (raw === undefined || raw === '') return undefined;
+  const records = Number(raw);
+  if (!Number.isInteger(records) || records < 0) {
+    throw new ConfigurationError(
+      `STREAM_GEN_SINK_BUFFER_RECORDS must be a whole number of records >= 0, got "${raw}"`,
+    );
+  }
+  return records;
+}

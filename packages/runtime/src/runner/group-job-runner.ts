@@ -44,6 +44,8 @@ export interface GroupJobRunnerOptions extends SegmentOptions {
   readonly repartitionTopic?: string;
   /** How long a failing sink write is retried (the task waits) before the job fails. Default 10 min. */
   readonly sinkRetryMs?: number;
+  /** Records a sink may hold not yet written before a flush waits (see `SinkBuffers`). Default 0. */
+  readonly sinkBufferRecords?: number;
   /** How often idle tasks are ticked (idleness, processing-time timers, due checkpoints). Default 200 ms. */
   readonly tickIntervalMs?: number;
 }
@@ -104,6 +106,7 @@ export class GroupJobRunner {
     this.logger = options.logger ?? defaultLogger(options.job.name);
     this.router = new OutputRouter(options.job, options.sinks, this.logger, {
       budgetMs: options.sinkRetryMs ?? 10 * 60_000,
+      bufferRecords: options.sinkBufferRecords,
       // a stop gives up a write that retries forever: nothing is checkpointed after it
       givenUp: () => this.failure !== undefined || this.stopRequested,
     });

@@ -30,6 +30,8 @@ export interface JobRunnerOptions extends SegmentOptions {
   readonly checkpointIntervalMs?: number;
   /** How long a failing sink write is retried (the task waits) before the job fails. Default 0. */
   readonly sinkRetryMs?: number;
+  /** Records a sink may hold not yet written before a flush waits (see `SinkBuffers`). Default 0. */
+  readonly sinkBufferRecords?: number;
   /** Records read per batch and partition (default 500). */
   readonly batchSize?: number;
   /** Wait when no partition had records (default 20 ms). */
@@ -84,6 +86,7 @@ export class JobRunner {
     this.checkWiring();
     this.router = new OutputRouter(options.job, options.sinks, this.logger, {
       budgetMs: options.sinkRetryMs ?? 0,
+      bufferRecords: options.sinkBufferRecords,
       givenUp: () => this.stopping,
     });
     this.host = new TaskHost({

@@ -21,6 +21,7 @@ import type { RunSummary } from './job-runner';
 import { JobRunner } from './job-runner';
 import {
   checkpointIntervalFrom,
+  sinkBufferFrom,
   fileBatchSizeFrom,
   namespaceFrom,
   namespacedTopics,
@@ -49,6 +50,11 @@ export interface LaunchOptions {
    * job fails (default: 10 min on Kafka, 0 on the embedded backends); Infinity: forever.
    */
   readonly sinkRetryMs?: number;
+  /**
+   * Records a sink may hold flushed but not yet written before the job waits for it
+   * (default 0: every flush waits; `STREAM_GEN_SINK_BUFFER_RECORDS` sets it).
+   */
+  readonly sinkBufferRecords?: number;
 }
 
 /**
@@ -79,6 +85,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
   const fileRun =
     Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
   const checkpointIntervalMs = checkpointIntervalFrom(env) ?? options.checkpointIntervalMs;
+  const sinkBufferRecords = sinkBufferFrom(env) ?? options.sinkBufferRecords;
   const kafka = backends.mode === 'kafka' && !fileRun ? backends : undefined;
   if (backends.mode === 'embedded' && !fileRun && !options.log) {
     logger.warn(
@@ -134,6 +141,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
         logger,
         checkpointIntervalMs,
         sinkRetryMs: options.sinkRetryMs,
+        sinkBufferRecords,
         taskIdOf,
         onClose,
       });
@@ -153,6 +161,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
       logger,
       checkpointIntervalMs,
       sinkRetryMs: options.sinkRetryMs,
+      sinkBufferRecords,
       batchSize,
       taskIdOf,
       onClose,

@@ -12,6 +12,7 @@ import { errorMessage } from '../util/error-message';
 import { ConfigurationError } from '../util/errors';
 import { retrying, type RetriesExhausted } from '../util/retry';
 import type { Logger } from '../util/logger';
+import { SinkBuffers } from './sink-buffers';
 
 const MAX_LOGGED_DEAD_LETTERS = 20;
 const FIRST_RETRY_MS = 250;
@@ -23,6 +24,11 @@ export interface SinkRetry {
   /** True once retrying is pointless (the job failed): the write fails now. */
   readonly givenUp?: () => boolean;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Records a sink may hold not yet written before a flush waits for it (see
+   * {@link SinkBuffers}); default 0: every flush waits for its writes.
+   */
+  readonly bufferRecords?: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export class OutputRouter {
   private readonly buffers = new Map<string, Emission[]>();
   private readonly unrouted = new Map<string, number>();
   private loggedDeadLetters = 0;
+  private readonly inFlight: SinkBuffers;
   /** Per keyed stage fused after the operator: its routes (the operator's merged in by the planner). */
   private readonly fusedSideOutputs: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
@@ -44,6 +51,7 @@ export class OutputRouter {
     private readonly logger: Logger,
     private readonly retry: SinkRetry = { budgetMs: 0 },
   ) {
+    this.inFlight = new SinkBuffers(retry.bufferRecords ?? 0);
     const { main, deadLetters, sideOutputs, streams } = job.outputs;
     const routed = [
       main,
@@ -78,10 +86,14 @@ export class OutputRouter {
     buffer.push(emission);
   }
 
-  /** Writes the task's buffered outputs; resolves when every sink has them. */
+  /**
+   * Writes the task's buffered outputs: resolves when every sink has them, or, with a
+   * buffer, when every sink has room for more (the task's checkpoint waits for
+   * {@link written}).
+   */
   async flush(taskId: string): Promise<void> {
     const buffer = this.buffers.get(taskId);
-    if (!buffer || buffer.length === 0) return;
+    if (!buffer || buffer.length === 0) return this.inFlight.throwFailure();
     this.buffers.set(taskId, []);
     const bySink = new Map<string, OutRecord[]>();
     for (const { stream, record } of buffer) {
@@ -94,7 +106,21 @@ export class OutputRouter {
       if (!records) bySink.set(sink, (records = []));
       records.push(record);
     }
-    await Promise.all([...bySink].map(([sink, records]) => this.write(sink, records)));
+    const writes = [...bySink].map(([sink, records]) =>
+      this.inFlight.queue(taskId, sink, records.length, () => this.write(sink, records)),
+    );
+    if (this.inFlight.limit === 0) await Promise.all(writes);
+    else await this.inFlight.room(bySink.keys());
+  }
+
+  /** Settles when every output the task flushed so far is in its sink. */
+  written(taskId: string): Promise<void> {
+    return this.inFlight.written(taskId);
+  }
+
+  /** Records of `sink` flushed but not yet written. */
+  pendingOf(sink: string): number {
+    return this.inFlight.pendingOf(sink);
   }
 
   /**

@@ -81,9 +81,10 @@ export class TaskHost {
  * task's snapshot is taken at once and committed in the background while the task goes
  * on processing (its outputs from then on belong to the next epoch); the next
  * checkpoint waits for that commit, and a failed commit is thrown at the task's next
- * call. Then, in this order: outputs in the sinks (flushed before the snapshot), the
- * atomic commit, the exchange marker of the committed epoch (see `task/epoch-gate.ts`),
- * the positions told to the source.
+ * call. Then, in this order: outputs in the sinks (flushed before the snapshot; with a
+ * sink buffer, the commit waits for the writes still on their way), the atomic commit,
+ * the exchange marker of the committed epoch (see `task/epoch-gate.ts`), the positions
+ * told to the source.
  */
 export class HostedTask {
   private lastCheckpointAt: number;
@@ -173,7 +174,8 @@ export class HostedTask {
   private async commit(): Promise<void> {
     const { task, partition } = this;
     const ended = this.own.inputsEnded?.(task) ?? false;
-    const checkpoint = await task.checkpoint();
+    // the snapshot waits for the outputs still on their way to the sinks to be written
+    const checkpoint = await task.checkpoint(() => this.host.router.written(task.id));
     // the epoch is committed: the exchange may apply it (see task/epoch-gate.ts)
     await this.host.exchangeOut?.mark(
       partition,

@@ -314,12 +314,12 @@ export class StreamTask {
   }
 
   /**
-   * Commits dirty state, timers, watermark and positions as one checkpoint; the
-   * caller has already written every output of the processed input to the sinks (the
-   * ordering is argued at {@link TaskCheckpointer.checkpoint}).
+   * Commits dirty state, timers, watermark and positions as one checkpoint, once every
+   * output of the processed input is in the sinks (`outputsWritten`; the ordering is
+   * argued at {@link TaskCheckpointer.checkpoint}).
    */
-  checkpoint(): Promise<TaskCheckpoint> {
-    return this.checkpointer.checkpoint();
+  checkpoint(outputsWritten?: () => Promise<void>): Promise<TaskCheckpoint> {
+    return this.checkpointer.checkpoint(outputsWritten);
   }
 
   private async processElements(

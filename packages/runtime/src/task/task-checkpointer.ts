@@ -66,8 +66,9 @@ export class TaskCheckpointer {
   /**
    * Commits dirty state, timers, watermark and positions as one checkpoint.
    *
-   * Ordering: the caller has already written every output of the processed input to
-   * the sinks, and the task is not processing. The commit is atomic, so a crash before
+   * Ordering: every output of the processed input is in the sinks before the commit
+   * (written by the caller, or awaited through `outputsWritten`), and the task is not
+   * processing when it is called. The commit is atomic, so a crash before
    * it replays from the previous checkpoint (outputs may repeat, with the same ids;
    * state restarts from the previous checkpoint, so it is applied exactly once), and a
    * crash after it resumes from this one.
@@ -76,10 +77,13 @@ export class TaskCheckpointer {
    * checkpoint, serialized by the backend) is taken when this is called, so the task
    * may process more input while the commit is in flight. Called again before that
    * commit settled, it waits for it first.
+   *
+   * `outputsWritten`, called when the snapshot is taken, gives what the commit waits
+   * for: the outputs of the processed input still on their way to the sinks.
    */
-  async checkpoint(): Promise<TaskCheckpoint> {
+  async checkpoint(outputsWritten?: () => Promise<void>): Promise<TaskCheckpoint> {
     while (this.committing) await this.committing.catch(() => undefined);
-    const committing = this.commit();
+    const committing = this.commit(outputsWritten?.());
     this.committing = committing;
     try {
       return await committing;
@@ -110,7 +114,7 @@ export class TaskCheckpointer {
     );
   }
 
-  private async commit(): Promise<TaskCheckpoint> {
+  private async commit(outputsWritten: Promise<void> | undefined): Promise<TaskCheckpoint> {
     const { options } = this;
     const checkpoint: TaskCheckpoint = {
       id: this.lastId + 1,
@@ -135,7 +139,7 @@ export class TaskCheckpointer {
     options.cache.trim();
     const writes = options.cache.drainWrites();
     try {
-      await options.store.commit(checkpoint, writes);
+      await options.store.commit(checkpoint, writes, outputsWritten);
     } catch (error) {
       // The task is not used again after a failed commit (the runner fails the job or
       // reopens the task): outputs of epoch id + 1 are out, so id must not be reused.

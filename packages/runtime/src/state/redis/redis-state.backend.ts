@@ -273,7 +273,11 @@ class RedisTask implements TaskStateStore, CheckpointStore {
     return JSON.parse(json) as TaskCheckpoint;
   }
 
-  async commit(checkpoint: TaskCheckpoint, writes: readonly StateWrite[]): Promise<void> {
+  async commit(
+    checkpoint: TaskCheckpoint,
+    writes: readonly StateWrite[],
+    ready?: Promise<void>,
+  ): Promise<void> {
     // Everything that can fail in Node fails here, before anything is sent.
     checkCheckpoint(checkpoint);
     const checkpointJson = JSON.stringify(checkpoint);
@@ -299,6 +303,8 @@ class RedisTask implements TaskStateStore, CheckpointStore {
       }
     });
     const k = this.keys;
+    // the outputs this checkpoint covers are in their sinks before it is committed
+    await ready;
     try {
       await commitScript.run(
         this.client,
