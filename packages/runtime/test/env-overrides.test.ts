@@ -3,6 +3,7 @@ import {
   fileBatchSizeFrom,
   namespaceFrom,
   namespacedTopics,
+  sinkBufferFrom,
   withBoundOverrides,
 } from '../src/runner/env-overrides';
 import type { JobSpec } from '../src';
@@ -80,5 +81,16 @@ describe('STREAM_GEN_FILE_BATCH_SIZE and STREAM_GEN_CHECKPOINT_INTERVAL_MS', () 
     expect(() => checkpointIntervalFrom({ STREAM_GEN_CHECKPOINT_INTERVAL_MS: '5s' })).toThrow(
       'STREAM_GEN_CHECKPOINT_INTERVAL_MS must be milliseconds > 0, got "5s"',
     );
+  });
+
+  it('a sink buffer is a whole number of records >= 0', () => {
+    expect(sinkBufferFrom({})).toBeUndefined();
+    expect(sinkBufferFrom({ STREAM_GEN_SINK_BUFFER_RECORDS: '0' })).toBe(0);
+    expect(sinkBufferFrom({ STREAM_GEN_SINK_BUFFER_RECORDS: '5000' })).toBe(5000);
+    for (const bad of ['-1', '1.5', '10k']) {
+      expect(() => sinkBufferFrom({ STREAM_GEN_SINK_BUFFER_RECORDS: bad })).toThrow(
+        `STREAM_GEN_SINK_BUFFER_RECORDS must be a whole number of records >= 0, got "${bad}"`,
+      );
+    }
   });
 });

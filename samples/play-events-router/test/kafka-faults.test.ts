@@ -5,7 +5,8 @@
  * a while loses nothing and duplicates no row (the sink retries with backoff, the rows
  * are upserted on their output ids); kill -9 mid-stream and a restart leave the table
  * and the Kafka route as a failure-free run leaves them (Kafka: duplicates only with
- * the same id and content).
+ * the same id and content). While PostgreSQL is away the other routes go on (the
+ * sink buffer), and a kill -9 then loses none of the rows that were waiting.
  */
 import * as path from 'node:path';
 import { HEADER_ID } from '@stream-gen/runtime';
@@ -174,6 +175,50 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     expect((await job.health()).tasks).toHaveLength(PARTITIONS);
     // SIGTERM: a graceful stop, with a final checkpoint, and exit 0
     expect(await job.stop()).toBe(0);
+  });
+
+  it('goes on with the other routes while PostgreSQL is away, and a kill -9 then loses no row', async () => {
+    const events = generatePlayEvents(3_000, 25);
+    const expected = referenceRoutes(events);
+    const half = events.length / 2;
+    const { db, proxy, reader, start, count, topic } = await setUp(
+      'router-pg-kill',
+      events.slice(0, half),
+      10,
+    );
+    const first = start();
+    await until(
+      async () => (await count()) > 0,
+      () => first.output(),
+    );
+    await proxy.down();
+    await produce(
+      kafka,
+      topic('play_events'),
+      events.slice(half).map((value) => ({ key: value.profileId, value })),
+    );
+    // the fault landed: writes to PostgreSQL fail while it is away, for several retries
+    // (so the job tried to checkpoint meanwhile: it checkpoints every 300 ms)
+    await first.waitForLog(
+      /writing \d+ record\(s\) to sink "tv-plays" failed \(attempt 4\)/,
+      30_000,
+    );
+    // the sink buffer: the Kafka route beside it got the events sent while it was away
+    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], first);
+    await first.kill();
+    const atKill = await count();
+    expect(atKill).toBeLessThan(expected['tv-plays'].length);
+    expect(proxy.refused()).toBeGreaterThan(0);
+    // no checkpoint passed the rows still waiting: a restart writes them all
+    await proxy.up();
+    const second = start();
+    await until(
+      async () => (await count()) === expected['tv-plays'].length,
+      () => `${atKill} rows at the kill\n${second.output()}`,
+    );
+    expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
+    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], second);
+    expect(await second.stop()).toBe(0);
   });
 
   it('after kill -9 mid-stream and a restart, writes what a failure-free run writes', async () => {

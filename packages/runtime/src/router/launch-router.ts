@@ -10,6 +10,12 @@ import { RouteMetrics, type RouteCounters } from './route-metrics';
 import { routerJobs } from './router-jobs';
 import { ROUTER_DEAD_LETTERS, routeSinkName, type RouteSpec, type RouterSpec } from './router-spec';
 
+/**
+ * Records a route's sink may hold not yet written while the other routes of its job
+ * go on (then they wait for it); `STREAM_GEN_SINK_BUFFER_RECORDS` sets another bound.
+ */
+export const ROUTE_SINK_BUFFER_RECORDS = 10_000;
+
 export interface RouterLaunchOptions {
   readonly bindings?: RunBindings;
   readonly env?: NodeJS.ProcessEnv;
@@ -55,6 +61,8 @@ export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = 
       checkpointIntervalMs: options.checkpointIntervalMs,
       // a sink that fails is retried with backoff until it takes the records: never dropped
       sinkRetryMs: Number.POSITIVE_INFINITY,
+      // a stalled sink holds the routes beside it back only once it has this many waiting
+      sinkBufferRecords: ROUTE_SINK_BUFFER_RECORDS,
     }),
   );
   const runAll = async () => {
