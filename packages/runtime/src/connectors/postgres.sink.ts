@@ -116,14 +116,26 @@ function latestPerId(records: readonly OutRecord[]): OutRecord[] {
  */
 function byColumns(rows: readonly OutRecord[]): OutRecord[][] {
   const groups = new Map<string, OutRecord[]>();
+  // The rows of one projection have the same fields in the same order: a row with the
+  // previous row's columns joins its group without sorting and stringifying them again.
+  let last: { readonly columns: string[]; readonly group: OutRecord[] } | undefined;
   for (const row of rows) {
-    const key = JSON.stringify(columnsOf(row).sort());
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
+    const columns = columnsOf(row);
+    if (last && sameList(columns, last.columns)) {
+      last.group.push(row);
+      continue;
+    }
+    const key = JSON.stringify([...columns].sort());
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+    last = { columns, group };
   }
   return [...groups.values()];
 }
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((item, i) => item === b[i]);
 
 /** The columns a row writes: its fields but the id (a field left undefined is none). */
 function columnsOf(row: OutRecord): string[] {
