@@ -29,6 +29,9 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   'script-udf': async () => (await import('./jobs/script-udf.job')).scriptUdf,
   'router-kafka': async () => (await import('./jobs/router-kafka.job')).routerKafka,
   'router-kafka-interpreted': async () => (await import('./jobs/router-kafka.job')).routerKafka,
+  'sink-postgres': async () => (await import('./jobs/sink-postgres.job')).sinkPostgres,
+  'sink-redis': async () => (await import('./jobs/sink-redis.job')).sinkRedis,
+  'sink-http': async () => (await import('./jobs/sink-http.job')).sinkHttp,
 };
 
 function send(message: JobMessage): Promise<void> {

@@ -24,6 +24,9 @@ import { rawConsumeLatency } from './workloads/raw-consume-latency';
 import { routerKafka, routerKafkaInterpreted } from './workloads/router-kafka';
 import { scriptUdf } from './workloads/script-udf';
 import { sessionsEmbedded } from './workloads/sessions-embedded';
+import { sinkHttp } from './workloads/sink-http';
+import { sinkPostgres } from './workloads/sink-postgres';
+import { sinkRedis } from './workloads/sink-redis';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
 import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
 import { unionKafkaRedis } from './workloads/union-kafka-redis';
@@ -44,6 +47,9 @@ const WORKLOADS: readonly Workload[] = [
   routerKafka,
   routerKafkaInterpreted,
   scriptUdf,
+  sinkPostgres,
+  sinkRedis,
+  sinkHttp,
   enricher,
   joinKafkaRedis,
   joinEmbedded,
