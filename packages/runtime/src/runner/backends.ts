@@ -4,6 +4,7 @@ import type { SinkConnector } from '../connectors/connector';
 import type { BrokerClient, BrokerProducer } from '../connectors/kafka/broker-client';
 import { KafkaSink } from '../connectors/kafka/kafka.sink';
 import { KafkajsClient } from '../connectors/kafka/kafkajs.client';
+import { describeKafkaSecurity, kafkaSecurityFromEnv } from '../connectors/kafka/kafka-security';
 import { MemoryStateBackend } from '../state/memory-state.backend';
 import { RedisStateBackend } from '../state/redis';
 import type { StateBackend } from '../state/state-backend';
@@ -54,6 +55,7 @@ export function resolveBackends(
     }
     return embeddedBackends(log);
   }
+  const security = kafkaSecurityFromEnv(env);
   const target = redisTarget(env);
   const redis = target && connectRedis(target, logger);
   const state: StateBackend = redis
@@ -75,14 +77,17 @@ export function resolveBackends(
       ' (brokers refuse less by default)',
     ),
     maxWaitTimeMs: wholeMs(env, 'STREAM_GEN_KAFKA_MAX_WAIT_MS', 1, ''),
+    security,
   });
+  // plaintext says nothing, as before; anything else names protocol, user and files
+  const secured = security.tls || security.sasl ? ` (${describeKafkaSecurity(security)})` : '';
   let producer: Promise<BrokerProducer> | undefined;
   const sharedProducer = () => (producer ??= client.producer());
   return {
     mode: 'kafka',
     client,
     backend: state,
-    description: `Kafka at ${brokers.join(',')} with ${target ? `${redisName(target)} state at ${target.display}` : 'in-memory state'}`,
+    description: `Kafka at ${brokers.join(',')}${secured} with ${target ? `${redisName(target)} state at ${target.display}` : 'in-memory state'}`,
     sink: (name, topic) => new KafkaSink(name, topic ?? name, sharedProducer),
     async close() {
       if (producer) await (await producer).disconnect();

@@ -8,6 +8,7 @@ import {
 } from 'kafkajs';
 import { WireProducer } from './wire/wire-producer';
 import type { Logger } from '../../util/logger';
+import { ConfigurationError } from '../../util/errors';
 import { backoffMs } from '../../util/retry';
 import type {
   Assignment,
@@ -18,7 +19,11 @@ import type {
   ConsumerHandlers,
 } from './broker-client';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
+import { heartbeating } from './heartbeating';
 import { PendingSeeks } from './pending-seeks';
+
+/** How often the consumer heartbeats, ms (a sixth of the shortest session timeout allowed). */
+const HEARTBEAT_INTERVAL_MS = 1_000;
 
 /** How long a fetch waits for data by default, as Kafka's own consumer (fetch.max.wait.ms). */
 export const DEFAULT_KAFKA_MAX_WAIT_MS = 500;
@@ -73,12 +78,21 @@ export class KafkajsClient implements BrokerClient {
   }
 
   async consumer(groupId: string): Promise<BrokerConsumer> {
+    const maxWaitMs = this.options.maxWaitTimeMs ?? DEFAULT_KAFKA_MAX_WAIT_MS;
+    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 10_000;
+    // an idle consumer heartbeats once a fetch returns: a fetch must end well within the session
+    if (maxWaitMs * 2 > sessionTimeoutMs) {
+      throw new ConfigurationError(
+        `the fetch wait (STREAM_GEN_KAFKA_MAX_WAIT_MS, ${maxWaitMs} ms) must be at most half the ` +
+          `session timeout (STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS, ${sessionTimeoutMs} ms), or an idle member is expelled from its group`,
+      );
+    }
     const consumer = this.kafka.consumer({
       groupId,
       partitionAssigners: [coPartitionedAssigner],
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? DEFAULT_KAFKA_MAX_WAIT_MS,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: maxWaitMs,
       // Rejoining after a crash is always safe: tasks restore from checkpoints. kafkajs
       // asks here only for errors it knows to be retriable; KafkajsConsumer rejoins
       // after the others (a broker answering a rebalance oddly).
@@ -170,13 +184,15 @@ class KafkajsConsumer implements BrokerConsumer {
       autoCommit: false,
       partitionsConsumedConcurrently: 64,
       eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, heartbeat, isStale }) => {
-        await this.assignments;
-        if (!this.admit(batch, isStale())) return;
-        const records: BrokerRecord[] = batch.messages.map((m) => new KafkajsRecord(m));
-        await handlers.onBatch(batch.topic, batch.partition, records);
-        await heartbeat();
-      },
+      eachBatch: ({ batch, heartbeat, isStale }) =>
+        // the batch may wait long (a sink retrying): the member stays in its group meanwhile
+        heartbeating(heartbeat, HEARTBEAT_INTERVAL_MS, this.logger, async () => {
+          await this.assignments;
+          if (!this.admit(batch, isStale())) return;
+          const records: BrokerRecord[] = batch.messages.map((m) => new KafkajsRecord(m));
+          await handlers.onBatch(batch.topic, batch.partition, records);
+          await heartbeat();
+        }),
     });
   }
 
