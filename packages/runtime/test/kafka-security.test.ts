@@ -7,20 +7,9 @@ import {
   kafkaSecurityFromEnv,
   tlsConnectOptions,
 } from '../src/connectors/kafka/kafka-security';
-import { ConfigurationError } from '../src/util/errors';
+import { refusal } from './configuration-refusal';
 
 const PASSWORD = 'pa55-w0rd!';
-
-/** The message of what `read` throws, checked to be a ConfigurationError. */
-function refusal(read: () => unknown): string {
-  try {
-    read();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigurationError');
-}
 
 describe('Kafka security settings', () => {
   let dir: string;

@@ -1,16 +1,5 @@
 import { redactUrl, redisTarget } from '../src/runner/redis-target';
-import { ConfigurationError } from '../src/util/errors';
-
-/** The message of what `read` throws, checked to be a ConfigurationError. */
-function refusal(read: () => unknown): string {
-  try {
-    read();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+import { refusal } from './configuration-refusal';
 
 describe('redisTarget', () => {
   it('is undefined when neither variable is set', () => {
