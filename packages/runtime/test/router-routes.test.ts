@@ -81,6 +81,38 @@ describe('router routes', () => {
     });
   });
 
+  it('dead-letters a record that is not of the source type once, not once per job', async () => {
+    const validated: RouterSpec = {
+      ...router,
+      source: {
+        topic: 'plays',
+        validate: (v) => (typeof (v as Play).id === 'number' ? undefined : '$.id: expected number'),
+      },
+    };
+    const input = ['{"id":1,"title":"a"}', '{"id":"two"}', 'not json', '{"id":3,"title":"c"}'];
+    fs.writeFileSync(path.join(dir, 'plays.jsonl'), input.join('\n'));
+    const file = (name: string) => path.join(dir, name);
+    await launchRouter(validated, {
+      bindings: {
+        sourceFiles: { plays: file('plays.jsonl') },
+        sinkFiles: {
+          odd: file('odd.jsonl'),
+          'dead-letters': file('dead.jsonl'),
+          'dead-letters.odd': file('dead-odd.jsonl'),
+        },
+      },
+      env: {},
+      logger: silentLogger,
+    }).runAll();
+    // both jobs read the two bad records; the shared job (the first) reports them
+    expect(lines('dead.jsonl').map((d) => d.offset)).toEqual([1, 2]);
+    expect(fs.existsSync(file('dead-odd.jsonl')) ? lines('dead-odd.jsonl') : []).toEqual([]);
+    expect(lines('odd.jsonl')).toEqual([
+      { id: 1, title: 'a' },
+      { id: 3, title: 'c' },
+    ]);
+  });
+
   it('refuses a sink binding that names no route', () => {
     expect(() =>
       launchRouter(router, {

@@ -144,6 +144,12 @@ export interface SourceSpec<T = any> {
   readonly name: string;
   /** Checks decoded records; failures go to the dead-letter output with the reason. */
   readonly validate?: Validator;
+  /**
+   * Whether a record that is too large, not JSON, null or invalid goes to the dead
+   * letters (default true). False where another job reading the same topic reports it
+   * (a router's isolated routes): this job then skips it, and it is written once.
+   */
+  readonly deadLetterRejected?: boolean;
   readonly steps?: readonly Step[];
   /** Required for keyed operators; without it the source has no event time (no lateness). */
   readonly eventTime?: EventTimeSpec<T>;

@@ -18,8 +18,9 @@ export interface RouterJob {
 export function routerJobs(router: RouterSpec, metrics: RouteMetrics, logger: Logger): RouterJob[] {
   const shared = router.routes.filter((r) => !r.isolated);
   const jobs: RouterJob[] = [];
+  // the first job dead-letters records that are not of the source type, the others skip them
   const job = (name: string, routes: readonly RouteSpec[]) => ({
-    job: routesJob(name, router, routes, metrics, logger),
+    job: routesJob(name, router, routes, metrics, logger, jobs.length === 0),
     routes,
   });
   if (shared.length > 0) jobs.push(job(router.name, shared));
@@ -40,10 +41,11 @@ function routesJob(
   routes: readonly RouteSpec[],
   metrics: RouteMetrics,
   logger: Logger,
+  deadLetterRejected: boolean,
 ): JobSpec {
   return {
     name,
-    sources: [{ name: router.source.topic, validate: router.source.validate }],
+    sources: [{ name: router.source.topic, validate: router.source.validate, deadLetterRejected }],
     stages: routes.map((route) =>
       routeStage(route, {
         input: router.source.topic,

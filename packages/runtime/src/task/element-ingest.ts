@@ -139,6 +139,8 @@ export class ElementIngest {
       // (a branch the re-keying stage does not run may throw where it did not)
       if (!once) return;
       if ('rejected' in outcome) {
+        // another job reading the topic writes its dead letter
+        if (spec.deadLetterRejected === false) return;
         return this.target.deadLetter(base, spec.name, offset, outcome.rejected, value);
       }
       return this.target.failed(outcome.failed, base, { source: spec.name, offset, value });
