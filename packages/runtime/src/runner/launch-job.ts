@@ -8,6 +8,8 @@ import { resolveBackends, type KafkaBackends } from './backends';
 import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
 import type { SinkConnector, SourceConnector } from '../connectors/connector';
 import { EmbeddedLogSource } from '../connectors/embedded-log.connectors';
+import { compressionBySink } from '../connectors/kafka/compression-setting';
+import { withCompression } from '../connectors/kafka/kafka.sink';
 import type { EmbeddedLog } from '../connectors/embedded-log';
 import type { KeyedStageSpec } from '../job/job-spec';
 import { exchangeTopic, segmentTaskId, type JobSegment } from '../job/segments';
@@ -107,10 +109,14 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
         logger,
       )
     : undefined;
+  const compression = compressionBySink(env, options.sinks);
   const sinks = {
     ...(connectors?.sinks ??
       Object.fromEntries(
-        options.sinks.map((n) => [n, (kafka as KafkaBackends).sink(n, topics.sinks[n])]),
+        options.sinks.map((n) => [
+          n,
+          withCompression((kafka as KafkaBackends).sink(n, topics.sinks[n]), compression.get(n)),
+        ]),
       )),
     ...Object.fromEntries(own),
   };

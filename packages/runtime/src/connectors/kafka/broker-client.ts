@@ -1,3 +1,5 @@
+import type { CompressionName } from './compression-codecs';
+
 /**
  * The seam between the runtime and a Kafka client library: the runner and the sink
  * use only these interfaces, so another client (librdkafka bindings, say) can be
@@ -21,9 +23,14 @@ export interface OutgoingRecord {
   readonly timestamp: number;
 }
 
+export interface SendOptions {
+  /** The codec of the record batches (default: uncompressed). */
+  readonly compression?: CompressionName;
+}
+
 export interface BrokerProducer {
   /** Resolves once every record is acknowledged by all in-sync replicas. */
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  send(topic: string, records: readonly OutgoingRecord[], options?: SendOptions): Promise<void>;
   disconnect(): Promise<void>;
 }
 

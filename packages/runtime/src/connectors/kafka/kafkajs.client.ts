@@ -21,6 +21,10 @@ import type {
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 import { heartbeating } from './heartbeating';
 import { PendingSeeks } from './pending-seeks';
+import { registerKafkajsCodecs } from './compression-codecs';
+
+// kafkajs reads gzip itself, and snappy, lz4 and zstd through this global table from here on.
+registerKafkajsCodecs();
 
 /** How often the consumer heartbeats, ms (a sixth of the shortest session timeout allowed). */
 const HEARTBEAT_INTERVAL_MS = 1_000;

@@ -1,4 +1,5 @@
 import type { OutgoingRecord } from '../broker-client';
+import type { CompressionCodec } from '../compression-codecs';
 import { ByteWriter, sizeOfVarint, sizeOfVarintField } from './byte-writer';
 import { crc32c } from './crc32c';
 import { ByteReader } from './byte-reader';
@@ -12,9 +13,28 @@ export interface PartitionRecords {
   readonly records: readonly OutgoingRecord[];
 }
 
+/** The idempotent producer's fields of a batch (none: -1, -1, -1). */
+export interface BatchSequence {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+}
+
+/** A batch's records section, compressed (the codec's id goes into the attributes). */
+export interface CompressedRecords {
+  readonly codecId: number;
+  readonly bytes: Buffer;
+}
+
+/** A partition's records as one record batch: compressed or not, sequenced or not. */
+export interface PartitionBatch extends PartitionRecords {
+  readonly compressed?: CompressedRecords;
+  readonly sequence?: BatchSequence;
+}
+
 export interface TopicRecords {
   readonly topic: string;
-  readonly partitions: readonly PartitionRecords[];
+  readonly partitions: readonly PartitionBatch[];
 }
 
 /** Record batch fields before the records: offset to count (Kafka's DefaultRecordBatch). */
@@ -35,14 +55,14 @@ export function encodeProduceRequest(
   timeoutMs: number,
   topics: readonly TopicRecords[],
 ): Buffer {
-  const plans = new Map<PartitionRecords, Int32Array>();
+  const plans = new Map<PartitionRecords, Int32Array | undefined>();
   let size = 4 + requestHeaderSize(clientId) + 2 + 2 + 4 + 4;
   for (const { topic, partitions } of topics) {
     size += 2 + Buffer.byteLength(topic) + 4;
     for (const p of partitions) {
-      const plan = planBatch(p.records);
+      const plan = p.compressed ? undefined : planBatch(p.records);
       plans.set(p, plan);
-      size += 4 + 4 + batchSize(plan);
+      size += 4 + 4 + batchSize(p, plan);
     }
   }
   const w = new ByteWriter(size);
@@ -56,10 +76,10 @@ export function encodeProduceRequest(
     w.string(topic);
     w.int32(partitions.length);
     for (const p of partitions) {
-      const plan = plans.get(p) as Int32Array;
+      const plan = plans.get(p);
       w.int32(p.partition);
-      w.int32(batchSize(plan));
-      writeBatch(w, p.records, plan);
+      w.int32(batchSize(p, plan));
+      writeBatch(w, p, plan);
     }
   }
   if (w.offset !== size) throw new Error(`produce request: wrote ${w.offset} of ${size} bytes`);
@@ -93,31 +113,62 @@ function planBatch(records: readonly OutgoingRecord[]): Int32Array {
   return plan;
 }
 
-function batchSize(plan: Int32Array): number {
-  let size = BATCH_OVERHEAD;
+function recordsSize(plan: Int32Array): number {
+  let size = 0;
   for (let i = 2; i < plan.length; i += PLAN_STRIDE) size += sizeOfVarint(plan[i]) + plan[i];
   return size;
 }
 
-function writeBatch(w: ByteWriter, records: readonly OutgoingRecord[], plan: Int32Array): void {
+function batchSize(p: PartitionBatch, plan: Int32Array | undefined): number {
+  return BATCH_OVERHEAD + (p.compressed ? p.compressed.bytes.length : recordsSize(plan!));
+}
+
+/** The records section of a batch of `records`, compressed with `codec`. */
+export async function compressRecords(
+  records: readonly OutgoingRecord[],
+  codec: CompressionCodec,
+): Promise<CompressedRecords> {
+  const plan = planBatch(records);
+  const w = new ByteWriter(recordsSize(plan));
+  writeRecords(w, records, plan);
+  return { codecId: codec.id, bytes: await codec.compress(w.buffer) };
+}
+
+/**
+ * One record batch: the header (attributes with the codec, the producer's id, epoch
+ * and sequence), the records (or their compressed section), then the CRC over both.
+ */
+function writeBatch(w: ByteWriter, p: PartitionBatch, plan: Int32Array | undefined): void {
+  const records = p.records;
   const start = w.offset;
   const first = minTimestamp(records);
   let max = first;
   for (const r of records) if (r.timestamp > max) max = r.timestamp;
   w.int64(0); // base offset: the broker assigns offsets
-  w.int32(batchSize(plan) - 12); // length after this field
+  w.int32(batchSize(p, plan) - 12); // length after this field
   w.int32(-1); // partition leader epoch
   w.int8(2); // magic
   const crcAt = w.offset;
   w.uint32(0); // CRC, filled in below
-  w.int16(0); // attributes: no compression, create time, not transactional
+  w.int16(p.compressed?.codecId ?? 0); // attributes: codec, create time, not transactional
   w.int32(records.length - 1); // last offset delta
   w.int64(first);
   w.int64(max);
-  w.int64(-1); // producer id: not idempotent
-  w.int16(-1); // producer epoch
-  w.int32(-1); // base sequence
+  w.int64(p.sequence?.producerId ?? -1);
+  w.int16(p.sequence?.producerEpoch ?? -1);
+  w.int32(p.sequence?.baseSequence ?? -1);
   w.int32(records.length);
+  if (p.compressed) {
+    w.offset += p.compressed.bytes.copy(w.buffer, w.offset);
+  } else {
+    writeRecords(w, records, plan!);
+  }
+  w.buffer.writeUInt32BE(crc32c(w.buffer, start + CRC_FROM, w.offset), crcAt);
+}
+
+/** The records of a batch (its offset and timestamp deltas from the first record). */
+function writeRecords(w: ByteWriter, records: readonly OutgoingRecord[], plan: Int32Array): void {
+  const first = minTimestamp(records);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const keyBytes = plan[i * PLAN_STRIDE];
@@ -136,7 +187,6 @@ function writeBatch(w: ByteWriter, records: readonly OutgoingRecord[], plan: Int
       w.varintString(value, Buffer.byteLength(value));
     }
   }
-  w.buffer.writeUInt32BE(crc32c(w.buffer, start + CRC_FROM, w.offset), crcAt);
 }
 
 function minTimestamp(records: readonly OutgoingRecord[]): number {

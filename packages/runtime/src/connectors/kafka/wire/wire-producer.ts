@@ -1,12 +1,15 @@
 import type { Logger } from '../../../util/logger';
-import type { BrokerProducer, OutgoingRecord } from '../broker-client';
+import type { BrokerProducer, OutgoingRecord, SendOptions } from '../broker-client';
+import { compressionCodec, type CompressionCodec } from '../compression-codecs';
 import { BrokerConnectionError } from './broker-connection';
 import { BrokerPool } from './broker-pool';
 import { errorName, isRetriable } from './error-codes';
 import { partitionForKey } from './murmur2';
 import {
+  compressRecords,
   decodeProduceResponse,
   encodeProduceRequest,
+  type PartitionBatch,
   type PartitionRecords,
 } from './produce-request';
 import { ProduceError } from './produce-error';
@@ -31,8 +34,8 @@ export interface WireProducerOptions {
 const LAST_RETRY_MS = 10_000;
 
 interface Attempt {
-  /** Partitions to send again, their records in order. */
-  readonly failed: PartitionRecords[];
+  /** Batches to send again, one list per partition, in order. */
+  readonly failed: PartitionBatch[][];
   /** Why, per partition. */
   readonly reasons: Map<number, string>;
 }
@@ -65,15 +68,27 @@ export class WireProducer implements BrokerProducer {
     await this.pool.refresh([]);
   }
 
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  /**
+   * Writes the records, compressed with `options.compression`. The batches are built
+   * (and compressed) once, at most `maxBatchBytes` of records each: a retry sends the
+   * same batches again.
+   */
+  async send(
+    topic: string,
+    records: readonly OutgoingRecord[],
+    options: SendOptions = {},
+  ): Promise<void> {
     if (records.length === 0) return;
-    let pending = await this.byPartition(topic, records);
+    const codec = options.compression && compressionCodec(options.compression);
+    const maxBatchBytes = this.options.maxBatchBytes ?? 900_000;
+    const partitions = await this.byPartition(topic, records);
+    let pending = await Promise.all(partitions.map((p) => batchesOf(p, maxBatchBytes, codec)));
     await this.retrying(
       async () => {
         const { failed, reasons } = await this.sendOnce(topic, pending);
         if (failed.length === 0) return { done: undefined };
         pending = failed;
-        const why = failed.map((p) => `${p.partition}: ${reasons.get(p.partition)}`).join('; ');
+        const why = failed.map(([b]) => `${b.partition}: ${reasons.get(b.partition)}`).join('; ');
         return { retry: `partitions ${partitionList(failed)} (${why})` };
       },
       async (reason, waitMs) => {
@@ -182,42 +197,44 @@ export class WireProducer implements BrokerProducer {
   }
 
   /**
-   * One attempt: each leader gets the records of its partitions, at most `maxBatchBytes`
-   * per partition per request, requests to one leader one after the other (so a
-   * partition's records stay in order). A partition that fails is not sent further.
-   * Settles only when every leader's requests have: a failure for good is thrown then.
+   * One attempt: each leader gets the batches of its partitions, one batch per partition
+   * per request, requests to one leader one after the other (so a partition's records
+   * stay in order). A partition that fails is not sent further. Settles only when every
+   * leader's requests have: a failure for good is thrown then.
    */
-  private async sendOnce(topic: string, partitions: readonly PartitionRecords[]): Promise<Attempt> {
-    const failed = new Map<number, OutgoingRecord[]>();
+  private async sendOnce(
+    topic: string,
+    partitions: readonly (readonly PartitionBatch[])[],
+  ): Promise<Attempt> {
+    const failed = new Map<number, PartitionBatch[]>();
     const reasons = new Map<number, string>();
-    const fail = (partition: number, records: readonly OutgoingRecord[], why: string) => {
-      const list = failed.get(partition);
-      if (list) list.push(...records);
-      else failed.set(partition, [...records]);
-      if (!reasons.has(partition)) reasons.set(partition, why);
+    const fail = (batch: PartitionBatch, why: string) => {
+      const list = failed.get(batch.partition);
+      if (list) list.push(batch);
+      else failed.set(batch.partition, [batch]);
+      if (!reasons.has(batch.partition)) reasons.set(batch.partition, why);
     };
-    const byLeader = new Map<number, PartitionRecords[]>();
+    const byLeader = new Map<number, (readonly PartitionBatch[])[]>();
     const metadata = this.pool.topic(topic);
-    for (const p of partitions) {
-      const leader = metadata?.partitions.find((m) => m.partition === p.partition)?.leader ?? -1;
+    for (const batches of partitions) {
+      const partition = batches[0].partition;
+      const leader = metadata?.partitions.find((m) => m.partition === partition)?.leader ?? -1;
       if (leader < 0 || !this.pool.knows(leader)) {
-        fail(p.partition, p.records, 'no leader');
+        for (const b of batches) fail(b, 'no leader');
         continue;
       }
       const list = byLeader.get(leader);
-      if (list) list.push(p);
-      else byLeader.set(leader, [p]);
+      if (list) list.push(batches);
+      else byLeader.set(leader, [batches]);
     }
-    const maxBatchBytes = this.options.maxBatchBytes ?? 900_000;
     const outcomes = await Promise.allSettled(
       [...byLeader].map(async ([leader, list]) => {
-        const chunks = list.map((p) => chunk(p, maxBatchBytes));
         for (let round = 0; ; round++) {
-          const batch: PartitionRecords[] = [];
-          for (const c of chunks) {
-            if (round >= c.length) continue;
-            if (failed.has(c[round].partition)) fail(c[round].partition, c[round].records, '');
-            else batch.push(c[round]);
+          const batch: PartitionBatch[] = [];
+          for (const batches of list) {
+            if (round >= batches.length) continue;
+            if (failed.has(batches[round].partition)) fail(batches[round], '');
+            else batch.push(batches[round]);
           }
           if (batch.length === 0) return;
           await this.produceRound(leader, topic, batch, fail);
@@ -226,18 +243,15 @@ export class WireProducer implements BrokerProducer {
     );
     const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (broken) throw broken.reason;
-    return {
-      failed: [...failed].map(([partition, records]) => ({ partition, records })),
-      reasons,
-    };
+    return { failed: [...failed.values()], reasons };
   }
 
   /** One request to a leader; partitions it did not take are failed (retriable) or thrown. */
   private async produceRound(
     leader: number,
     topic: string,
-    batch: readonly PartitionRecords[],
-    fail: (partition: number, records: readonly OutgoingRecord[], why: string) => void,
+    batch: readonly PartitionBatch[],
+    fail: (batch: PartitionBatch, why: string) => void,
   ): Promise<void> {
     let results;
     try {
@@ -253,7 +267,7 @@ export class WireProducer implements BrokerProducer {
       );
     } catch (error) {
       if (!(error instanceof BrokerConnectionError)) throw error;
-      for (const p of batch) fail(p.partition, p.records, error.message);
+      for (const p of batch) fail(p, error.message);
       return;
     }
     const answered = new Map(results.map((r) => [r.partition, r.errorCode]));
@@ -262,9 +276,9 @@ export class WireProducer implements BrokerProducer {
       const code = answered.get(p.partition);
       if (code === 0) continue;
       if (code === undefined) {
-        fail(p.partition, p.records, "not in the broker's answer");
+        fail(p, "not in the broker's answer");
       } else if (isRetriable(code)) {
-        fail(p.partition, p.records, errorName(code));
+        fail(p, errorName(code));
       } else {
         refused ??= new ProduceError(
           `topic "${topic}" partition ${p.partition} refused ${p.records.length} ` +
@@ -275,6 +289,19 @@ export class WireProducer implements BrokerProducer {
     }
     if (refused) throw refused;
   }
+}
+
+/** A partition's records as batches of at most about `maxBytes` each, compressed with `codec`. */
+async function batchesOf(
+  p: PartitionRecords,
+  maxBytes: number,
+  codec: CompressionCodec | undefined,
+): Promise<PartitionBatch[]> {
+  const chunks = chunk(p, maxBytes);
+  if (!codec) return chunks;
+  return Promise.all(
+    chunks.map(async (c) => ({ ...c, compressed: await compressRecords(c.records, codec) })),
+  );
 }
 
 /** A partition's records in requests of at most about `maxBytes` (UTF-8 bytes of keys, values, headers). */
@@ -309,8 +336,8 @@ function recordSize(r: OutgoingRecord, size: (s: string) => number): number {
   return total;
 }
 
-function partitionList(partitions: readonly PartitionRecords[]): string {
-  return partitions.map((p) => p.partition).join(', ');
+function partitionList(partitions: readonly (readonly PartitionBatch[])[]): string {
+  return partitions.map(([b]) => b.partition).join(', ');
 }
 
 function sleep(ms: number): Promise<void> {
