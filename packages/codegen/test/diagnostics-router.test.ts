@@ -212,8 +212,21 @@ describe('router files', () => {
           /^7:\d+ SG3002 unknown key "timeout" in the script of route "a"; did you mean "timeoutMs"\?$/,
         ),
       ]);
-      expect(routerDiagnostics(route('{ dynamic: true }'))).toEqual([
-        '7:13 SG3003 the script of route "a" has no "file" (string: the script file, relative to the project directory)',
+      const eitherOne =
+        'SG3003 the script of route "a" takes exactly one of "file" (the script file, relative to the project directory) and "redis" (the Redis key that holds it)';
+      expect(routerDiagnostics(route('{ dynamic: true }'))).toEqual([`7:13 ${eitherOne}`]);
+      expect(routerDiagnostics(route(`{ file: ${good}, redis: x.script }`))).toEqual([
+        `7:${23 + good.length} ${eitherOne}`,
+      ]);
+      // a key is read at run time: nothing to check at build time but its settings
+      expect(
+        routerDiagnostics(route('{ redis: play-events.stars.script, dynamic: true, pollMs: 500 }')),
+      ).toEqual([]);
+      expect(routerDiagnostics(route('{ redis: "", dynamic: true }'))).toEqual([
+        '7:22 SG3003 "redis" of the script of route "a" must be a non-empty string',
+      ]);
+      expect(routerDiagnostics(route('{ redis: k, dynamic: true, pollMs: -1 }'))).toEqual([
+        '7:48 SG3003 "pollMs" of the script of route "a" must be a whole number of at least 0',
       ]);
       expect(routerDiagnostics(route(`{ file: ${path.join(dir, 'none.js')} }`))).toEqual([
         expect.stringMatching(/^7:21 SG3007 script .*none.js cannot be read: ENOENT/),

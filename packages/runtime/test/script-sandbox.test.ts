@@ -116,20 +116,20 @@ describe('RouteScript', () => {
   beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'route-script-'))));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('swaps a changed script in at a batch boundary, and keeps the old one when the new does not load', () => {
+  it('swaps a changed script in at a batch boundary, and keeps the old one when the new does not load', async () => {
     const file = path.join(dir, 'double.js');
     fs.writeFileSync(file, 'function transform(r) { return { n: r.n * 2 }; }');
-    const script = RouteScript.open({ file, dynamic: true }, logger, 'r');
+    const script = await RouteScript.open({ file, dynamic: true }, logger, 'r');
     const first = script.version;
     const a = { n: 1 };
-    script.runBatch([a]);
+    await script.runBatch([a]);
     expect(script.resultOf(a)).toEqual({ ok: { n: 2 } });
 
     // a file of another size and time: the next batch runs the new version
     fs.writeFileSync(file, 'function transform(r) { return { n: r.n * 100 }; }');
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5_000));
     const b = { n: 1 };
-    script.runBatch([b]);
+    await script.runBatch([b]);
     expect(script.resultOf(b)).toEqual({ ok: { n: 100 } });
     expect(script.version).not.toBe(first);
     const second = script.version;
@@ -137,7 +137,7 @@ describe('RouteScript', () => {
     fs.writeFileSync(file, 'function transform(r) { return {');
     fs.utimesSync(file, new Date(), new Date(Date.now() + 10_000));
     const c = { n: 2 };
-    script.runBatch([c]);
+    await script.runBatch([c]);
     expect(script.resultOf(c)).toEqual({ ok: { n: 200 } });
     expect(script.version).toBe(second);
     expect(logs.filter((l) => l.startsWith('warn'))).toEqual([
@@ -150,9 +150,9 @@ describe('RouteScript', () => {
     script.close();
   });
 
-  it('makes a script that does not load at start a configuration error', () => {
-    expect(() => RouteScript.open({ file: path.join(dir, 'missing.js') }, logger, 'r')).toThrow(
-      /^route r: script .*missing.js does not load: ENOENT/,
-    );
+  it('makes a script that does not load at start a configuration error', async () => {
+    await expect(
+      RouteScript.open({ file: path.join(dir, 'missing.js') }, logger, 'r'),
+    ).rejects.toThrow(/^route r: script .*missing.js does not load: ENOENT/);
   });
 });

@@ -122,8 +122,13 @@ function findExportedType(
   return undefined;
 }
 
-/** A route's script must exist and compile (as a classic script, as the sandbox loads it). */
+/**
+ * A route's script file must exist and compile (as a classic script, as the sandbox
+ * loads it). A script kept in a Redis key is read only at run time: the router checks
+ * it when it starts, and each new version before it swaps it in.
+ */
 function checkScript(script: RouteScriptConfig, root: string, sink: DiagnosticsSink): void {
+  if (script.file === undefined) return;
   const file = resolve(root, script.file);
   let text: string;
   try {
@@ -132,7 +137,7 @@ function checkScript(script: RouteScriptConfig, root: string, sink: DiagnosticsS
     sink.reportAt(
       'SG3007',
       `script ${script.file} cannot be read: ${(error as Error).message}`,
-      script.fileLocation,
+      script.sourceLocation,
     );
     return;
   }
@@ -143,7 +148,7 @@ function checkScript(script: RouteScriptConfig, root: string, sink: DiagnosticsS
     sink.reportAt(
       'SG3007',
       `script ${script.file} does not compile${at ? ` (line ${at})` : ''}: ${(error as Error).message}`,
-      script.fileLocation,
+      script.sourceLocation,
     );
   }
 }

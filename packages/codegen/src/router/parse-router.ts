@@ -23,6 +23,7 @@ import {
   SINK_KINDS,
   RESERVED_ROUTE_NAMES,
   SCRIPT_SETTINGS,
+  SCRIPT_SOURCES,
   SETTING_MINIMUMS,
   SINK_SCHEMAS,
   SOURCE_KEYS,
@@ -305,21 +306,23 @@ class RouterReader {
       if (value === undefined) valid = false;
       else values[key] = value;
     }
-    if (!entries.has('file')) {
-      this.missing(
-        'file',
-        node,
-        what,
-        'string: the script file, relative to the project directory',
+    const given = SCRIPT_SOURCES.filter((k) => entries.has(k));
+    if (given.length !== 1) {
+      this.sink.reportAt(
+        'SG3003',
+        `${what} takes exactly one of "file" (the script file, relative to the project directory) and "redis" (the Redis key that holds it)`,
+        this.at.of(given.length > 1 ? entries.get(given[1])?.key : node),
       );
       return undefined;
     }
     if (!valid) return undefined;
     return {
-      file: values.file as string,
-      fileLocation: this.at.of(entries.get('file')?.value),
+      file: values.file as string | undefined,
+      redis: values.redis as string | undefined,
+      sourceLocation: this.at.of(entries.get(given[0])?.value),
       function: values.function as string | undefined,
       dynamic: values.dynamic as boolean | undefined,
+      pollMs: values.pollMs as number | undefined,
       timeoutMs: values.timeoutMs as number | undefined,
       memoryMb: values.memoryMb as number | undefined,
     };

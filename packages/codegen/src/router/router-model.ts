@@ -38,12 +38,17 @@ export interface Route {
   readonly isolated: boolean;
 }
 
+/** A route's script UDF: exactly one of `file` and `redis`. */
 export interface RouteScriptConfig {
   /** As written: relative to the project directory (or absolute). */
-  readonly file: string;
-  readonly fileLocation: SourceLocation;
+  readonly file?: string;
+  /** A Redis key holding the script's text, read at run time (so not checked at build time). */
+  readonly redis?: string;
+  /** Where the file or key is written. */
+  readonly sourceLocation: SourceLocation;
   readonly function?: string;
   readonly dynamic?: boolean;
+  readonly pollMs?: number;
   readonly timeoutMs?: number;
   readonly memoryMb?: number;
 }

@@ -41,9 +41,14 @@ export const ROUTER_KEYS = ['router', 'source', 'routes'] as const;
 export const SOURCE_KEYS = ['topic', 'type'] as const;
 export const ROUTE_KEYS = ['name', 'filter', 'script', 'project', 'sink', 'isolated'] as const;
 
-/** A route's script UDF: its file (relative to the project directory) and its limits. */
+/**
+ * A route's script UDF: its file (relative to the project directory) or the Redis key
+ * that holds it (exactly one), and its limits.
+ */
 export const SCRIPT_SETTINGS: Readonly<Record<string, SettingType>> = {
   file: 'string',
+  redis: 'string',
+  pollMs: 'number',
   function: 'string',
   dynamic: 'boolean',
   timeoutMs: 'number',
@@ -55,7 +60,11 @@ export const SETTING_MINIMUMS: Readonly<Record<string, number>> = {
   batchSize: 1,
   timeoutMs: 1,
   memoryMb: 8,
+  pollMs: 0,
 };
+
+/** Where a script's text is: exactly one of these. */
+export const SCRIPT_SOURCES = ['file', 'redis'] as const;
 
 /** Route names the router's own sinks take. */
 export const RESERVED_ROUTE_NAMES = /^dead-letters(\..*)?$/;

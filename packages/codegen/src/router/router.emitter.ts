@@ -40,7 +40,7 @@ export function emitRouter(
   const routes = config.routes.map((route) => routeLiteral(route, fn));
   const header = `${GENERATED_HEADER(sourceLabel)}/* eslint-disable @typescript-eslint/no-explicit-any -- records were checked against the source type by CEL and the validator */\n`;
   const router = buildFile(paths.router, header, (file) => {
-    if (config.routes.some((r) => r.script && !isAbsolute(r.script.file))) {
+    if (config.routes.some((r) => r.script?.file !== undefined && !isAbsolute(r.script.file))) {
       file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['join'] });
     }
     file.addImportDeclaration({
@@ -91,13 +91,21 @@ function routeLiteral(route: Route, fn: (e: RouterExpression) => string): string
     lines.push(`// ${oneLine(route.filter.text)}`, `filter: (r: any) => ${fn(route.filter)}`);
   }
   if (route.script) {
-    const { file, fileLocation: _, ...limits } = route.script;
-    // the generated module runs from <project>/<outDir>/generated: the project is two up
-    const at = isAbsolute(file) ? q(file) : `join(__dirname, '..', '..', ${q(file)})`;
+    const { file, redis, sourceLocation: _, ...limits } = route.script;
     const rest = Object.entries(limits)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
-    lines.push(`script: { file: ${at}${rest.map((r) => `, ${r}`).join('')} }`);
+      .map(([k, v]) => `, ${k}: ${JSON.stringify(v)}`)
+      .join('');
+    if (file !== undefined) {
+      // the generated module runs from <project>/<outDir>/generated: the project is two up
+      const at = isAbsolute(file) ? q(file) : `join(__dirname, '..', '..', ${q(file)})`;
+      lines.push(`script: { file: ${at}${rest} }`);
+    } else {
+      lines.push(
+        '// a Redis key: its text is read (REDIS_URL) and checked when the router starts, not at build time',
+        `script: { redis: ${q(redis as string)}${rest} }`,
+      );
+    }
   }
   if (route.project) {
     const fields = route.project.map(

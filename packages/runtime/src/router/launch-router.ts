@@ -3,6 +3,7 @@ import type { TaskStatus } from '../task/stream-task';
 import { launchJob, type ObservedJob, type RunningJob } from '../runner/launch-job';
 import { startStatusServer } from '../runner/status-server';
 import type { RunBindings } from '../runner/run-bindings';
+import { withScriptsFrom } from '../script/script-source';
 import { ConfigurationError } from '../util/errors';
 import { defaultLogger, type Logger } from '../util/logger';
 import { routeConnectors, routeTopics } from './route-connectors';
@@ -40,8 +41,9 @@ export interface RunningRouter extends RunningJob {
  * Kafka routes write their topics; the other sinks are connectors made from the file's
  * settings. Records are written at least once, each with its stable `stream-gen-id`.
  */
-export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = {}): RunningRouter {
+export function launchRouter(spec: RouterSpec, options: RouterLaunchOptions = {}): RunningRouter {
   const env = options.env ?? process.env;
+  const router = withScriptsFrom(spec, env);
   const logger = options.logger ?? defaultLogger(router.name);
   const metrics = new RouteMetrics();
   if (options.bindings) checkBindings(router, options.bindings);

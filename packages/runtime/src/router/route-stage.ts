@@ -30,10 +30,10 @@ export function routeStage(route: RouteSpec, context: RouteContext): ChainStageS
   };
 }
 
-function routeParts(
+async function routeParts(
   route: RouteSpec,
   { validate, counters, logger }: RouteContext,
-): ChainStageParts {
+): Promise<ChainStageParts> {
   const { filter, project } = route;
   const steps: Step[] = [
     {
@@ -50,7 +50,7 @@ function routeParts(
       },
     },
   ];
-  const script = route.script && RouteScript.open(route.script, logger, route.name);
+  const script = route.script && (await RouteScript.open(route.script, logger, route.name));
   if (script) {
     steps.push({
       kind: 'flatMap',

@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { errorMessage } from '../util/error-message';
 import { ConfigurationError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { ScriptSandbox, type ScriptResult } from './script-sandbox';
+import { scriptSource, type ScriptTextSource } from './script-source';
 
 /** A route's script UDF as its router file configures it. */
 export interface ScriptSpec {
-  /** The script's file (JavaScript). */
-  readonly file: string;
+  /** The script's file (JavaScript). Exactly one of `file` and `redis`. */
+  readonly file?: string;
+  /** The Redis key whose value is the script's text. */
+  readonly redis?: string;
+  /** The Redis that holds `redis` (default: `REDIS_URL`, then redis://127.0.0.1:6379). */
+  readonly redisUrl?: string;
   /** The function each record goes through (default `transform`). */
   readonly function?: string;
-  /** Load a new version when the file changes, at a batch boundary (default false). */
+  /** Load a new version when the file or key changes, at a batch boundary (default false). */
   readonly dynamic?: boolean;
+  /** A dynamic script looks for a new version at most this often, ms (default: a file at every batch, a key every 1000). */
+  readonly pollMs?: number;
   /** Time limit of one call into the sandbox, ms (default 1000). */
   readonly timeoutMs?: number;
   /** Memory limit of the sandbox, MB (default 64). */
@@ -22,49 +28,65 @@ export interface ScriptSpec {
 /** The header that names the script version an output went through. */
 export const HEADER_SCRIPT_VERSION = 'stream-gen-script-version';
 
+/** How long a check for a new version may hold a batch back before the version goes on. */
+const CHECK_TIMEOUT_MS = 2000;
+
 /**
- * A route's script: loaded in a sandbox at start; when dynamic, loaded again when its
- * file changes, checked (it must compile and define its function), and swapped in
- * before the next batch, so every record goes through exactly one version. A version
- * is the first 12 hex digits of the SHA-256 of its text, so the same text is the same
- * version after a restart. A version that does not load leaves the one before running,
- * and the log says why.
+ * A route's script: loaded in a sandbox at start; when dynamic, its source (a file or a
+ * Redis key) is checked again at a batch boundary, at most every `pollMs`, and a new
+ * text is loaded, checked (it must compile and define its function) and swapped in
+ * before the batch, so every record goes through exactly one version. A version is the
+ * first 12 hex digits of the SHA-256 of its text, so the same text is the same version
+ * after a restart. A version that does not load, or a source that cannot be read,
+ * leaves the version before running, and the log says why.
  */
 export class RouteScript {
-  private sandbox: ScriptSandbox;
-  private seen: { mtimeMs: number; size: number };
-  /** The text that failed to load last, so it is not tried again at every batch. */
+  /** The text that failed to load last, so it is not tried again at every check. */
   private refused: string | undefined;
-  version: string;
+  private checked = Date.now();
   /** Results of the batch being run, by record (the same object the steps get). */
   private readonly results = new Map<unknown, ScriptResult>();
 
   private constructor(
     private readonly spec: ScriptSpec,
+    private readonly source: ScriptTextSource,
     private readonly logger: Logger,
     private readonly route: string,
+    private sandbox: ScriptSandbox,
+    public version: string,
   ) {
-    const { text, stat } = this.read();
-    this.sandbox = this.load(text);
-    this.version = versionOf(text);
-    this.seen = stat;
-    logger.info(`route ${route}: script ${spec.file} version ${this.version} loaded`);
+    logger.info(`route ${route}: script ${source.name} version ${version} loaded`);
   }
 
-  /** Loads the script; a script that does not load at start is a configuration error. */
-  static open(spec: ScriptSpec, logger: Logger, route: string): RouteScript {
+  /** Reads and loads the script; a script that does not load at start is a configuration error. */
+  static async open(
+    spec: ScriptSpec,
+    logger: Logger,
+    route: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<RouteScript> {
+    const source = scriptSource(spec, env);
     try {
-      return new RouteScript(spec, logger, route);
+      const text = await source.read();
+      return new RouteScript(
+        spec,
+        source,
+        logger,
+        route,
+        load(spec, source, text),
+        versionOf(text),
+      );
     } catch (error) {
+      source.close();
       throw new ConfigurationError(
-        `route ${route}: script ${spec.file} does not load: ${errorMessage(error)}`,
+        `route ${route}: script ${source.name} does not load: ${errorMessage(error)}`,
       );
     }
   }
 
-  /** At a batch boundary: a new version when the file changed, then the batch in one call. */
-  runBatch(records: readonly unknown[]): void {
-    if (this.spec.dynamic) this.reloadIfChanged();
+  /** At a batch boundary: a new version when the source changed, then the batch in one call. */
+  async runBatch(records: readonly unknown[]): Promise<void> {
+    if (this.spec.dynamic && this.due()) await this.reloadIfChanged();
     this.results.clear();
     const results = this.sandbox.run(records);
     records.forEach((record, i) => this.results.set(record, results[i]));
@@ -77,31 +99,30 @@ export class RouteScript {
 
   close(): void {
     this.sandbox.dispose();
+    this.source.close();
   }
 
-  private reloadIfChanged(): void {
-    let stat: { mtimeMs: number; size: number };
+  private due(): boolean {
+    const now = Date.now();
+    if (now - this.checked < (this.spec.pollMs ?? this.source.defaultPollMs)) return false;
+    this.checked = now;
+    return true;
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    let text: string | undefined;
     try {
-      stat = statOf(this.spec.file);
+      text = await withTimeout(this.source.changed(), CHECK_TIMEOUT_MS);
     } catch (error) {
       return this.logger.warn(
-        `route ${this.route}: script ${this.spec.file} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
+        `route ${this.route}: script ${this.source.name} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
       );
     }
-    if (stat.mtimeMs === this.seen.mtimeMs && stat.size === this.seen.size) return;
-    let text: string;
-    try {
-      text = readFileSync(this.spec.file, 'utf8');
-    } catch (error) {
-      return this.logger.warn(
-        `route ${this.route}: script ${this.spec.file} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
-      );
-    }
-    this.seen = stat;
+    if (text === undefined) return;
     const version = versionOf(text);
     if (version === this.version || text === this.refused) return;
     try {
-      const next = this.load(text);
+      const next = load(this.spec, this.source, text);
       this.sandbox.dispose();
       this.sandbox = next;
       this.logger.info(
@@ -112,27 +133,26 @@ export class RouteScript {
     } catch (error) {
       this.refused = text;
       this.logger.warn(
-        `route ${this.route}: script ${this.spec.file} version ${version} does not load (${errorMessage(error)}); version ${this.version} goes on`,
+        `route ${this.route}: script ${this.source.name} version ${version} does not load (${errorMessage(error)}); version ${this.version} goes on`,
       );
     }
   }
+}
 
-  private read(): { text: string; stat: { mtimeMs: number; size: number } } {
-    const stat = statOf(this.spec.file);
-    return { text: readFileSync(this.spec.file, 'utf8'), stat };
-  }
-
-  private load(text: string): ScriptSandbox {
-    return ScriptSandbox.load(text, this.spec.function ?? 'transform', {
-      timeoutMs: this.spec.timeoutMs ?? 1000,
-      memoryMb: this.spec.memoryMb ?? 64,
-    });
-  }
+function load(spec: ScriptSpec, source: ScriptTextSource, text: string): ScriptSandbox {
+  return ScriptSandbox.load(text, spec.function ?? 'transform', {
+    timeoutMs: spec.timeoutMs ?? 1000,
+    memoryMb: spec.memoryMb ?? 64,
+  });
 }
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
-function statOf(file: string): { mtimeMs: number; size: number } {
-  const { mtimeMs, size } = statSync(file);
-  return { mtimeMs, size };
+/** `promise`, or an error when it takes longer than `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
