@@ -241,6 +241,44 @@ describe('router files', () => {
     }
   });
 
+  it('strips a TypeScript script of its types, then compiles it, reporting errors at their line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-script-ts-'));
+    try {
+      const good = path.join(dir, 'good.ts');
+      const bad = path.join(dir, 'bad.ts');
+      const late = path.join(dir, 'late.ts');
+      fs.writeFileSync(
+        good,
+        'interface Play { n: number }\nfunction transform(p: Play): Play | null {\n  return { ...p, n: (p.n as number) * 2 };\n}\n',
+      );
+      // a TypeScript syntax error, found by the type stripper
+      fs.writeFileSync(
+        bad,
+        'interface Play { n: number }\n\nfunction transform(p: Play): {\n  return p;\n}\n',
+      );
+      // a JavaScript one, found when the stripped script compiles: lines are kept
+      fs.writeFileSync(
+        late,
+        'interface Play { n: number }\nfunction transform(p: Play) {\n  return p +;\n}\n',
+      );
+      const route = (file: string) =>
+        router(`  - name: a\n    script: { file: ${file} }\n    sink: { kind: null }\n`);
+      expect(routerDiagnostics(route(good))).toEqual([]);
+      expect(routerDiagnostics(route(bad))).toEqual([
+        expect.stringMatching(
+          /^7:21 SG3007 script .*bad.ts does not compile \(line 4\): Unexpected token/,
+        ),
+      ]);
+      expect(routerDiagnostics(route(late))).toEqual([
+        expect.stringMatching(
+          /^7:21 SG3007 script .*late.ts does not compile \(line 3\): Unexpected token/,
+        ),
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports numeric settings that cannot work, and route names the dead letters have', () => {
     expect(
       routerDiagnostics(

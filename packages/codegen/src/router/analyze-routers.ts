@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import vm from 'node:vm';
+import { join } from 'node:path';
 import type { InterfaceDeclaration, Project, TypeAliasDeclaration } from 'ts-morph';
 import type { DiagnosticsSink } from '../analyze/diagnostics-sink';
 import { didYouMean } from '../analyze/near-name';
 import { isUnsupported, shapeOfDeclaration, type Shape } from '../validators';
 import { celEnvironment, objectFields, type CelEnvironment } from './cel-environment';
 import { checkRoutes } from './check-routes';
+import { checkScript } from './check-script';
 import { parseRouter } from './parse-router';
-import type { RouteScriptConfig, RouterConfig } from './router-model';
+import type { RouterConfig } from './router-model';
 
 /** A router whose file and expressions check, with its source type's shape. */
 export interface RouterAnalysis {
@@ -120,35 +120,4 @@ function findExportedType(
     config.source.typeLocation,
   );
   return undefined;
-}
-
-/**
- * A route's script file must exist and compile (as a classic script, as the sandbox
- * loads it). A script kept in a Redis key is read only at run time: the router checks
- * it when it starts, and each new version before it swaps it in.
- */
-function checkScript(script: RouteScriptConfig, root: string, sink: DiagnosticsSink): void {
-  if (script.file === undefined) return;
-  const file = resolve(root, script.file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    sink.reportAt(
-      'SG3007',
-      `script ${script.file} cannot be read: ${(error as Error).message}`,
-      script.sourceLocation,
-    );
-    return;
-  }
-  try {
-    new vm.Script(text, { filename: file });
-  } catch (error) {
-    const at = /:(\d+)\n/.exec(String((error as Error).stack))?.[1];
-    sink.reportAt(
-      'SG3007',
-      `script ${script.file} does not compile${at ? ` (line ${at})` : ''}: ${(error as Error).message}`,
-      script.sourceLocation,
-    );
-  }
 }

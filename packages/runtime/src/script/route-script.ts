@@ -4,12 +4,13 @@ import { ConfigurationError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { ScriptSandbox, type ScriptResult } from './script-sandbox';
 import { scriptSource, type ScriptTextSource } from './script-source';
+import { scriptCode } from './script-code';
 
 /** A route's script UDF as its router file configures it. */
 export interface ScriptSpec {
-  /** The script's file (JavaScript). Exactly one of `file` and `redis`. */
+  /** The script's file (JavaScript, or TypeScript when it ends `.ts`). Exactly one of `file` and `redis`. */
   readonly file?: string;
-  /** The Redis key whose value is the script's text. */
+  /** The Redis key whose value is the script's text (TypeScript when it ends `.ts`). */
   readonly redis?: string;
   /** The Redis that holds `redis` (default: `REDIS_URL`, then redis://127.0.0.1:6379). */
   readonly redisUrl?: string;
@@ -140,10 +141,11 @@ export class RouteScript {
 }
 
 function load(spec: ScriptSpec, source: ScriptTextSource, text: string): ScriptSandbox {
-  return ScriptSandbox.load(text, spec.function ?? 'transform', {
-    timeoutMs: spec.timeoutMs ?? 1000,
-    memoryMb: spec.memoryMb ?? 64,
-  });
+  return ScriptSandbox.load(
+    source.typescript ? scriptCode(text) : text,
+    spec.function ?? 'transform',
+    { timeoutMs: spec.timeoutMs ?? 1000, memoryMb: spec.memoryMb ?? 64 },
+  );
 }
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
