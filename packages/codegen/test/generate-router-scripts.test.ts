@@ -3,8 +3,10 @@
  * wherever the project's tsconfig emits it) or a Redis key (left to run time, said so
  * in the generated code); the generated files compile with the project.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
+import { writeGenerated } from '../src';
 import { format, generateOrFail, TMP, typeCheck, writeProject } from './generated-project';
 import { PLAY_EVENT_TYPES } from './router-fixture';
 
@@ -46,6 +48,40 @@ describe('generated route scripts', () => {
         "    script: { redis: 'plays.stars.script', dynamic: true, pollMs: 500 },",
     );
     expect(text).not.toContain("from 'node:path'");
+  });
+
+  it('finds a script file from the generated module wherever tsconfig emits it, run as JS or as TS', () => {
+    const dir = project('out-dir', '{ file: scripts/stars.js }');
+    mkdirSync(join(dir, 'scripts'));
+    writeFileSync(join(dir, 'scripts/stars.js'), 'function transform(p) { return p; }');
+    // not <project>/dist/generated: <project>/build/js/src/generated, four folders down
+    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
+    tsconfig.compilerOptions = { ...tsconfig.compilerOptions, rootDir: '.', outDir: 'build/js' };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const result = generateOrFail(dir);
+    writeGenerated(result);
+    expect(result.files.find((f) => f.path.endsWith('.router.generated.ts'))?.text).toContain(
+      "script: { file: join(__dirname, ...(__filename.endsWith('.ts') ? ['..', '..'] : ['..', '..', '..', '..']), 'scripts/stars.js') },",
+    );
+    const config = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), undefined, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    });
+    if (!config) throw new Error('no tsconfig');
+    ts.createProgram(config.fileNames, config.options).emit();
+    const script = (module: string) =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module just emitted
+      (require(module) as { playsSpec: { routes: Array<{ script?: { file?: string } }> } })
+        .playsSpec.routes[0].script?.file;
+    expect(script(join(dir, 'build/js/src/generated/plays.router.generated.js'))).toBe(
+      join(dir, 'scripts/stars.js'),
+    );
+    // and run from its source, as ts-node or jest runs it
+    expect(script(join(dir, 'src/generated/plays.router.generated.ts'))).toBe(
+      join(dir, 'scripts/stars.js'),
+    );
   });
 
   it('still checks a script file', () => {

@@ -7,6 +7,7 @@ import { isUnsupported, shapeOfDeclaration, type Shape } from '../validators';
 import { celEnvironment, objectFields, type CelEnvironment } from './cel-environment';
 import { checkRoutes } from './check-routes';
 import { checkScript } from './check-script';
+import { emittedDirOf } from './emitted-location';
 import { parseRouter } from './parse-router';
 import type { RouterConfig } from './router-model';
 
@@ -18,6 +19,8 @@ export interface RouterAnalysis {
   readonly cel: CelEnvironment;
   /** The module exporting the source type (for the generated code's import). */
   readonly typeModule: string;
+  /** The folder the project's compiler options emit a folder's TypeScript to. */
+  readonly emittedDir: (sourceDir: string) => string;
 }
 
 /** Router files of a project: `*.router.yaml` (or `.yml`) anywhere under `src/`. */
@@ -50,6 +53,7 @@ export function analyzeRouters(
   root: string,
 ): RouterAnalysis[] {
   const routers: RouterAnalysis[] = [];
+  const emittedDir = emittedDirOf(project);
   const names = new Map<string, RouterConfig>();
   for (const [file, text] of files) {
     const config = parseRouter(file, text, sink);
@@ -88,6 +92,7 @@ export function analyzeRouters(
         shape: result.shape,
         cel,
         typeModule: declaration.getSourceFile().getFilePath(),
+        emittedDir,
       });
     }
   }

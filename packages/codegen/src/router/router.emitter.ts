@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { buildFile, type GeneratedFile } from '../emit/generated-file';
 import { GENERATED_HEADER, camelCase, moduleSpecifier, q } from '../emit/naming';
 import { writeValidators } from '../validators';
@@ -37,7 +37,8 @@ export function emitRouter(
     );
     return `cel${interpreted.length - 1}(r)`;
   };
-  const routes = config.routes.map((route) => routeLiteral(route, fn));
+  const projectDir = projectDirFrom(analysis, paths.router);
+  const routes = config.routes.map((route) => routeLiteral(route, fn, projectDir));
   const header = `${GENERATED_HEADER(sourceLabel)}/* eslint-disable @typescript-eslint/no-explicit-any -- records were checked against the source type by CEL and the validator */\n`;
   const router = buildFile(paths.router, header, (file) => {
     if (config.routes.some((r) => r.script?.file !== undefined && !isAbsolute(r.script.file))) {
@@ -85,7 +86,32 @@ export function emitRouter(
   return [router, main];
 }
 
-function routeLiteral(route: Route, fn: (e: RouterExpression) => string): string {
+/**
+ * The project directory, which relative script paths are from, as the arguments after
+ * `__dirname` of a `join` in the generated module: the way up from its folder, which is its
+ * source's (`src/generated`) when run as TypeScript and the one tsconfig emits it to
+ * (`<outDir>/generated`, or deeper) when run as JavaScript; both known now, from the
+ * project's compiler options.
+ */
+function projectDirFrom(analysis: RouterAnalysis, module: string): string {
+  const root = dirname(dirname(dirname(module)));
+  const up = (dir: string) =>
+    relative(dir, root)
+      .split(sep)
+      .filter(Boolean)
+      .map((part) => q(part))
+      .join(', ');
+  const source = up(dirname(module));
+  const emitted = up(analysis.emittedDir(dirname(module)));
+  if (source === emitted) return source && `${source}, `;
+  return `...(__filename.endsWith('.ts') ? [${source}] : [${emitted}]), `;
+}
+
+function routeLiteral(
+  route: Route,
+  fn: (e: RouterExpression) => string,
+  projectDir: string,
+): string {
   const lines = [`name: ${q(route.name)}`];
   if (route.filter) {
     lines.push(`// ${oneLine(route.filter.text)}`, `filter: (r: any) => ${fn(route.filter)}`);
@@ -97,8 +123,7 @@ function routeLiteral(route: Route, fn: (e: RouterExpression) => string): string
       .map(([k, v]) => `, ${k}: ${JSON.stringify(v)}`)
       .join('');
     if (file !== undefined) {
-      // the generated module runs from <project>/<outDir>/generated: the project is two up
-      const at = isAbsolute(file) ? q(file) : `join(__dirname, '..', '..', ${q(file)})`;
+      const at = isAbsolute(file) ? q(file) : `join(__dirname, ${projectDir}${q(file)})`;
       lines.push(`script: { file: ${at}${rest} }`);
     } else {
       lines.push(
