@@ -2,8 +2,9 @@
  * Writing JSON records to topics and reading topics back, for tests that run a job
  * as a process on Kafka. No test-framework dependency.
  */
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
-import { fastConsumerConfig } from './services';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaConfig } from 'kafkajs';
+import { fastConsumerConfig, type KafkaSecurity } from './services';
+import { kafkaSecurityFor } from './kafka-test-security';
 
 export interface ProducedRecord {
   readonly value: unknown;
@@ -23,8 +24,32 @@ export interface ConsumedRecord {
   readonly headers: Record<string, string>;
 }
 
-export function kafkaClient(brokers: readonly string[]): Kafka {
-  return new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING, clientId: 'test' });
+/** A kafkajs client of a test cluster, with its security settings when it runs behind the secure proxy. */
+export function kafkaClient(
+  brokers: readonly string[],
+  security: KafkaSecurity | undefined = kafkaSecurityFor(brokers),
+): Kafka {
+  return new Kafka({
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    clientId: 'test',
+    ...kafkajsSecurity(security),
+  });
+}
+
+/** kafkajs' `ssl` and `sasl` options for `security` (none when undefined). */
+export function kafkajsSecurity(
+  security: KafkaSecurity | undefined,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (security?.ssl) out.ssl = { ca: [security.ssl.caPem] };
+  if (security?.sasl) {
+    const { username, password } = security.sasl;
+    const mechanism = security.sasl.mechanism.toLowerCase() as
+      'plain' | 'scram-sha-256' | 'scram-sha-512';
+    out.sasl = { mechanism, username, password } as KafkaConfig['sasl'];
+  }
+  return out;
 }
 
 /** Sends the records in order, in one batch per `chunk` records. */

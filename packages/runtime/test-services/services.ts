@@ -10,6 +10,10 @@
  * and nothing is started (createTopic, brokerDown, ... then reject: they need
  * the mock).
  *
+ * With STREAM_GEN_TEST_KAFKA_SECURITY=ssl|sasl_plaintext|sasl_ssl|plaintext, the
+ * mock runs behind the secure proxy (./kafka-test-security): its brokers are the
+ * proxy's, and `security` holds what a client needs (CA file, SASL user).
+ *
  * Processes never outlive the test run: stop() ends them, an 'exit' hook kills
  * whatever is left, and both watch their stdin, so they exit when the Node
  * process that started them dies, even by SIGKILL.
@@ -45,6 +49,40 @@ export interface RedisService {
   stop(): Promise<void>;
 }
 
+/** How clients reach the test cluster: the mock alone is plaintext. */
+export type KafkaSecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
+
+/** What a client needs to reach a test cluster behind the secure proxy. */
+export interface KafkaSecurity {
+  readonly protocol: KafkaSecurityProtocol;
+  /** The CA the proxy's certificate is from. */
+  readonly ssl?: { readonly caFile: string; readonly caPem: string };
+  readonly sasl?: {
+    readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+/** What ./kafka-test-security exports (it checks that it does). */
+export interface KafkaSecurityModule {
+  securityProtocolFromEnv(): KafkaSecurityProtocol | undefined;
+  secureFront(
+    mockBrokers: readonly string[],
+    protocol: KafkaSecurityProtocol,
+  ): Promise<{ brokers: string[]; security: KafkaSecurity; close(): Promise<void> }>;
+  kafkaSecurityFor(brokers: readonly string[]): KafkaSecurity | undefined;
+}
+
+/**
+ * The secure proxy's module, loaded when a cluster needs it. Not imported: this file
+ * is also compiled on its own (the bench's declaration build lists only it).
+ */
+function securityModule(): KafkaSecurityModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  return require('./kafka-test-security') as KafkaSecurityModule;
+}
+
 export interface KafkaControl {
   /** Creates a topic with `partitions` partitions (replication factor 1 unless given). */
   createTopic(name: string, partitions: number, replicationFactor?: number): Promise<void>;
@@ -63,6 +101,8 @@ export interface KafkaService extends KafkaControl {
   brokers: string[];
   /** True when KAFKA_BROKERS pointed at an external cluster and no mock was started. */
   external: boolean;
+  /** Set when the mock runs behind the secure proxy: what a client needs to connect. */
+  security?: KafkaSecurity;
   /** Sends one raw command line to the mock and returns its answer (`OK` or `ERR ...`). */
   command(line: string): Promise<string>;
   stop(): Promise<void>;
@@ -77,6 +117,8 @@ export interface KafkaMockOptions {
   autoInstall?: boolean;
   /** Milliseconds to wait for the mock to print its bootstrap servers. Default 15000. */
   startTimeoutMs?: number;
+  /** Put the secure proxy in front ('none': the bare mock). Default STREAM_GEN_TEST_KAFKA_SECURITY, else 'none'. */
+  security?: KafkaSecurityProtocol | 'none';
 }
 
 // ---------------------------------------------------------------- processes
@@ -520,12 +562,27 @@ export async function startKafkaMock(opts: KafkaMockOptions = {}): Promise<Kafka
     return run;
   };
 
+  const mockBrokers = bootstrap.slice('BOOTSTRAP '.length).split(',');
+  const security = opts.security ?? securityModule().securityProtocolFromEnv() ?? 'none';
+  let front: Awaited<ReturnType<KafkaSecurityModule['secureFront']>> | undefined;
+  if (security !== 'none') {
+    try {
+      front = await securityModule().secureFront(mockBrokers, security);
+    } catch (e) {
+      await stopChild(child);
+      throw e;
+    }
+  }
   return {
-    brokers: bootstrap.slice('BOOTSTRAP '.length).split(','),
+    brokers: front?.brokers ?? mockBrokers,
     external: false,
+    ...(front && { security: front.security }),
     command,
     ...controlFrom(command),
-    stop: () => stopChild(child),
+    stop: async () => {
+      await front?.close();
+      await stopChild(child);
+    },
   };
 }
 
@@ -607,6 +664,8 @@ export interface TestServices {
   kafkaBrokers: string[];
   /** True when the brokers are the mock (createTopic, brokerDown, ... work). */
   kafkaIsMock: boolean;
+  /** Set when the mock runs behind the secure proxy (STREAM_GEN_TEST_KAFKA_SECURITY). */
+  kafkaSecurity?: KafkaSecurity;
   kafka: KafkaControl & { command(line: string): Promise<string> };
 }
 
@@ -625,10 +684,15 @@ export function testServices(): TestServices {
     );
   }
   const kafkaBrokers = brokers.split(',');
-  if (control)
-    return { redisUrl, kafkaBrokers, kafkaIsMock: true, kafka: kafkaControlClient(control) };
-  const ext = externalKafka(brokers);
-  return { redisUrl, kafkaBrokers, kafkaIsMock: false, kafka: ext };
+  const kafkaSecurity = securityModule().kafkaSecurityFor(kafkaBrokers);
+  const kafka = control ? kafkaControlClient(control) : externalKafka(brokers);
+  return {
+    redisUrl,
+    kafkaBrokers,
+    kafkaIsMock: !!control,
+    kafka,
+    ...(kafkaSecurity && { kafkaSecurity }),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,6 +4,8 @@ import { compressionCodec, type CompressionCodec } from '../compression-codecs';
 import { BrokerConnectionError } from './broker-connection';
 import { BrokerPool } from './broker-pool';
 import { errorName, isRetriable } from './error-codes';
+import { Idempotence, idempotenceFrom } from './idempotence';
+import { InFlightLimit } from './in-flight-limit';
 import { partitionForKey } from './murmur2';
 import {
   compressRecords,
@@ -29,9 +31,13 @@ export interface WireProducerOptions {
   readonly requestTimeoutMs?: number;
   /** Records of one partition per request, by their bytes (default 900 000: under Kafka's 1 MB). */
   readonly maxBatchBytes?: number;
+  /** Idempotent writes where the broker can (default: STREAM_GEN_KAFKA_IDEMPOTENCE, else on). */
+  readonly idempotence?: boolean;
 }
 
 const LAST_RETRY_MS = 10_000;
+/** Requests in flight to one broker when idempotent (Kafka's max.in.flight limit for it). */
+const MAX_IN_FLIGHT_IDEMPOTENT = 5;
 
 interface Attempt {
   /** Batches to send again, one list per partition, in order. */
@@ -41,15 +47,17 @@ interface Attempt {
 }
 
 /**
- * A Kafka producer speaking the protocol itself (ApiVersions, Metadata v1–v4, Produce
- * v3), one record batch per partition written straight into the request buffer. It
- * replaces a client library's per-record encoders, which cost more than reading the
- * records. `acks: -1` (all in-sync replicas); not idempotent, so a retried send may
- * repeat records, which the stable id header lets readers drop.
+ * A Kafka producer speaking the protocol itself (ApiVersions, Metadata v1–v4,
+ * InitProducerId, Produce v3), one record batch per partition written straight into the
+ * request buffer. It replaces a client library's per-record encoders, which cost more
+ * than reading the records. `acks: -1` (all in-sync replicas); idempotent where the
+ * broker can (see producer-sequences.ts), so a retry does not write a batch twice.
  */
 export class WireProducer implements BrokerProducer {
   private readonly pool: BrokerPool;
   private readonly nextPartition = new Map<string, number>();
+  private idempotenceState: Idempotence | undefined;
+  private readonly inFlight = new InFlightLimit<number>(MAX_IN_FLIGHT_IDEMPOTENT);
 
   constructor(private readonly options: WireProducerOptions) {
     this.pool = new BrokerPool({
@@ -57,6 +65,17 @@ export class WireProducer implements BrokerProducer {
       clientId: options.clientId,
       requestTimeoutMs: this.requestTimeoutMs,
     });
+  }
+
+  /** Made on first use, beside the connection setup of the constructor. */
+  private get idempotence(): Idempotence {
+    return (this.idempotenceState ??= new Idempotence({
+      enabled: this.options.idempotence ?? idempotenceFrom(process.env),
+      clientId: this.options.clientId,
+      logger: this.options.logger,
+      requestTimeoutMs: this.requestTimeoutMs,
+      connection: (nodeId) => this.pool.connection(nodeId),
+    }));
   }
 
   private get requestTimeoutMs(): number {
@@ -85,6 +104,8 @@ export class WireProducer implements BrokerProducer {
     let pending = await Promise.all(partitions.map((p) => batchesOf(p, maxBatchBytes, codec)));
     await this.retrying(
       async () => {
+        const notReady = await this.idempotence.ready(this.leaders(topic));
+        if (notReady) return { retry: `(${notReady})` };
         const { failed, reasons } = await this.sendOnce(topic, pending);
         if (failed.length === 0) return { done: undefined };
         pending = failed;
@@ -100,7 +121,16 @@ export class WireProducer implements BrokerProducer {
       },
       (reason, attempts) =>
         `could not write to topic "${topic}" ${reason} after ${attempts} attempts`,
-    );
+    ).catch((error: unknown) => {
+      this.idempotence.abandon();
+      throw error;
+    });
+  }
+
+  /** Brokers to ask for a producer id (any will do): the topic's leaders, which are known. */
+  private leaders(topic: string): number[] {
+    const partitions = this.pool.topic(topic)?.partitions ?? [];
+    return [...new Set(partitions.map((m) => m.leader).filter((leader) => leader >= 0))];
   }
 
   async disconnect(): Promise<void> {
@@ -254,28 +284,43 @@ export class WireProducer implements BrokerProducer {
     fail: (batch: PartitionBatch, why: string) => void,
   ): Promise<void> {
     let results;
+    const idempotence = this.idempotence;
+    if (idempotence.on && !idempotence.sequences.current) {
+      // reset by another request of this attempt: the next attempt asks for a new id
+      for (const p of batch) fail(p, 'waiting for a new producer id');
+      return;
+    }
+    const release = idempotence.on ? await this.inFlight.acquire(leader) : undefined;
+    // sequenced as the request is written (retries keep theirs); failed as sent
+    let sent = batch;
     try {
       const connection = await this.pool.connection(leader);
       const timeoutMs = this.requestTimeoutMs;
       results = await connection.request(
-        (id) =>
-          encodeProduceRequest(id, this.options.clientId, -1, timeoutMs, [
-            { topic, partitions: batch },
-          ]),
+        (id) => {
+          if (idempotence.on) sent = batch.map((b) => idempotence.sequences.sequenced(topic, b));
+          return encodeProduceRequest(id, this.options.clientId, -1, timeoutMs, [
+            { topic, partitions: sent },
+          ]);
+        },
         decodeProduceResponse,
         timeoutMs + 5_000,
       );
     } catch (error) {
       if (!(error instanceof BrokerConnectionError)) throw error;
-      for (const p of batch) fail(p, error.message);
+      for (const p of sent) fail(p, error.message);
       return;
+    } finally {
+      release?.();
     }
     const answered = new Map(results.map((r) => [r.partition, r.errorCode]));
     let refused: ProduceError | undefined;
-    for (const p of batch) {
+    for (const p of sent) {
       const code = answered.get(p.partition);
-      if (code === 0) continue;
-      if (code === undefined) {
+      if (code === 0 || (code !== undefined && idempotence.written(code, p))) continue;
+      if (code !== undefined && idempotence.resets(code, topic, p)) {
+        fail(p, `producer id reset (error code ${code})`);
+      } else if (code === undefined) {
         fail(p, "not in the broker's answer");
       } else if (isRetriable(code)) {
         fail(p, errorName(code));
