@@ -11,6 +11,7 @@ export const ENRICHERS = 'stream-gen:enrichers';
 export const LOOKUPS = 'stream-gen:lookups';
 export const CHAIN = 'stream-gen:chain';
 export const STEPS = 'stream-gen:steps';
+export const SCRIPT_STAGE = 'stream-gen:script-stage';
 
 /** The decorator names the code generator looks for (it reads source, not metadata). */
 export const DECORATOR_NAMES = [
@@ -31,4 +32,5 @@ export const DECORATOR_NAMES = [
   'FilterElement',
   'MapElement',
   'FlatMapElement',
+  'ScriptStage',
 ] as const;

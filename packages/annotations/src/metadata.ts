@@ -43,6 +43,34 @@ export interface ChainOptions {
   readonly output: string;
 }
 
+/** `@ScriptStage`: a stage whose function is a script's, configured at run time. */
+export interface ScriptStageOptions {
+  /** Stable id: names the stage in logs, errors and dead letters (`<id>.script`). */
+  readonly id: string;
+  /** The source the stage reads (its batches cross into the sandbox before any step runs). */
+  readonly input: string;
+  /** The stream it writes: read by the next stage, the operator, or the job's output sink. */
+  readonly output: string;
+  /**
+   * The script's file, relative to the project directory (or absolute): JavaScript, or
+   * TypeScript when it ends `.ts` (stripped of its types). Checked to compile at build
+   * time. Exactly one of `file` and `redis`.
+   */
+  readonly file?: string;
+  /** A Redis key whose value is the script's text (`REDIS_URL`); read and checked at start. */
+  readonly redis?: string;
+  /** The function of the script each element goes through (default `transform`). */
+  readonly function?: string;
+  /** Load a new version when the file or key changes, at a batch boundary (default false). */
+  readonly dynamic?: boolean;
+  /** Time limit of the script per element, ms (default 1000). */
+  readonly timeoutMs?: number;
+  /** Memory limit of the sandbox, MB (default 64). */
+  readonly memoryMb?: number;
+  /** A dynamic script looks for a new version at most this often, ms (default: a file at every batch, a key every 1000). */
+  readonly pollMs?: number;
+}
+
 export type StepKind = 'filter' | 'map' | 'flatMap';
 
 export interface StepMetadata {
@@ -248,4 +276,6 @@ export interface JobClassMetadata {
   readonly lookups: readonly LookupTableMetadata[];
   /** On a @Chain class: its options and steps in declared order. */
   readonly chain?: ChainOptions & { readonly steps: readonly StepMetadata[] };
+  /** On a @ScriptStage class: its options. */
+  readonly scriptStage?: ScriptStageOptions;
 }

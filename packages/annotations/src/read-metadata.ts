@@ -5,6 +5,7 @@ import {
   KEYS,
   LOOKUPS,
   OPERATOR,
+  SCRIPT_STAGE,
   SINKS,
   SOURCES,
   STATES,
@@ -17,6 +18,7 @@ import type {
   HandlerMetadata,
   JobClassMetadata,
   OperatorMetadata,
+  ScriptStageOptions,
   StepMetadata,
   StreamJobMetadata,
 } from './metadata';
@@ -44,6 +46,7 @@ export function readJobMetadata(target: object): JobClassMetadata {
     enrichers: listOf(ENRICHERS, target),
     lookups: listOf(LOOKUPS, target),
     chain: chainOf(target),
+    scriptStage: Reflect.getMetadata(SCRIPT_STAGE, target) as ScriptStageOptions | undefined,
   };
 }
 

@@ -189,3 +189,10 @@ export { HttpSink, type HttpSinkOptions } from './connectors/http.sink';
 export type { CelDeclarations } from './router/cel-runtime';
 export { ScriptSandbox, type ScriptResult, type SandboxLimits } from './script/script-sandbox';
 export { HEADER_SCRIPT_VERSION, type ScriptSpec } from './script/route-script';
+export {
+  scriptStage,
+  openScriptStep,
+  type ScriptStageOptions,
+  type ScriptStep,
+  type ScriptStepOptions,
+} from './script/script-stage';

@@ -1,6 +1,6 @@
 import type { ChainStageParts, ChainStageSpec, Step, Validator } from '../job/job-spec';
 import { OUTPUT_HEADERS } from '../records';
-import { HEADER_SCRIPT_VERSION, RouteScript } from '../script/route-script';
+import { openScriptStep, withHeaders } from '../script/script-stage';
 import type { Logger } from '../util/logger';
 import type { RouteCounters } from './route-metrics';
 import type { RouteSpec } from './router-spec';
@@ -50,32 +50,22 @@ async function routeParts(
       },
     },
   ];
-  const script = route.script && (await RouteScript.open(route.script, logger, route.name));
-  if (script) {
-    steps.push({
-      kind: 'flatMap',
-      name: 'script',
-      fn: (value: unknown) => {
-        const result = script.resultOf(value);
-        if ('error' in result) throw new Error(result.error);
-        const outputs =
-          result.ok === null ? [] : Array.isArray(result.ok) ? result.ok : [result.ok];
-        if (outputs.length === 0) counters.filtered++;
+  const script =
+    route.script &&
+    (await openScriptStep(route.script, {
+      name: route.name,
+      logger,
+      validate,
+      outputType: 'a record of the source type',
+      // the script runs over the batch's records that pass the filter, in one call
+      reaches: (value) => passes(filter, value),
+      counted: (outputs) => {
+        if (outputs === 0) counters.filtered++;
         // one record in, several out: counted as one out, the others as extra
-        if (outputs.length > 1) counters.extra += outputs.length - 1;
-        const headers = { [HEADER_SCRIPT_VERSION]: script.version };
-        return outputs.map((output: unknown) => {
-          const invalid = validate?.(output);
-          if (invalid !== undefined) {
-            throw new Error(
-              `script version ${script.version} gave an output that is not a record of the source type: ${invalid}`,
-            );
-          }
-          return withHeaders(output, headers);
-        });
+        if (outputs > 1) counters.extra += outputs - 1;
       },
-    });
-  }
+    }));
+  if (script) steps.push(script.step);
   steps.push({
     kind: 'map',
     name: project ? 'project' : 'pass',
@@ -88,10 +78,9 @@ async function routeParts(
   if (!script) return steps;
   return {
     steps,
-    // the script runs over the batch's records that pass the filter, in one call
-    beforeBatch: (values) => script.runBatch(values.filter((v) => passes(filter, v))),
+    beforeBatch: script.beforeBatch,
     // the isolate goes with the task that made it
-    close: () => script.close(),
+    close: script.close,
   };
 }
 
@@ -110,12 +99,4 @@ function headersOf(value: unknown): Record<string, string> | undefined {
   return typeof value === 'object' && value !== null
     ? (value as Tagged)[OUTPUT_HEADERS]
     : undefined;
-}
-
-/** `value` carrying `headers` to its output record (objects only; a symbol key JSON skips). */
-function withHeaders(value: unknown, headers: Record<string, string> | undefined): unknown {
-  if (headers && typeof value === 'object' && value !== null) {
-    Object.defineProperty(value, OUTPUT_HEADERS, { value: headers, enumerable: false });
-  }
-  return value;
 }
