@@ -95,7 +95,7 @@ describe('router files', () => {
     expect(
       routerDiagnostics(router('  - name: a\n    sink: { kind: kafka, topic: t, table: x }\n')),
     ).toEqual([
-      '7:36 SG3002 unknown setting "table" of the kafka sink of route "a"; a kafka sink takes topic',
+      '7:36 SG3002 unknown setting "table" of the kafka sink of route "a"; a kafka sink takes topic, brokers',
     ]);
     expect(
       routerDiagnostics(
@@ -104,6 +104,31 @@ describe('router files', () => {
     ).toEqual([
       '7:50 SG3003 "format" of the http sink of route "a" must be one of json, elasticsearch-bulk',
     ]);
+  });
+
+  it('takes a kafka sink on another cluster: brokers as a list or with commas', () => {
+    const sink = (brokers: string) =>
+      analyzeRouterSource(
+        router(`  - name: a\n    sink: { kind: kafka, topic: t, brokers: ${brokers} }\n`),
+      );
+    for (const brokers of ['[10.0.0.1:9092, "kafka-b:9093"]', '"10.0.0.1:9092, kafka-b:9093"']) {
+      const analysis = sink(brokers);
+      expect(analysis.diagnostics).toEqual([]);
+      expect(analysis.routers[0].config.routes[0].sink.settings).toEqual({
+        topic: 't',
+        brokers: '10.0.0.1:9092,kafka-b:9093',
+      });
+    }
+    expect(
+      routerDiagnostics(
+        router('  - name: a\n    sink: { kind: kafka, topic: t, brokers: [kafka-b] }\n'),
+      ),
+    ).toEqual([
+      '7:46 SG3003 "brokers" of the kafka sink of route "a" must be host:port strings, as a list or with commas: not "kafka-b"',
+    ]);
+    expect(
+      routerDiagnostics(router('  - name: a\n    sink: { kind: kafka, topic: t, brokers: [] }\n')),
+    ).toEqual(['7:45 SG3003 "brokers" of the kafka sink of route "a" lists no brokers']);
   });
 
   it('reports a source type that is not an exported object type', () => {

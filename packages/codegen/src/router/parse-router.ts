@@ -336,6 +336,7 @@ class RouterReader {
     values?: readonly string[],
   ): string | number | boolean | undefined {
     const node = pair.value;
+    if (type === 'brokers') return this.brokers(node ?? (pair.key as YamlNode), key, owner);
     const value = node && isScalar(node) ? node.value : undefined;
     if (typeof value !== type || (type === 'string' && value === '')) {
       this.sink.reportAt(
@@ -367,6 +368,31 @@ class RouterReader {
       return undefined;
     }
     return value as string | number | boolean;
+  }
+
+  /** Bootstrap servers as a list of host:port, or one string of them with commas: that string. */
+  private brokers(node: YamlNode, key: string, owner: string): string | undefined {
+    const items = isSeq(node) ? (node.items as YamlNode[]) : [node];
+    const brokers: string[] = [];
+    for (const item of items) {
+      const value = isScalar(item) ? item.value : undefined;
+      const parts = typeof value === 'string' ? value.split(',').map((b) => b.trim()) : [];
+      const bad = parts.find((b) => !/^[^\s:,]+:\d+$/.test(b));
+      if (parts.length === 0 || bad !== undefined) {
+        this.sink.reportAt(
+          'SG3003',
+          `"${key}" of ${owner} must be host:port strings, as a list or with commas${bad === undefined ? '' : `: not "${bad}"`}`,
+          this.at.of(item),
+        );
+        return undefined;
+      }
+      brokers.push(...parts);
+    }
+    if (brokers.length === 0) {
+      this.sink.reportAt('SG3003', `"${key}" of ${owner} lists no brokers`, this.at.of(node));
+      return undefined;
+    }
+    return brokers.join(',');
   }
 
   private expression(node: YamlNode | null, what: string) {

@@ -1,6 +1,7 @@
 import type { SinkKind } from './router-model';
 
-export type SettingType = 'string' | 'number' | 'boolean';
+/** `brokers`: host:port strings, as a list or one string with commas (read as that string). */
+export type SettingType = 'string' | 'number' | 'boolean' | 'brokers';
 
 export interface SinkSchema {
   /** Settings a sink of the kind must have. */
@@ -14,8 +15,8 @@ export interface SinkSchema {
 
 /** What each sink kind takes; `kind` itself is not listed. */
 export const SINK_SCHEMAS: Readonly<Record<SinkKind, SinkSchema>> = {
-  // (a topic of the source's cluster; another cluster's is not offered yet)
-  kafka: { required: { topic: 'string' }, optional: {} },
+  // a topic of the source's cluster, or of another one (`brokers`)
+  kafka: { required: { topic: 'string' }, optional: { brokers: 'brokers' } },
   postgres: {
     required: { table: 'string' },
     optional: { url: 'string', batchSize: 'number' },

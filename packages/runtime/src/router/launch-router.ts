@@ -52,7 +52,7 @@ export function launchRouter(spec: RouterSpec, options: RouterLaunchOptions = {}
     launchJob({
       job,
       sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],
-      connectors: routeConnectors(routes, env, { append: !fileRun }),
+      connectors: routeConnectors(routes, env, { append: !fileRun }, logger),
       topics: {
         sources: { [router.source.topic]: router.source.topic },
         sinks: { ...routeTopics(routes), [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters` },

@@ -1,21 +1,29 @@
 import type { SinkConnector } from '../connectors/connector';
+import type { BrokerProducer } from '../connectors/kafka/broker-client';
+import { KafkaSink } from '../connectors/kafka/kafka.sink';
+import { KafkajsClient } from '../connectors/kafka/kafkajs.client';
 import { HttpSink } from '../connectors/http.sink';
 import { JsonlFileSink } from '../connectors/jsonl-file.connectors';
 import { NullSink } from '../connectors/null.sink';
 import { PostgresSink } from '../connectors/postgres.sink';
 import { RedisSink } from '../connectors/redis.sink';
+import { namespaceFrom } from '../runner/env-overrides';
+import { ConfigurationError } from '../util/errors';
+import type { Logger } from '../util/logger';
 import { routeSinkName, type RouteSpec } from './router-spec';
 
 /**
- * The connector of each route whose sink is not a topic; kafka routes are topics of
- * the job, written like every job's sinks. Made anew per job run, so a restart opens
- * fresh connections.
+ * The connector of each route whose sink is not a topic of the source's cluster; kafka
+ * routes to that cluster are topics of the job, written like every job's sinks, and
+ * those to another cluster (`brokers`) the same sink through a producer of their own.
+ * Made anew per job run, so a restart opens fresh connections.
  */
 export function routeConnectors(
   routes: readonly RouteSpec[],
   env: NodeJS.ProcessEnv,
   /** File sinks append (a router on Kafka, restarted) or start empty (a bounded file run, which starts over). */
   files: { readonly append: boolean },
+  logger: Logger,
 ): Record<string, SinkConnector> {
   const connectors: Record<string, SinkConnector> = {};
   for (const route of routes) {
@@ -23,6 +31,10 @@ export function routeConnectors(
     const sink = route.sink;
     switch (sink.kind) {
       case 'kafka':
+        if (sink.brokers !== undefined) {
+          const topic = namespaceFrom(env).topic(sink.topic);
+          connectors[name] = otherClusterSink(name, topic, brokerList(name, sink.brokers), logger);
+        }
         break;
       case 'postgres':
         connectors[name] = new PostgresSink(name, sink, env);
@@ -44,11 +56,53 @@ export function routeConnectors(
   return connectors;
 }
 
-/** The topic of each kafka route. */
+/** The topic of each kafka route to the source's cluster. */
 export function routeTopics(routes: readonly RouteSpec[]): Record<string, string> {
   const topics: Record<string, string> = {};
   for (const route of routes) {
-    if (route.sink.kind === 'kafka') topics[routeSinkName(route)] = route.sink.topic;
+    if (route.sink.kind === 'kafka' && route.sink.brokers === undefined) {
+      topics[routeSinkName(route)] = route.sink.topic;
+    }
   }
   return topics;
+}
+
+/**
+ * A topic of another cluster: the runtime's Kafka sink, through a producer of that
+ * cluster's own (connected when the sink opens, disconnected when it closes; plaintext,
+ * as the source cluster's KAFKA_* settings are not this one's).
+ */
+function otherClusterSink(
+  name: string,
+  topic: string,
+  brokers: readonly string[],
+  logger: Logger,
+): SinkConnector {
+  const client = new KafkajsClient({ brokers, logger, clientId: `stream-gen-${name}` });
+  let producer: Promise<BrokerProducer> | undefined;
+  const sink = new KafkaSink(name, topic, () => (producer ??= client.producer()));
+  return {
+    name,
+    describe: () => `${sink.describe()} at ${brokers.join(',')}`,
+    open: () => sink.open(),
+    write: (records) => sink.write(records),
+    async close() {
+      const open = producer;
+      producer = undefined;
+      if (open) await (await open).disconnect();
+    },
+  };
+}
+
+function brokerList(route: string, brokers: string | readonly string[]): string[] {
+  const list = (typeof brokers === 'string' ? brokers.split(',') : [...brokers]).map((b) =>
+    b.trim(),
+  );
+  const bad = list.filter((b) => !/^[^\s:,]+:\d+$/.test(b));
+  if (list.length === 0 || bad.length > 0) {
+    throw new ConfigurationError(
+      `route ${route}: the brokers of its kafka sink must be host:port, got ${JSON.stringify(brokers)}`,
+    );
+  }
+  return list;
 }

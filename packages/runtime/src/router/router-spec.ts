@@ -4,7 +4,15 @@ import type { ScriptSpec } from '../script/route-script';
 
 /** Where a route's records go, as its router file says (`sink:`). */
 export type RouteSinkSpec =
-  | { readonly kind: 'kafka'; readonly topic: string }
+  | {
+      readonly kind: 'kafka';
+      readonly topic: string;
+      /**
+       * Another cluster's bootstrap servers (`host:port`, a list or a comma string): the
+       * route writes through a producer of its own. Default: the source's cluster.
+       */
+      readonly brokers?: string | readonly string[];
+    }
   | {
       readonly kind: 'postgres';
       readonly table: string;
