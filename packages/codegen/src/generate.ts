@@ -9,6 +9,8 @@ import { emitRunnerModule } from './emit/runner-module.emitter';
 import { emitValidators } from './emit/validators.emitter';
 import type { Diagnostic } from './model/diagnostic';
 import { emitRouter, type RouterPaths } from './router/router.emitter';
+import { emittedDirOf } from './router/emitted-location';
+import { projectDirArgs } from './emit/project-dir';
 
 export interface GenerationResult {
   readonly analysis: ProjectAnalysis;
@@ -44,8 +46,9 @@ export function generate(dir: string): GenerationResult {
   if (analysis.diagnostics.length > 0) {
     return { analysis, files: [], diagnostics: analysis.diagnostics, generatedDir };
   }
+  const emittedDir = emittedDirOf(analysis.project);
   const files = [
-    ...analysis.jobs.flatMap((job) => emitJob(analysis.root, job)),
+    ...analysis.jobs.flatMap((job) => emitJob(analysis.root, job, emittedDir)),
     ...analysis.routers
       .map((router) => {
         const label = relative(analysis.root, router.config.file).replace(/\\/g, '/');
@@ -56,13 +59,22 @@ export function generate(dir: string): GenerationResult {
   return { analysis, files, diagnostics: [], generatedDir };
 }
 
-function emitJob(root: string, job: JobAnalysis): GeneratedFile[] {
+function emitJob(
+  root: string,
+  job: JobAnalysis,
+  emittedDir: (sourceDir: string) => string,
+): GeneratedFile[] {
   const paths = jobFiles(root, job.graph.name);
   const sourceLabel = relative(root, job.graph.classModule).replace(/\\/g, '/');
   const validators = emitValidators(job, paths.validators, sourceLabel);
   const graph = {
     ...job.graph,
     sources: job.graph.sources.map((s) => ({ ...s, validatorName: validators.names.get(s.name) })),
+    stages: job.graph.stages.map((s) =>
+      s.script
+        ? { ...s, script: { ...s.script, validatorName: validators.scriptNames.get(s.id) } }
+        : s,
+    ),
   };
   return [
     validators.file,
@@ -73,6 +85,7 @@ function emitJob(root: string, job: JobAnalysis): GeneratedFile[] {
       validators: validators.names,
       providers: job.providers,
       sourceLabel,
+      projectDir: projectDirArgs(paths.runner, emittedDir),
     }),
     emitMain(graph, paths.main, paths.runner, sourceLabel),
   ];

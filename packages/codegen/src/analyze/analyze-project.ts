@@ -5,6 +5,7 @@ import type { Diagnostic } from '../model/diagnostic';
 import { analyzeRouters, readRouterFiles, type RouterAnalysis } from '../router/analyze-routers';
 import { kebabCase } from '../emit/naming';
 import { validateJobs } from '../validate/validate-jobs';
+import { validateScriptStages } from '../validate/validate-script-stages';
 import { DiagnosticsSink } from './diagnostics-sink';
 import { analyzeJobClass, type JobAnalysis } from './job-class';
 
@@ -51,6 +52,7 @@ export function analyzeProject(
     jobs.map((j) => j.graph),
     sink,
   );
+  for (const job of jobs) validateScriptStages(job.graph, resolve(root), sink);
   const routers = analyzeRouters(project, routerFiles, sink, resolve(root));
   // a router and a job of one name would write the same generated main
   const jobNames = new Set(jobs.map((j) => kebabCase(j.graph.name)));

@@ -1,4 +1,10 @@
-import { Node, type ClassDeclaration, type MethodDeclaration, type Type } from 'ts-morph';
+import {
+  Node,
+  type ClassDeclaration,
+  type MethodDeclaration,
+  type Type,
+  type TypeNode,
+} from 'ts-morph';
 import type { ChainStageNode, StepNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { readElementTypeNode, type CarriedType, type ElementType } from './element-type';
@@ -8,6 +14,12 @@ import { operatorOutputType } from './emitted-type';
 import { keyedStageDecorator, type ListedClass } from './keyed-stages';
 import { ClassValue } from './static-value';
 import { readLookups } from './async-members';
+import {
+  checkScriptInput,
+  readScriptStageClass,
+  scriptStageDecorator,
+  type ScriptStageClass,
+} from './script-stage';
 
 const STEP_DECORATORS: Record<string, StepNode['kind']> = {
   FilterElement: 'filter',
@@ -30,6 +42,8 @@ export interface StageAnalysis {
   readonly classes: ClassDeclaration[];
   /** The `@KeyedProcess({ id })` classes listed, read by readKeyedStages. */
   readonly keyed: ListedClass[];
+  /** Per `@ScriptStage` id: the `Out` its outputs are validated against. */
+  readonly scriptOutputs: Map<string, TypeNode>;
 }
 
 /**
@@ -54,6 +68,7 @@ export function readStages(
     chainEnds: new Map(),
     classes: [],
     keyed: [],
+    scriptOutputs: new Map(),
   };
   const list = optionNode(jobOptions, 'stages');
   if (!list) return analysis;
@@ -62,6 +77,7 @@ export function readStages(
     return analysis;
   }
   const classes = new Map<ChainStageNode, ClassDeclaration>();
+  const scripts = new Map<ChainStageNode, ScriptStageClass>();
   for (const element of list.getElements()) {
     const value = sink.value(element, '@StreamJob stages');
     if (value === undefined) continue;
@@ -73,6 +89,16 @@ export function readStages(
       analysis.keyed.push({ declaration: value.declaration, listed: element });
       continue;
     }
+    const script = scriptStageDecorator(value.declaration);
+    if (script) {
+      const read = readScriptStageClass(value.declaration, script, sink);
+      if (read) {
+        analysis.stages.push(read.stage);
+        scripts.set(read.stage, read);
+        if (read.gives) analysis.scriptOutputs.set(read.stage.id, read.gives);
+      }
+      continue;
+    }
     const stage = readStageClass(value.declaration, element, sink);
     if (stage) {
       analysis.stages.push(stage);
@@ -81,7 +107,7 @@ export function readStages(
     }
   }
   // Types flow from the sources along the chains, whatever order the stages are listed in.
-  const typeOf = (stream: string, first: MethodDeclaration | undefined) => {
+  const typeOf = (stream: string, first: FirstReader | undefined) => {
     const known = analysis.streams.get(stream);
     if (known) return known;
     if (stream === operatorOutput?.stream) return operatorOutput.type;
@@ -100,12 +126,15 @@ export function readStages(
   for (let progress = true; progress;) {
     progress = false;
     for (const stage of pending) {
-      const methods = stage.steps.map((s) => methodOf(classes.get(stage)!, s.method));
-      const input = typeOf(stage.input, methods[0]);
+      const script = scripts.get(stage);
+      const methods = script ? [] : stage.steps.map((s) => methodOf(classes.get(stage)!, s.method));
+      const input = typeOf(stage.input, script ? scriptReader(script) : stepReader(methods[0]));
       if (!input) continue;
       pending.delete(stage);
       progress = true;
-      const output = checkSteps(stage, methods, input, sink);
+      const output = script
+        ? checkScriptInput(stage, script, input, sink)
+        : checkSteps(stage, methods, input, sink);
       // a stream written twice is reported; the first writer's type stands
       if (output && !analysis.streams.has(stage.output)) analysis.streams.set(stage.output, output);
     }
@@ -145,17 +174,31 @@ function reachedFrom(stages: readonly ChainStageNode[], source: string): string[
 
 const methodOf = (cls: ClassDeclaration, name: string) => cls.getMethodOrThrow(name);
 
+/** What the first reader of a stream takes: its first step's parameter, or a script stage's `In`. */
+interface FirstReader {
+  readonly takes: TypeNode | undefined;
+  readonly owner: string;
+}
+
+const stepReader = (first: MethodDeclaration | undefined): FirstReader | undefined =>
+  first && { takes: first.getParameters()[0]?.getTypeNode(), owner: `step '${first.getName()}'` };
+
+const scriptReader = (script: ScriptStageClass): FirstReader => ({
+  takes: script.takes,
+  owner: `script stage "${script.stage.id}"`,
+});
+
 /** A source no `@Source<T>` types: its first reader's parameter type, like a handler's. */
 function sourceTypeFromStep(
   stream: string,
-  first: MethodDeclaration | undefined,
+  first: FirstReader | undefined,
   sourceNames: readonly string[],
   sink: DiagnosticsSink,
 ): ElementType | undefined {
   if (!first || !sourceNames.includes(stream)) return undefined;
-  const typeNode = first.getParameters()[0]?.getTypeNode();
-  if (!typeNode) return undefined; // reported by checkSteps
-  return readElementTypeNode(typeNode, `step '${first.getName()}'`, stream, sink);
+  // none: reported by checkSteps, or by the script stage
+  if (!first.takes) return undefined;
+  return readElementTypeNode(first.takes, first.owner, stream, sink);
 }
 
 function readStageClass(

@@ -1,4 +1,4 @@
-import { Node, type ClassDeclaration, type Type } from 'ts-morph';
+import { Node, type ClassDeclaration, type Type, type TypeNode } from 'ts-morph';
 import type { JobGraph, SinkNode, SourceNode } from '../model/job-graph';
 import type { DiagnosticsSink } from './diagnostics-sink';
 import { readErrorPolicy } from './error-policy';
@@ -29,6 +29,8 @@ export interface JobAnalysis {
   readonly elementTypes: ReadonlyMap<string, Type>;
   /** Injectable classes the job's constructor needs. */
   readonly providers: readonly ProviderRef[];
+  /** Per `@ScriptStage` id: the output type (`Out`) its generated validator checks. */
+  readonly scriptOutputs: ReadonlyMap<string, TypeNode>;
 }
 
 /** Reads one @StreamJob class. Problems local to the class are reported to `sink`. */
@@ -110,6 +112,7 @@ export function analyzeJobClass(cls: ClassDeclaration, sink: DiagnosticsSink): J
     graph,
     classDeclaration: cls,
     elementTypes: members.elementTypes,
+    scriptOutputs: stages.scriptOutputs,
     providers: uniqueProviders(
       [cls, ...stages.classes, ...keyed.classes].flatMap((c) => constructorProviders(c, sink)),
     ),

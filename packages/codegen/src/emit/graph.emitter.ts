@@ -57,7 +57,7 @@ export function jobTopology(job: JobGraph): Topology {
     return stream === outputStream(job) ? `op_${job.className}` : `source_${stream}`;
   };
   for (const stage of job.stages) {
-    const steps = stage.steps.map((s) => s.kind).join(' → ');
+    const steps = stage.script ? 'script' : stage.steps.map((s) => s.kind).join(' → ');
     nodes.push({
       id: `stage_${stage.id}`,
       label: `${stage.id}: ${stage.className} (${steps})`,

@@ -10,6 +10,8 @@ import { buildFile, type GeneratedFile } from './generated-file';
 import { mainOutputSink, operatorStreamOf, outputStream, streamSinks } from '../model/streams';
 import { writeKeyedFunction, writeKeyedStages } from './keyed-function.writer';
 import { camelCase, GENERATED_HEADER, moduleSpecifier, q, stringRecord } from './naming';
+import { projectDirArgs } from './project-dir';
+import { hasRelativeScriptFile, writeScriptStage } from './script-stage.writer';
 
 export interface RunnerModuleInput {
   readonly graph: JobGraph;
@@ -21,6 +23,11 @@ export interface RunnerModuleInput {
   /** Injectable classes the job's constructor needs, with their modules. */
   readonly providers: ReadonlyArray<{ readonly name: string; readonly module: string }>;
   readonly sourceLabel: string;
+  /**
+   * How the module reaches the project directory (see `projectDirArgs`), for script
+   * files; by default as if the project emitted JavaScript beside its sources.
+   */
+  readonly projectDir?: string;
 }
 
 /**
@@ -66,7 +73,8 @@ export function emitRunnerModule(input: RunnerModuleInput): GeneratedFile {
           : []),
       ],
       returnType: 'JobSpec',
-      statements: (w) => writeSpec(w, graph),
+      statements: (w) =>
+        writeSpec(w, graph, input.projectDir ?? projectDirArgs(input.path, (dir) => dir)),
     });
     file.addClass({
       isExported: true,
@@ -206,8 +214,12 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
       'type JobSpec',
       'type RunBindings',
       'type RunSummary',
+      ...(graph.stages.some((s) => s.script) ? ['scriptStage'] : []),
     ],
   });
+  if (hasRelativeScriptFile(graph.stages)) {
+    file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['join'] });
+  }
   // One import per module, names sorted: deterministic output.
   const byModule = new Map<string, Set<string>>();
   const add = (module: string, name: string) => {
@@ -216,7 +228,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
     byModule.get(spec)?.add(name);
   };
   add(graph.classModule, graph.className);
-  for (const stage of [...graph.stages, ...graph.keyedStages])
+  for (const stage of [...classStages(graph), ...graph.keyedStages])
     add(stage.classModule, stage.className);
   for (const p of input.providers) add(p.module, p.name);
   for (const s of graph.sources)
@@ -224,7 +236,12 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
   for (const [spec, names] of [...byModule].sort(([a], [b]) => a.localeCompare(b))) {
     file.addImportDeclaration({ moduleSpecifier: spec, namedImports: [...names].sort() });
   }
-  const validators = [...new Set(input.validators.values())].sort();
+  const validators = [
+    ...new Set([
+      ...input.validators.values(),
+      ...graph.stages.flatMap((s) => s.script?.validatorName ?? []),
+    ]),
+  ].sort();
   if (validators.length > 0) {
     file.addImportDeclaration({
       moduleSpecifier: moduleSpecifier(input.path, input.validatorsPath),
@@ -239,7 +256,7 @@ function addImports(file: SourceFile, input: RunnerModuleInput): void {
   });
 }
 
-function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
+function writeSpec(w: CodeBlockWriter, graph: JobGraph, projectDir: string): void {
   w.writeLine('return {');
   w.indent(() => {
     w.writeLine(`name: ${q(graph.name)},`);
@@ -248,7 +265,7 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
       for (const source of graph.sources) writeSource(w, graph, source);
     });
     w.writeLine('],');
-    if (graph.stages.length > 0) writeStages(w, graph);
+    if (graph.stages.length > 0) writeStages(w, graph, projectDir);
     if (graph.operator) writeOperator(w, graph, graph.operator);
     if (graph.keyedStages.length > 0) writeKeyedStages(w, graph);
     w.writeLine('outputs: {');
@@ -270,23 +287,30 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph): void {
   w.writeLine('};');
 }
 
+/** The chain stages that are instances of their class: all but `@ScriptStage`s (whose function is a script). */
+const classStages = (graph: JobGraph) => graph.stages.filter((s) => !s.script);
+
 /** The stage classes of the job, each once, in the order they are listed (chains first). */
 const stageClasses = (graph: JobGraph) => [
-  ...new Set([...graph.stages, ...graph.keyedStages].map((s) => s.className)),
+  ...new Set([...classStages(graph), ...graph.keyedStages].map((s) => s.className)),
 ];
 
 /** Whether the spec takes `createStage`: the job lists stage classes. */
 const hasStageClasses = (graph: JobGraph) =>
-  graph.stages.length > 0 || graph.keyedStages.length > 0;
+  classStages(graph).length > 0 || graph.keyedStages.length > 0;
 
 /**
  * `stages`: each a fresh instance of its class per task, its step methods in declared
  * order, with its @LookupTable loaders as the lookups of that instance when it has any.
  */
-function writeStages(w: CodeBlockWriter, graph: JobGraph): void {
+function writeStages(w: CodeBlockWriter, graph: JobGraph, projectDir: string): void {
   w.writeLine('stages: [');
   w.indent(() => {
     for (const stage of graph.stages) {
+      if (stage.script) {
+        writeScriptStage(w, stage, stage.script, projectDir);
+        continue;
+      }
       w.writeLine('{');
       w.indent(() => {
         w.writeLine(`kind: 'chain',`);

@@ -52,6 +52,13 @@ export const DIAGNOSTIC_CODES = {
     'a @Window class is neither an aggregate nor a full-window function, or a session aggregate has no merge',
   SG2103: "a window aggregate's accumulator types do not agree",
   SG2104: 'a @Window class has @State, @Timer, @ProcessElement or @KeyBy',
+  SG2201:
+    '@ScriptStage settings are invalid: not exactly one of file and redis, or a limit that is not a positive number',
+  SG2202: "a @ScriptStage's script file is missing or does not compile",
+  SG2203: 'a @ScriptStage class does not implement ScriptFunction<In, Out>',
+  SG2204: "a @ScriptStage's In does not take what its input stream carries",
+  SG2205:
+    'a @ScriptStage does not read a source, or reads one the operator re-keys: its batches cross into the sandbox before any step',
   SG3001: 'a router file is not valid YAML, or not a mapping',
   SG3002: 'a router file has an unknown key or sink setting',
   SG3003: 'a router setting is missing or of the wrong type',

@@ -1,3 +1,5 @@
+import type { ScriptStageOptions } from '@stream-gen/annotations';
+
 /** Where something is in the user's sources (1-based line and column). */
 export interface SourceLocation {
   readonly file: string;
@@ -157,13 +159,28 @@ export interface ChainStageNode {
   readonly steps: readonly StepNode[];
   /** Its `@LookupTable` loaders: tables its steps read, loaded per task before its first element. */
   readonly lookups: readonly LookupNode[];
-  /** Where `id`, `input` and `output` are written in `@Chain`. */
+  /** A `@ScriptStage`: its script, which is then its one step (`steps` is empty). */
+  readonly script?: ScriptStageSettings;
+  /** Where `id`, `input` and `output` are written in `@Chain` (or `@ScriptStage`). */
   readonly at: {
     readonly id: SourceLocation;
     readonly input: SourceLocation;
     readonly output: SourceLocation;
   };
   readonly location: SourceLocation;
+}
+
+/**
+ * What a `@ScriptStage` says of its script (its options as written, checked: `file`
+ * relative to the project directory or absolute), and the type its outputs must be.
+ */
+export interface ScriptStageSettings extends Omit<ScriptStageOptions, 'id' | 'input' | 'output'> {
+  /** `Out` of the class's `ScriptFunction<In, Out>`, as written; undefined when it is missing (reported). */
+  readonly outputType?: string;
+  /** Name of the generated validator of `outputType` (set by the emitter). */
+  readonly validatorName?: string;
+  /** Where `file` is written. */
+  readonly at: { readonly file?: SourceLocation };
 }
 
 /**
