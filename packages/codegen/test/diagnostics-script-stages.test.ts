@@ -61,6 +61,9 @@ describe('@ScriptStage diagnostics', () => {
 
   it('accepts a script stage between a source and the sink', () => {
     expect(diagnosticsOf(scriptJob())).toEqual([]);
+    // a Redis key is read and checked when the job starts
+    const redis = `{ id: 'score', input: 'plays', output: 'scored', redis: 'score.ts', dynamic: true, pollMs: 500 }`;
+    expect(diagnosticsOf(scriptJob({ options: redis }))).toEqual([]);
   });
 
   it('SG2201: neither or both of file and redis, and limits that are not positive numbers', () => {
