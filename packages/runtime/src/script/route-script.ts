@@ -52,11 +52,12 @@ export class RouteScript {
     private readonly spec: ScriptSpec,
     private readonly source: ScriptTextSource,
     private readonly logger: Logger,
-    private readonly route: string,
+    /** What runs the script, for logs and errors: `route plays`, `stage score`. */
+    private readonly owner: string,
     private sandbox: ScriptSandbox,
     public version: string,
   ) {
-    logger.info(`route ${route}: script ${source.name} version ${version} loaded`);
+    logger.info(`${owner}: script ${source.name} version ${version} loaded`);
   }
 
   /** Reads and loads the script; a script that does not load at start is a configuration error. */
@@ -65,7 +66,10 @@ export class RouteScript {
     logger: Logger,
     route: string,
     env: NodeJS.ProcessEnv = process.env,
+    /** What runs it: a router's route, or a job's stage (named by its id). */
+    kind: 'route' | 'stage' = 'route',
   ): Promise<RouteScript> {
+    const owner = `${kind} ${route}`;
     const source = scriptSource(spec, env);
     try {
       const text = await source.read();
@@ -73,14 +77,14 @@ export class RouteScript {
         spec,
         source,
         logger,
-        route,
+        owner,
         load(spec, source, text),
         versionOf(text),
       );
     } catch (error) {
       source.close();
       throw new ConfigurationError(
-        `route ${route}: script ${source.name} does not load: ${errorMessage(error)}`,
+        `${owner}: script ${source.name} does not load: ${errorMessage(error)}`,
       );
     }
   }
@@ -116,7 +120,7 @@ export class RouteScript {
       text = await withTimeout(this.source.changed(), CHECK_TIMEOUT_MS);
     } catch (error) {
       return this.logger.warn(
-        `route ${this.route}: script ${this.source.name} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
+        `${this.owner}: script ${this.source.name} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
       );
     }
     if (text === undefined) return;
@@ -126,15 +130,13 @@ export class RouteScript {
       const next = load(this.spec, this.source, text);
       this.sandbox.dispose();
       this.sandbox = next;
-      this.logger.info(
-        `route ${this.route}: script version ${this.version} replaced by ${version}`,
-      );
+      this.logger.info(`${this.owner}: script version ${this.version} replaced by ${version}`);
       this.version = version;
       this.refused = undefined;
     } catch (error) {
       this.refused = text;
       this.logger.warn(
-        `route ${this.route}: script ${this.source.name} version ${version} does not load (${errorMessage(error)}); version ${this.version} goes on`,
+        `${this.owner}: script ${this.source.name} version ${version} does not load (${errorMessage(error)}); version ${this.version} goes on`,
       );
     }
   }

@@ -7,6 +7,8 @@ import { HEADER_SCRIPT_VERSION, RouteScript, type ScriptSpec } from './route-scr
 export interface ScriptStepOptions {
   /** Names the script in its logs and errors: the route's name, the stage's id. */
   readonly name: string;
+  /** What `name` names (default a route). */
+  readonly kind?: 'route' | 'stage';
   readonly logger: Logger;
   /** Checks each output; one it refuses fails its record, which is dead-lettered with the reason. */
   readonly validate?: Validator;
@@ -46,7 +48,13 @@ export async function openScriptStep(
   options: ScriptStepOptions,
 ): Promise<ScriptStep> {
   const { validate, counted, reaches } = options;
-  const script = await RouteScript.open(spec, options.logger, options.name, options.env);
+  const script = await RouteScript.open(
+    spec,
+    options.logger,
+    options.name,
+    options.env,
+    options.kind,
+  );
   const what = options.outputType ?? 'of the type it must be';
   return {
     step: {
@@ -108,6 +116,7 @@ export function scriptStage(options: ScriptStageOptions): ChainStageSpec {
       const logger = options.logger ?? defaultLogger(id);
       const opened = await openScriptStep(script, {
         name: id,
+        kind: 'stage',
         logger,
         validate,
         outputType: outputType && `a ${outputType}`,
