@@ -7,6 +7,8 @@ import {
   type KafkaMessage,
 } from 'kafkajs';
 import { WireProducer } from './wire/wire-producer';
+import type { KafkaSecurity } from './kafka-security';
+import { kafkajsSecurityOptions } from './kafkajs-security';
 import type { Logger } from '../../util/logger';
 import { ConfigurationError } from '../../util/errors';
 import { backoffMs } from '../../util/retry';
@@ -44,6 +46,8 @@ export interface KafkajsClientOptions {
    * (the test broker) do not.
    */
   readonly maxWaitTimeMs?: number;
+  /** TLS and SASL of every connection, the consumer's and the producer's (default: plaintext). */
+  readonly security?: KafkaSecurity;
 }
 
 /**
@@ -60,6 +64,7 @@ export class KafkajsClient implements BrokerClient {
       logLevel: logLevel.ERROR,
       logCreator: () => (entry) => options.logger.warn(`kafkajs: ${entry.log.message}`),
       retry: { retries: 8, initialRetryTime: 200 },
+      ...kafkajsSecurityOptions(options.security ?? {}),
     });
   }
 
@@ -76,6 +81,7 @@ export class KafkajsClient implements BrokerClient {
       brokers: this.options.brokers,
       clientId: this.options.clientId ?? 'stream-gen',
       logger: this.options.logger,
+      security: this.options.security,
     });
     await producer.connect();
     return producer;

@@ -1,5 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { KafkaSecurity } from '../kafka-security';
+import { connectEvent, connectKafkaSocket, explainSocketError } from '../kafka-socket';
 import { ByteReader } from './byte-reader';
+import { authenticateSasl } from './sasl-authenticator';
 
 /** A broker could not be reached, or its connection broke: retry after fresh metadata. */
 export class BrokerConnectionError extends Error {
@@ -7,6 +10,13 @@ export class BrokerConnectionError extends Error {
     super(message);
     this.name = 'BrokerConnectionError';
   }
+}
+
+/** TLS and SASL of a connection, and what its authentication requests need. */
+export interface BrokerConnectionSecurity {
+  readonly security: KafkaSecurity;
+  readonly clientId: string;
+  readonly requestTimeoutMs: number;
 }
 
 interface Pending {
@@ -17,9 +27,9 @@ interface Pending {
 }
 
 /**
- * One TCP connection to a broker: requests go out as they come (several in flight),
- * responses are matched by correlation id. Any socket error, and any request that
- * times out, closes the connection and fails every request still in flight.
+ * One TCP (or TLS) connection to a broker: requests go out as they come (several in
+ * flight), responses are matched by correlation id. Any socket error, and any request
+ * that times out, closes the connection and fails every request still in flight.
  */
 export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
@@ -36,24 +46,46 @@ export class BrokerConnection {
     socket.on('close', () => this.fail('connection closed'));
   }
 
-  static open(host: string, port: number, timeoutMs: number): Promise<BrokerConnection> {
+  /**
+   * Connects, with TLS when `secure.security.tls` is set (a certificate error names the
+   * setting to fix), and authenticates with SASL when `secure.security.sasl` is, before
+   * the connection is handed out. A refused authentication rejects with a
+   * SaslAuthenticationError (not retriable), anything else with a BrokerConnectionError.
+   */
+  static async open(
+    host: string,
+    port: number,
+    timeoutMs: number,
+    secure?: BrokerConnectionSecurity,
+  ): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+    const tls = secure?.security.tls;
+    const connection = await new Promise<BrokerConnection>((resolve, reject) => {
+      const socket = connectKafkaSocket(host, port, tls);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new BrokerConnectionError(`${address}: no connection after ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(connectEvent(tls), () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new BrokerConnection(socket, address));
       });
       socket.once('error', (error) => {
         clearTimeout(timer);
-        reject(new BrokerConnectionError(`${address}: ${error.message}`));
+        socket.destroy();
+        reject(new BrokerConnectionError(`${address}: ${explainSocketError(error, tls)}`));
       });
     });
+    const sasl = secure?.security.sasl;
+    if (!sasl) return connection;
+    try {
+      await authenticateSasl(connection, sasl, secure);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
   }
 
   get usable(): boolean {

@@ -1,5 +1,10 @@
 import { decodeApiVersionsResponse, encodeApiVersionsRequest } from './api-versions-request';
-import { BrokerConnection, BrokerConnectionError } from './broker-connection';
+import type { KafkaSecurity } from '../kafka-security';
+import {
+  BrokerConnection,
+  BrokerConnectionError,
+  type BrokerConnectionSecurity,
+} from './broker-connection';
 import {
   METADATA_VERSIONS,
   decodeMetadataResponse,
@@ -18,6 +23,8 @@ export interface BrokerPoolOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly requestTimeoutMs: number;
+  /** TLS and SASL of every connection (default: plaintext). */
+  readonly security?: KafkaSecurity;
 }
 
 /**
@@ -37,8 +44,15 @@ export class BrokerPool {
   /** The Metadata version both sides speak, from the first broker's ApiVersions. */
   private metadataVersion: number | undefined;
 
+  private readonly secure: BrokerConnectionSecurity;
+
   constructor(private readonly options: BrokerPoolOptions) {
     this.bootstrap = options.brokers.map(parseAddress);
+    this.secure = {
+      security: options.security ?? {},
+      clientId: options.clientId,
+      requestTimeoutMs: options.requestTimeoutMs,
+    };
   }
 
   get isClosed(): boolean {
@@ -108,13 +122,16 @@ export class BrokerPool {
     if (this.closed) return Promise.reject(closedError());
     const address = this.brokers.get(nodeId);
     if (!address) return Promise.reject(new BrokerConnectionError(`unknown broker ${nodeId}`));
-    const opening = BrokerConnection.open(address.host, address.port, CONNECT_TIMEOUT_MS).then(
-      (connection) => {
-        // closed while connecting: do not keep the socket
-        if (this.closed) connection.close();
-        return connection;
-      },
-    );
+    const opening = BrokerConnection.open(
+      address.host,
+      address.port,
+      CONNECT_TIMEOUT_MS,
+      this.secure,
+    ).then((connection) => {
+      // closed while connecting: do not keep the socket
+      if (this.closed) connection.close();
+      return connection;
+    });
     this.connections.set(nodeId, opening);
     opening.catch(() => {
       if (this.connections.get(nodeId) === opening) this.connections.delete(nodeId);
@@ -133,7 +150,12 @@ export class BrokerPool {
         const connection =
           nodeId !== undefined
             ? await this.connection(nodeId)
-            : await BrokerConnection.open(candidate.host, candidate.port, CONNECT_TIMEOUT_MS);
+            : await BrokerConnection.open(
+                candidate.host,
+                candidate.port,
+                CONNECT_TIMEOUT_MS,
+                this.secure,
+              );
         try {
           const version = this.metadataVersion ?? (await this.negotiate(connection));
           return await connection.request(

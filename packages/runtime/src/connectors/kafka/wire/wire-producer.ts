@@ -1,6 +1,7 @@
 import type { Logger } from '../../../util/logger';
 import type { BrokerProducer, OutgoingRecord, SendOptions } from '../broker-client';
 import { compressionCodec, type CompressionCodec } from '../compression-codecs';
+import type { KafkaSecurity } from '../kafka-security';
 import { BrokerConnectionError } from './broker-connection';
 import { BrokerPool } from './broker-pool';
 import { errorName, isRetriable } from './error-codes';
@@ -33,6 +34,8 @@ export interface WireProducerOptions {
   readonly maxBatchBytes?: number;
   /** Idempotent writes where the broker can (default: STREAM_GEN_KAFKA_IDEMPOTENCE, else on). */
   readonly idempotence?: boolean;
+  /** TLS and SASL of the connections to the brokers (default: plaintext). */
+  readonly security?: KafkaSecurity;
 }
 
 const LAST_RETRY_MS = 10_000;
@@ -64,6 +67,7 @@ export class WireProducer implements BrokerProducer {
       brokers: options.brokers,
       clientId: options.clientId,
       requestTimeoutMs: this.requestTimeoutMs,
+      security: options.security,
     });
   }
 
