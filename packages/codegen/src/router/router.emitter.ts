@@ -1,5 +1,6 @@
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { buildFile, type GeneratedFile } from '../emit/generated-file';
+import { projectDirArgs } from '../emit/project-dir';
 import { GENERATED_HEADER, camelCase, moduleSpecifier, q } from '../emit/naming';
 import { writeValidators } from '../validators';
 import type { RouterAnalysis } from './analyze-routers';
@@ -37,7 +38,7 @@ export function emitRouter(
     );
     return `cel${interpreted.length - 1}(r)`;
   };
-  const projectDir = projectDirFrom(analysis, paths.router);
+  const projectDir = projectDirArgs(paths.router, analysis.emittedDir);
   const routes = config.routes.map((route) => routeLiteral(route, fn, projectDir));
   const header = `${GENERATED_HEADER(sourceLabel)}/* eslint-disable @typescript-eslint/no-explicit-any -- records were checked against the source type by CEL and the validator */\n`;
   const router = buildFile(paths.router, header, (file) => {
@@ -84,27 +85,6 @@ export function emitRouter(
     ]);
   });
   return [router, main];
-}
-
-/**
- * The project directory, which relative script paths are from, as the arguments after
- * `__dirname` of a `join` in the generated module: the way up from its folder, which is its
- * source's (`src/generated`) when run as TypeScript and the one tsconfig emits it to
- * (`<outDir>/generated`, or deeper) when run as JavaScript; both known now, from the
- * project's compiler options.
- */
-function projectDirFrom(analysis: RouterAnalysis, module: string): string {
-  const root = dirname(dirname(dirname(module)));
-  const up = (dir: string) =>
-    relative(dir, root)
-      .split(sep)
-      .filter(Boolean)
-      .map((part) => q(part))
-      .join(', ');
-  const source = up(dirname(module));
-  const emitted = up(analysis.emittedDir(dirname(module)));
-  if (source === emitted) return source && `${source}, `;
-  return `...(__filename.endsWith('.ts') ? [${source}] : [${emitted}]), `;
 }
 
 function routeLiteral(
