@@ -8,12 +8,11 @@ import { describeKafkaSecurity, kafkaSecurityFromEnv } from '../connectors/kafka
 import { MemoryStateBackend } from '../state/memory-state.backend';
 import { RedisStateBackend } from '../state/redis';
 import type { StateBackend } from '../state/state-backend';
-import { errorMessage } from '../util/error-message';
 import { backoffMs } from '../util/retry';
 import { ConfigurationError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
-import { redisClient } from './redis-client';
+import { explainRedisError, redisClient } from './redis-client';
 import { redisTarget, type RedisTarget } from './redis-target';
 
 /**
@@ -91,7 +90,9 @@ export function resolveBackends(
     sink: (name, topic) => new KafkaSink(name, topic ?? name, sharedProducer),
     async close() {
       if (producer) await (await producer).disconnect();
-      await redis?.quit();
+      // QUIT waits for a connection; one that never came (Redis away, refused) is dropped
+      if (redis?.status === 'ready') await redis.quit();
+      else redis?.disconnect();
     },
   };
 }
@@ -130,14 +131,21 @@ function parseBrokers(value: string | undefined): string[] | undefined {
   return brokers;
 }
 
+const OUTAGE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
 /**
- * Why a Cluster could not be reached: a wrong or missing password looks like an outage
- * otherwise. Its error names the error of the last node it tried.
+ * Why Redis could not be reached: a wrong password or an untrusted certificate looks like
+ * an outage otherwise. A Cluster's error names the error of the last node it tried.
  */
-function why(error: Error | undefined): string {
+function why(error: Error | undefined, target: RedisTarget): string {
   if (!error) return '';
+  // one server that does not answer is an outage, and the line says so already
+  if (target.kind === 'standalone' && OUTAGE.has((error as NodeJS.ErrnoException).code ?? '')) {
+    return '';
+  }
   const last = (error as Error & { lastNodeError?: unknown }).lastNodeError;
-  return ` (${errorMessage(error)}${last ? ` ${errorMessage(last)}` : ''})`;
+  const explain = (e: unknown) => explainRedisError(e, target);
+  return ` (${explain(error)}${last ? ` ${explain(last)}` : ''})`;
 }
 
 const redisName = (target: RedisTarget) => (target.kind === 'cluster' ? 'Redis Cluster' : 'Redis');
@@ -147,19 +155,17 @@ const redisName = (target: RedisTarget) => (target.kind === 'cluster' ? 'Redis C
  * tasks back until it is over; each retry is logged.
  */
 function connectRedis(target: RedisTarget, logger: Logger): Redis | Cluster {
-  let lastClusterError: Error | undefined;
+  let lastError: Error | undefined;
   const retry = (attempt: number) => {
     const wait = backoffMs(attempt + 1, 100, 5000);
     logger.warn(
-      `${redisName(target)} at ${target.display} unavailable${why(lastClusterError)}; retrying in ${wait} ms`,
+      `${redisName(target)} at ${target.display} unavailable${why(lastError, target)}; retrying in ${wait} ms`,
     );
     return wait;
   };
   const client = redisClient(target, { retry, maxRetriesPerRequest: null });
-  // A Cluster reports why it could not connect as an error event before it retries.
-  if (target.kind === 'cluster') {
-    client.on('error', (error: Error) => (lastClusterError = error));
-    client.on('ready', () => (lastClusterError = undefined));
-  } else client.on('error', () => undefined);
+  // Both report why they could not connect as an error event before they retry.
+  client.on('error', (error: Error) => (lastError = error));
+  client.on('ready', () => (lastError = undefined));
   return client;
 }

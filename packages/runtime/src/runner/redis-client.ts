@@ -1,4 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+import { errorMessage } from '../util/error-message';
+import { explainTlsError } from '../util/tls-errors';
 import type { RedisTarget } from './redis-target';
 
 export interface RedisClientOptions {
@@ -13,8 +16,10 @@ export interface RedisClientOptions {
 /** A client of the Redis (one server or a Cluster) that `target` names. */
 export function redisClient(target: RedisTarget, options: RedisClientOptions): Redis | Cluster {
   const { retry, ...connection } = options;
+  const tls = tlsOf(target);
   if (target.kind === 'standalone') {
-    return new Redis(target.url, { ...connection, retryStrategy: retry });
+    // a rediss:// URL alone is TLS with the system's CAs (ioredis sets tls then)
+    return new Redis(target.url, { ...connection, retryStrategy: retry, ...(tls && { tls }) });
   }
   return new Cluster(
     target.nodes.map(({ host, port }) => ({ host, port })),
@@ -27,9 +32,42 @@ export function redisClient(target: RedisTarget, options: RedisClientOptions): R
         connectTimeout: options.connectTimeout,
         ...(target.username !== undefined && { username: target.username }),
         ...(target.password !== undefined && { password: target.password }),
-        ...(target.tls && { tls: {} }),
+        ...(tls && { tls }),
       },
       clusterRetryStrategy: retry,
+    },
+  );
+}
+
+/** ioredis' `tls`: the CA and client certificate of REDIS_TLS_*_FILE, if any. */
+function tlsOf(target: RedisTarget): ConnectionOptions | undefined {
+  const options = target.tlsOptions;
+  if (options) {
+    const { files: _files, ...tls } = options;
+    return tls;
+  }
+  return target.kind === 'cluster' && target.tls ? {} : undefined;
+}
+
+/**
+ * An error of a client of `target`, saying which setting to look at: REDIS_TLS_CA_FILE
+ * for a certificate not trusted, the URL's user and password for a refused AUTH.
+ */
+export function explainRedisError(error: unknown, target: RedisTarget): string {
+  const message = errorMessage(error);
+  if (/^(WRONGPASS|NOAUTH)\b|invalid password/i.test(message)) {
+    const where = target.kind === 'standalone' ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES or REDIS_URL';
+    return `${message} (check the user and password in ${where})`;
+  }
+  if (!tlsOf(target)) return message;
+  // not `instanceof Error`: an error of node:tls may come from another realm (a test's)
+  return explainTlsError(
+    { message, code: (error as { code?: string })?.code },
+    {
+      prefix: 'REDIS_TLS',
+      files: target.tlsOptions?.files ?? {},
+      peer: 'the Redis server',
+      enabledBy: 'a rediss:// URL',
     },
   );
 }

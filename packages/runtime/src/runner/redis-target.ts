@@ -1,12 +1,28 @@
 import { ConfigurationError } from '../util/errors';
+import {
+  describeTlsFiles,
+  tlsFileOptions,
+  tlsFileSettings,
+  tlsFilesFromEnv,
+  type TlsFiles,
+} from '../util/tls-files';
 
 export interface RedisNodeAddress {
   readonly host: string;
   readonly port: number;
 }
 
+/** The CA (and client certificate) of TLS connections, from REDIS_TLS_*_FILE; none: system CAs. */
+export interface RedisTlsOptions {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** Which files, for messages. */
+  readonly files: TlsFiles;
+}
+
 /** Which Redis a runner keeps its state in, read from the environment. */
-export type RedisTarget =
+export type RedisTarget = (
   | {
       readonly kind: 'standalone';
       /** As given: ioredis reads it (options in the query, a database in the path). */
@@ -24,7 +40,11 @@ export type RedisTarget =
       readonly tls: boolean;
       /** For logs: the seeds, and whether credentials and TLS are used; never a secret. */
       readonly display: string;
-    };
+    }
+) & {
+  /** Set only with TLS (rediss://) and REDIS_TLS_CA_FILE or REDIS_TLS_CERT_FILE. */
+  readonly tlsOptions?: RedisTlsOptions;
+};
 
 const FORM =
   'a comma list of host:port, optionally as redis://[user:password@]host:port,host:port (rediss:// for TLS)';
@@ -33,8 +53,29 @@ const FORM =
  * REDIS_CLUSTER_NODES (cluster seeds, even a single one) or REDIS_URL (one node, or
  * cluster seeds when it lists several separated by commas); undefined when neither is
  * set. Setting both is refused, as it is unclear which one the state is meant to be in.
+ * With rediss://, REDIS_TLS_CA_FILE names the CA to trust instead of the system's, and
+ * REDIS_TLS_CERT_FILE with REDIS_TLS_KEY_FILE a client certificate.
  */
 export function redisTarget(env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  const target = targetOf(env);
+  const files = tlsFilesFromEnv(env, 'REDIS_TLS');
+  const given = tlsFileSettings(files);
+  if (given.length === 0) return target;
+  const variable = env.REDIS_CLUSTER_NODES?.trim() ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
+  const tls = target?.kind === 'cluster' ? target.tls : /^rediss:\/\//i.test(target?.url ?? '');
+  if (!target || !tls) {
+    throw new ConfigurationError(
+      `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} set but ${target ? `${variable} is not a rediss:// URL` : 'neither REDIS_URL nor REDIS_CLUSTER_NODES is'}: TLS to Redis is asked for with rediss://`,
+    );
+  }
+  return {
+    ...target,
+    display: `${target.display} (${describeTlsFiles(files).join(', ')})`,
+    tlsOptions: { ...tlsFileOptions(files), files },
+  };
+}
+
+function targetOf(env: NodeJS.ProcessEnv): RedisTarget | undefined {
   const nodes = env.REDIS_CLUSTER_NODES?.trim();
   const url = env.REDIS_URL?.trim();
   if (nodes && url) {
