@@ -44,7 +44,7 @@ export interface GroupJobRunnerOptions extends SegmentOptions {
   readonly repartitionTopic?: string;
   /** How long a failing sink write is retried (the task waits) before the job fails. Default 10 min. */
   readonly sinkRetryMs?: number;
-  /** Records a sink may hold not yet written before a flush waits (see `SinkBuffers`). Default 0. */
+  /** Records a sink may hold not yet written before a flush waits (see `InFlightWrites`). Default 0. */
   readonly sinkBufferRecords?: number;
   /** How often idle tasks are ticked (idleness, processing-time timers, due checkpoints). Default 200 ms. */
   readonly tickIntervalMs?: number;

@@ -30,7 +30,7 @@ export interface JobRunnerOptions extends SegmentOptions {
   readonly checkpointIntervalMs?: number;
   /** How long a failing sink write is retried (the task waits) before the job fails. Default 0. */
   readonly sinkRetryMs?: number;
-  /** Records a sink may hold not yet written before a flush waits (see `SinkBuffers`). Default 0. */
+  /** Records a sink may hold not yet written before a flush waits (see `InFlightWrites`). Default 0. */
   readonly sinkBufferRecords?: number;
   /** Records read per batch and partition (default 500). */
   readonly batchSize?: number;

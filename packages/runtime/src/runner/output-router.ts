@@ -12,11 +12,13 @@ import { errorMessage } from '../util/error-message';
 import { ConfigurationError } from '../util/errors';
 import { retrying, type RetriesExhausted } from '../util/retry';
 import type { Logger } from '../util/logger';
-import { SinkBuffers } from './sink-buffers';
+import { InFlightWrites } from './in-flight-writes';
 
 const MAX_LOGGED_DEAD_LETTERS = 20;
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 10_000;
+/** How long closing waits for the writes still on their way. */
+const CLOSE_WAIT_MS = 30_000;
 
 /** How long a failing sink write is retried before the job fails (0: not retried). */
 export interface SinkRetry {
@@ -26,7 +28,7 @@ export interface SinkRetry {
   readonly sleep?: (ms: number) => Promise<void>;
   /**
    * Records a sink may hold not yet written before a flush waits for it (see
-   * {@link SinkBuffers}); default 0: every flush waits for its writes.
+   * {@link InFlightWrites}); default 0: every flush waits for its writes.
    */
   readonly bufferRecords?: number;
 }
@@ -41,7 +43,7 @@ export class OutputRouter {
   private readonly buffers = new Map<string, Emission[]>();
   private readonly unrouted = new Map<string, number>();
   private loggedDeadLetters = 0;
-  private readonly inFlight: SinkBuffers;
+  private readonly inFlight: InFlightWrites;
   /** Per keyed stage fused after the operator: its routes (the operator's merged in by the planner). */
   private readonly fusedSideOutputs: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
@@ -51,7 +53,7 @@ export class OutputRouter {
     private readonly logger: Logger,
     private readonly retry: SinkRetry = { budgetMs: 0 },
   ) {
-    this.inFlight = new SinkBuffers(retry.bufferRecords ?? 0);
+    this.inFlight = new InFlightWrites(retry.bufferRecords ?? 0);
     const { main, deadLetters, sideOutputs, streams } = job.outputs;
     const routed = [
       main,
@@ -76,7 +78,12 @@ export class OutputRouter {
     for (const sink of Object.values(this.sinks)) await sink.open();
   }
 
+  /**
+   * Closes the sinks once the writes still on their way are done (at a stop, retries
+   * give up, so a write that failed ends within one backoff wait), or after 30 s.
+   */
   async close(): Promise<void> {
+    await this.inFlight.idle(CLOSE_WAIT_MS);
     for (const sink of Object.values(this.sinks)) await sink.close();
   }
 
@@ -164,7 +171,8 @@ export class OutputRouter {
   /**
    * Records a sink refused for good go to the dead letters, each named after the
    * record (`<its id>/refused`), with the sink's reason; the sink's other records were
-   * written.
+   * written. They are written within the refused write (so the checkpoint waiting for
+   * it waits for them), not queued after the task's other dead letters.
    */
   private async deadLetterRefused(sink: string, refused: readonly SinkRefusal[]): Promise<void> {
     this.logger.warn(

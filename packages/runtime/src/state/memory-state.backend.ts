@@ -47,14 +47,14 @@ class MemoryTask implements TaskStateStore, CheckpointStore {
     writes: readonly StateWrite[],
     ready?: Promise<void>,
   ): Promise<void> {
-    // The same fence as the Redis backend: ids follow each other, so a stale owner loses.
-    const latest = this.retained[0]?.checkpoint.id ?? 0;
-    if (checkpoint.id !== latest + 1)
-      throw new CheckpointFencedError(this.scope, checkpoint.id, latest);
     // Serialize everything before touching the table, so a value that is not JSON
     // fails the commit as a whole instead of half-applying it.
     const encoded = writes.map((w) => [refId(w), w.entry && JSON.stringify(w.entry)] as const);
     await ready;
+    // The same fence as the Redis backend: ids follow each other, so a stale owner loses.
+    const latest = this.retained[0]?.checkpoint.id ?? 0;
+    if (checkpoint.id !== latest + 1)
+      throw new CheckpointFencedError(this.scope, checkpoint.id, latest);
     const next = new Map(this.committed);
     for (const [id, text] of encoded) {
       if (text === undefined) next.delete(id);

@@ -36,9 +36,10 @@ export interface CheckpointStore {
    * Atomically applies `writes` to the task's state and records `checkpoint`
    * (timers, watermarks, source positions): after a crash either all of it is
    * visible or none of it is. Both are serialized before this returns its promise:
-   * the task goes on changing its state while the commit is in flight. With `ready`,
-   * nothing is applied before it resolves (the outputs the checkpoint covers are in
-   * their sinks), and nothing at all if it rejects.
+   * the task goes on changing its state while the commit is in flight. With `ready`, an
+   * implementation must apply nothing before it resolves (the outputs the checkpoint
+   * covers are then in their sinks), and nothing at all if it rejects: a backend that
+   * ignored it would commit source positions past outputs a crash then loses.
    */
   commit(
     checkpoint: TaskCheckpoint,

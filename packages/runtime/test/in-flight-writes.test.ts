@@ -1,5 +1,5 @@
 /**
- * The sink buffer of the OutputRouter: a flush returns while its sink holds at most
+ * The sink buffer of the OutputRouter (InFlightWrites): a flush returns while its sink holds at most
  * the limit of records not yet written, waits beyond it, keeps each task's writes to
  * a sink in order, and `written` settles only once every flushed record is in its sink.
  */
@@ -171,5 +171,59 @@ describe('the sink buffer', () => {
     for (const e of out(1, 'fast')) router.route('0', e);
     await expect(router.flush('0')).rejects.toThrow('record too large');
     await expect(router.written('0')).rejects.toThrow('record too large');
+  });
+
+  it('fails a flush waiting for room when the write it waits for fails', async () => {
+    const slow = heldSink('slow');
+    const router = new OutputRouter(job, { slow: slow.sink, fast: fastSink().sink }, quiet, {
+      budgetMs: 0,
+      bufferRecords: 2,
+    });
+    for (const e of out(5, 'slow')) router.route('0', e);
+    const waiting = router.flush('0');
+    expect(await settled(waiting)).toBe(false);
+    await slow.fail('broker gone');
+    await expect(waiting).rejects.toThrow('broker gone');
+  });
+
+  it('leaves no unhandled rejection when a checkpoint fails before awaiting its writes', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const slow = heldSink('slow');
+      const router = new OutputRouter(job, { slow: slow.sink, fast: fastSink().sink }, quiet, {
+        budgetMs: 0,
+        bufferRecords: 100,
+      });
+      for (const e of out(1, 'slow')) router.route('0', e);
+      await router.flush('0');
+      await slow.fail('broker gone');
+      // a checkpoint takes it, then fails on something else before awaiting it
+      void router.written('0');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('closes its sinks once the writes on their way are done', async () => {
+    const slow = heldSink('slow');
+    let closed = false;
+    const sink = { ...slow.sink, close: async () => void (closed = true) };
+    const router = new OutputRouter(job, { slow: sink, fast: fastSink().sink }, quiet, {
+      budgetMs: 0,
+      bufferRecords: 100,
+    });
+    for (const e of out(3, 'slow')) router.route('0', e);
+    await router.flush('0');
+    const closing = router.close();
+    expect(await settled(closing)).toBe(false);
+    expect(closed).toBe(false);
+    await slow.release();
+    await closing;
+    expect(closed).toBe(true);
+    expect(slow.written).toHaveLength(3);
   });
 });

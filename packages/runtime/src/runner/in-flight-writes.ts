@@ -1,18 +1,19 @@
 /**
  * The writes on their way to the sinks, and the bound on them.
  *
- * A task's flush queues its records for each sink and returns while that sink holds
- * at most `limit` records not yet written (across the job's tasks); beyond that it
- * waits for the sink (back-pressure). So a stalled sink holds the routes beside it
- * back only once it has `limit` records waiting, and a limit of 0 makes every flush
- * wait for its writes.
+ * A task's flush queues its records for each sink and returns once that sink holds at
+ * most `limit` records not yet written (across the job's tasks); until then it waits
+ * for the sink (back-pressure). The check comes after the task queued its own, so a
+ * sink holds at most `limit` plus one flush of each other task. A stalled sink holds
+ * the routes beside it back only once it has that many records waiting, and a limit of
+ * 0 makes every flush wait for its writes.
  *
  * Nothing is lost by returning early: a task's writes to one sink go in order, and
  * {@link written} gives the promise its checkpoint waits for before it commits, so a
  * committed position never passes a record that is not yet in its sink. A write that
  * fails for good fails every later flush and checkpoint of the job.
  */
-export class SinkBuffers {
+export class InFlightWrites {
   /** Records queued or being written, per sink. */
   private readonly pending = new Map<string, number>();
   /** Flushes waiting for room, per sink. */
@@ -71,13 +72,32 @@ export class SinkBuffers {
 
   /** Settles when every write `task` queued so far is done; rejects if one failed. */
   written(task: string): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     const lasts = [...(this.lastWrites.get(task)?.values() ?? [])];
-    if (lasts.length === 0) return Promise.resolve();
-    const all = Promise.all(lasts).then(() => undefined);
-    // awaited by the checkpoint, maybe only after it failed: not an unhandled rejection
+    const all =
+      this.failure !== undefined
+        ? Promise.reject(this.failure)
+        : Promise.all(lasts).then(() => undefined);
+    // awaited by the checkpoint, which may fail before it awaits it: not an unhandled rejection
     all.catch(() => undefined);
     return all;
+  }
+
+  /** Settles when no write is queued or running (failed ones included), or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const busy = [...this.pending].filter(([, n]) => n > 0).map(([sink]) => sink);
+      if (busy.length === 0 || Date.now() >= deadline) return;
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, deadline - Date.now());
+        let waiters = this.waiting.get(busy[0]);
+        if (!waiters) this.waiting.set(busy[0], (waiters = []));
+        waiters.push(() => {
+          clearTimeout(timer);
+          wake();
+        });
+      });
+    }
   }
 
   /** Throws the write that failed for good, if one did. */
