@@ -1,5 +1,5 @@
 import { generateEvents, joinKey, type GeneratedEvent } from '@stream-gen/sample-impression-join';
-import type { Kafka, Producer } from 'kafkajs';
+import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
 
 export interface EncodedEvent {
   readonly topic: string;
@@ -39,7 +39,8 @@ export function joinEvents(impressions: number, seed: number): GeneratedEvent[] 
  * Sends each topic's events in arrival order, `recordsPerPartition` × `partitions` per
  * request. The mock Kafka answers a fetch with one message set per partition, so this
  * sets the batch size every consumer of the input gets (a real broker returns up to
- * maxBytesPerPartition, 1 MB by default, of a backlog at once).
+ * maxBytesPerPartition, 1 MB by default, of a backlog at once). With `compression`,
+ * each of those batches is compressed (the codec registered in kafkajs).
  */
 export async function produceEvents(
   producer: Producer,
@@ -47,11 +48,12 @@ export async function produceEvents(
   topics: { readonly impressions: string; readonly plays: string },
   partitions: number,
   recordsPerPartition = 1000,
+  compression?: CompressionTypes,
 ): Promise<void> {
   const chunk = recordsPerPartition * partitions;
   for (const { topic, messages } of byTopic(encodeEvents(events, topics))) {
     for (let i = 0; i < messages.length; i += chunk) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+      await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + chunk) });
     }
   }
 }

@@ -28,6 +28,12 @@ import { sinkHttp } from './workloads/sink-http';
 import { sinkPostgres } from './workloads/sink-postgres';
 import { sinkRedis } from './workloads/sink-redis';
 import { chainKafka, statelessKafka } from './workloads/stateless-kafka';
+import { statelessKafkaSaslSsl } from './workloads/stateless-kafka-sasl-ssl';
+import {
+  statelessKafkaCodecs,
+  statelessKafkaNoIdempotence,
+} from './workloads/stateless-kafka-settings';
+import { statelessKafkaZstdInput } from './workloads/zstd-input';
 import { fusedKafkaRedis, pipelineKafkaRedis } from './workloads/pipeline-kafka-redis';
 import { unionKafkaRedis } from './workloads/union-kafka-redis';
 import type { Workload } from './workloads/workload';
@@ -39,6 +45,10 @@ const WORKLOADS: readonly Workload[] = [
   rawConsume,
   rawRedisPipeline,
   statelessKafka,
+  ...statelessKafkaCodecs,
+  statelessKafkaNoIdempotence,
+  statelessKafkaZstdInput,
+  statelessKafkaSaslSsl,
   chainKafka,
   pipelineKafkaRedis,
   fusedKafkaRedis,

@@ -1,7 +1,15 @@
 import * as path from 'node:path';
 import { registerTypeScript } from './typescript-loader';
 
-const TEST_SERVICES = path.resolve(__dirname, '..', '..', 'packages', 'runtime', 'test-services');
+/** The runtime's test services (TypeScript, loaded in place). */
+export const TEST_SERVICES = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'packages',
+  'runtime',
+  'test-services',
+);
 
 export type TestServices = typeof import('../../packages/runtime/test-services/services');
 export type RedisService = Awaited<ReturnType<TestServices['startRedis']>>;

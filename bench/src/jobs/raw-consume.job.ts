@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage, type SASLOptions } from 'kafkajs';
 import { DEFAULT_KAFKA_MAX_WAIT_MS } from '@stream-gen/runtime';
 import { measureWindow, type RunningJob } from '../measure-window';
 import { percentile } from '../percentile';
@@ -16,6 +16,27 @@ export interface RawConsumeParams {
   readonly passes?: number;
   /** Latency mode: records sent in the first milliseconds are not sampled. */
   readonly warmupMs?: number;
+  /** kafkajs' own TLS (trusting this CA) and SASL; omitted: plaintext. */
+  readonly security?: RawConsumeSecurity;
+}
+
+export interface RawConsumeSecurity {
+  readonly caPem?: string;
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+function rawKafka(params: RawConsumeParams): Kafka {
+  const { caPem, sasl } = params.security ?? {};
+  return new Kafka({
+    brokers: [...params.brokers],
+    logLevel: logLevel.ERROR,
+    ...(caPem && { ssl: { ca: [caPem] } }),
+    ...(sasl && { sasl: { ...sasl } as SASLOptions }),
+  });
 }
 
 /**
@@ -25,7 +46,7 @@ export interface RawConsumeParams {
  * reads the data several times and reports the median pass.
  */
 export async function rawConsume(params: RawConsumeParams, channel: JobChannel): Promise<Measured> {
-  const kafka = new Kafka({ brokers: [...params.brokers], logLevel: logLevel.ERROR });
+  const kafka = rawKafka(params);
   const passes: Measured[] = [];
   for (let pass = 1; pass <= (params.passes ?? 1); pass++) {
     const job = await startConsumer(kafka, `${params.groupId}.${pass}`, params, () => undefined);
@@ -49,7 +70,7 @@ export async function rawConsumeLatency(
   params: RawConsumeParams,
   channel: JobChannel,
 ): Promise<Measured> {
-  const kafka = new Kafka({ brokers: [...params.brokers], logLevel: logLevel.ERROR });
+  const kafka = rawKafka(params);
   const latencies: number[] = [];
   let firstSent: number | undefined;
   const job = await startConsumer(kafka, params.groupId, params, (message, now) => {

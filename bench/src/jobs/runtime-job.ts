@@ -21,6 +21,12 @@ export interface KafkaJobParams {
   readonly sessionTimeoutMs: number;
   /** Overrides the job's checkpoint interval (STREAM_GEN_CHECKPOINT_INTERVAL_MS). */
   readonly checkpointIntervalMs?: number;
+  /**
+   * More of the job process's environment (STREAM_GEN_KAFKA_COMPRESSION, KAFKA_SSL, ...):
+   * given to launchJob and set in process.env, where the producer reads
+   * STREAM_GEN_KAFKA_IDEMPOTENCE.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,7 +45,9 @@ export function launchOnKafka(options: {
   readonly segments?: number;
 }): RunningJob {
   const { params } = options;
+  Object.assign(process.env, params.env);
   const env: NodeJS.ProcessEnv = {
+    ...params.env,
     KAFKA_BROKERS: params.brokers.join(','),
     REDIS_URL: params.redisUrl,
     STREAM_GEN_GROUP_ID: params.groupId,
