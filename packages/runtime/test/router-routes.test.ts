@@ -113,6 +113,26 @@ describe('router routes', () => {
     ]);
   });
 
+  it('embedded, keeps a route to another Kafka cluster in the embedded log, off that cluster', async () => {
+    const elsewhere: RouterSpec = {
+      name: 'Elsewhere',
+      source: { topic: 'plays' },
+      routes: [
+        // nothing listens there: a write to it would retry until the test timed out
+        { name: 'far', sink: { kind: 'kafka', topic: 'far', brokers: ['127.0.0.1:9'] } },
+        { name: 'near', sink: { kind: 'null' } },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'plays.jsonl'), '{"id":1}\n{"id":2}');
+    const running = launchRouter(elsewhere, {
+      bindings: { sourceFiles: { plays: path.join(dir, 'plays.jsonl') }, sinkFiles: {} },
+      env: {},
+      logger: silentLogger,
+    });
+    await running.runAll();
+    expect(running.routeMetrics().far).toEqual({ in: 2, filtered: 0, out: 2, extra: 0, failed: 0 });
+  });
+
   it('refuses a sink binding that names no route', () => {
     expect(() =>
       launchRouter(router, {

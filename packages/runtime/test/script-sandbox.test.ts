@@ -150,6 +150,20 @@ describe('RouteScript', () => {
     script.close();
   });
 
+  it('says once that a dynamic script cannot be read, and goes on with its version', async () => {
+    const file = path.join(dir, 'gone.js');
+    fs.writeFileSync(file, 'function transform(r) { return r; }');
+    const script = await RouteScript.open({ file, dynamic: true }, logger, 'g');
+    fs.rmSync(file);
+    logs.length = 0;
+    for (let i = 0; i < 5; i++) await script.runBatch([{ n: i }]);
+    expect(logs.filter((l) => /cannot be read/.test(l))).toHaveLength(1);
+    fs.writeFileSync(file, 'function transform(r) { return r; }');
+    await script.runBatch([{ n: 9 }]);
+    expect(logs.filter((l) => /can be read again/.test(l))).toHaveLength(1);
+    script.close();
+  });
+
   it('makes a script that does not load at start a configuration error', async () => {
     await expect(
       RouteScript.open({ file: path.join(dir, 'missing.js') }, logger, 'r'),

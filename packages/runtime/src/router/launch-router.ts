@@ -3,7 +3,6 @@ import type { TaskStatus } from '../task/stream-task';
 import { launchJob, type ObservedJob, type RunningJob } from '../runner/launch-job';
 import { startStatusServer } from '../runner/status-server';
 import type { RunBindings } from '../runner/run-bindings';
-import { withScriptsFrom } from '../script/script-source';
 import { ConfigurationError } from '../util/errors';
 import { defaultLogger, type Logger } from '../util/logger';
 import { routeConnectors, routeTopics } from './route-connectors';
@@ -41,21 +40,23 @@ export interface RunningRouter extends RunningJob {
  * Kafka routes write their topics; the other sinks are connectors made from the file's
  * settings. Records are written at least once, each with its stable `stream-gen-id`.
  */
-export function launchRouter(spec: RouterSpec, options: RouterLaunchOptions = {}): RunningRouter {
+export function launchRouter(router: RouterSpec, options: RouterLaunchOptions = {}): RunningRouter {
   const env = options.env ?? process.env;
-  const router = withScriptsFrom(spec, env);
   const logger = options.logger ?? defaultLogger(router.name);
   const metrics = new RouteMetrics();
   if (options.bindings) checkBindings(router, options.bindings);
   const fileRun = Object.keys(options.bindings?.sourceFiles ?? {}).length > 0;
-  const runs = routerJobs(router, metrics, logger).map(({ job, routes }, i) =>
+  const runs = routerJobs(router, metrics, logger, env).map(({ job, routes }, i) =>
     launchJob({
       job,
-      sinks: [...Object.keys(routeTopics(routes)), ROUTER_DEAD_LETTERS],
+      sinks: [...Object.keys(routeTopics(routes, env)), ROUTER_DEAD_LETTERS],
       connectors: routeConnectors(routes, env, { append: !fileRun }, logger),
       topics: {
         sources: { [router.source.topic]: router.source.topic },
-        sinks: { ...routeTopics(routes), [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters` },
+        sinks: {
+          ...routeTopics(routes, env),
+          [ROUTER_DEAD_LETTERS]: `${router.name}.dead-letters`,
+        },
       },
       bindings: options.bindings && jobBindings(options.bindings, routes, i === 0),
       env: jobEnv(env, job.name, router.name, i === 0),

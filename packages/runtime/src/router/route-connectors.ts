@@ -31,9 +31,9 @@ export function routeConnectors(
     const sink = route.sink;
     switch (sink.kind) {
       case 'kafka':
-        if (sink.brokers !== undefined) {
+        if (onAnotherCluster(route, env)) {
           const topic = namespaceFrom(env).topic(sink.topic);
-          connectors[name] = otherClusterSink(name, topic, brokerList(name, sink.brokers), logger);
+          connectors[name] = otherClusterSink(name, topic, brokerList(name, sink.brokers!), logger);
         }
         break;
       case 'postgres':
@@ -56,11 +56,17 @@ export function routeConnectors(
   return connectors;
 }
 
-/** The topic of each kafka route to the source's cluster. */
-export function routeTopics(routes: readonly RouteSpec[]): Record<string, string> {
+/**
+ * The topic of each kafka route to the source's cluster; embedded (no `KAFKA_BROKERS`:
+ * a file run, a test), every kafka route's, in the embedded log.
+ */
+export function routeTopics(
+  routes: readonly RouteSpec[],
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const topics: Record<string, string> = {};
   for (const route of routes) {
-    if (route.sink.kind === 'kafka' && route.sink.brokers === undefined) {
+    if (route.sink.kind === 'kafka' && !onAnotherCluster(route, env)) {
       topics[routeSinkName(route)] = route.sink.topic;
     }
   }
@@ -70,7 +76,8 @@ export function routeTopics(routes: readonly RouteSpec[]): Record<string, string
 /**
  * A topic of another cluster: the runtime's Kafka sink, through a producer of that
  * cluster's own (connected when the sink opens, disconnected when it closes; plaintext,
- * as the source cluster's KAFKA_* settings are not this one's).
+ * as the source cluster's KAFKA_* settings are not this one's), compressed as
+ * `STREAM_GEN_KAFKA_COMPRESSION` says for the route.
  */
 function otherClusterSink(
   name: string,
@@ -80,18 +87,19 @@ function otherClusterSink(
 ): SinkConnector {
   const client = new KafkajsClient({ brokers, logger, clientId: `stream-gen-${name}` });
   let producer: Promise<BrokerProducer> | undefined;
-  const sink = new KafkaSink(name, topic, () => (producer ??= client.producer()));
-  return {
-    name,
-    describe: () => `${sink.describe()} at ${brokers.join(',')}`,
-    open: () => sink.open(),
-    write: (records) => sink.write(records),
-    async close() {
+  return new KafkaSink(name, topic, () => (producer ??= client.producer()), undefined, {
+    where: `at ${brokers.join(',')}`,
+    async release() {
       const open = producer;
       producer = undefined;
       if (open) await (await open).disconnect();
     },
-  };
+  });
+}
+
+/** A kafka route naming its own brokers, on Kafka (embedded, it is a topic like the others). */
+function onAnotherCluster(route: RouteSpec, env: NodeJS.ProcessEnv): boolean {
+  return route.sink.kind === 'kafka' && route.sink.brokers !== undefined && !!env.KAFKA_BROKERS;
 }
 
 function brokerList(route: string, brokers: string | readonly string[]): string[] {

@@ -11,6 +11,8 @@ export interface RouteContext {
   readonly validate?: Validator;
   readonly counters: RouteCounters;
   readonly logger: Logger;
+  /** Where a script kept in Redis is read from (`REDIS_URL`, `REDIS_CLUSTER_NODES`, `REDIS_TLS_*`). */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -32,7 +34,7 @@ export function routeStage(route: RouteSpec, context: RouteContext): ChainStageS
 
 async function routeParts(
   route: RouteSpec,
-  { validate, counters, logger }: RouteContext,
+  { validate, counters, logger, env }: RouteContext,
 ): Promise<ChainStageParts> {
   const { filter, project } = route;
   const steps: Step[] = [
@@ -55,6 +57,7 @@ async function routeParts(
     (await openScriptStep(route.script, {
       name: route.name,
       logger,
+      env,
       validate,
       outputType: 'a record of the source type',
       // the script runs over the batch's records that pass the filter, in one call

@@ -15,12 +15,18 @@ export interface RouterJob {
  * marked `isolated`, reading the topic once and fanning out in-process, and one job per
  * isolated route, named `<router>-<route>`, with its own consumer group.
  */
-export function routerJobs(router: RouterSpec, metrics: RouteMetrics, logger: Logger): RouterJob[] {
+export function routerJobs(
+  router: RouterSpec,
+  metrics: RouteMetrics,
+  logger: Logger,
+  /** The router's environment: where scripts kept in Redis are read (`REDIS_URL`, ...). */
+  env: NodeJS.ProcessEnv,
+): RouterJob[] {
   const shared = router.routes.filter((r) => !r.isolated);
   const jobs: RouterJob[] = [];
   // the first job dead-letters records that are not of the source type, the others skip them
   const job = (name: string, routes: readonly RouteSpec[]) => ({
-    job: routesJob(name, router, routes, metrics, logger, jobs.length === 0),
+    job: routesJob(name, router, routes, { metrics, logger, env }, jobs.length === 0),
     routes,
   });
   if (shared.length > 0) jobs.push(job(router.name, shared));
@@ -39,8 +45,7 @@ function routesJob(
   name: string,
   router: RouterSpec,
   routes: readonly RouteSpec[],
-  metrics: RouteMetrics,
-  logger: Logger,
+  { metrics, logger, env }: { metrics: RouteMetrics; logger: Logger; env: NodeJS.ProcessEnv },
   deadLetterRejected: boolean,
 ): JobSpec {
   return {
@@ -52,6 +57,7 @@ function routesJob(
         validate: router.source.validate,
         counters: metrics.of(route.name),
         logger,
+        env,
       }),
     ),
     outputs: {

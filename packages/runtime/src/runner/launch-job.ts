@@ -109,7 +109,10 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
         logger,
       )
     : undefined;
-  const compression = compressionBySink(env, options.sinks);
+  const compression = compressionBySink(env, [
+    ...options.sinks,
+    ...Object.keys(options.connectors ?? {}),
+  ]);
   const sinks = {
     ...(connectors?.sinks ??
       Object.fromEntries(
@@ -118,7 +121,8 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
           withCompression((kafka as KafkaBackends).sink(n, topics.sinks[n]), compression.get(n)),
         ]),
       )),
-    ...Object.fromEntries(own),
+    // a connector that is a topic (of another cluster) is compressed as the setting says
+    ...Object.fromEntries(own.map(([n, c]) => [n, withCompression(c, compression.get(n))])),
   };
   // A file run starts over every time, so its state must too: always in memory.
   const backend = fileRun ? new MemoryStateBackend() : backends.backend;

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { redisClient } from '../runner/redis-client';
-import { redisTarget, type RedisTarget } from '../runner/redis-target';
+import type { RedisTarget } from '../runner/redis-target';
 import type { ScriptTextSource } from './script-source';
 
 /**
@@ -13,16 +13,14 @@ export class RedisScriptSource implements ScriptTextSource {
   readonly name: string;
   readonly typescript: boolean;
   readonly defaultPollMs = 1000;
-  private readonly target: RedisTarget;
   private client: Redis | Cluster | undefined;
 
   constructor(
     private readonly key: string,
-    url: string,
+    private readonly target: RedisTarget,
   ) {
     this.name = `Redis key "${key}"`;
     this.typescript = key.endsWith('.ts');
-    this.target = redisTarget({ REDIS_URL: url }) as RedisTarget;
   }
 
   async read(): Promise<string> {

@@ -44,6 +44,8 @@ const CHECK_TIMEOUT_MS = 2000;
 export class RouteScript {
   /** The text that failed to load last, so it is not tried again at every check. */
   private refused: string | undefined;
+  /** Why the source could not be read at the last check, so it is said once. */
+  private unreadable: string | undefined;
   private checked = Date.now();
   /** Results of the batch being run, by record (the same object the steps get). */
   private readonly results = new Map<unknown, ScriptResult>();
@@ -119,9 +121,17 @@ export class RouteScript {
     try {
       text = await withTimeout(this.source.changed(), CHECK_TIMEOUT_MS);
     } catch (error) {
+      // said once while the reason stays the same (a file is checked at every batch)
+      const why = errorMessage(error);
+      if (why === this.unreadable) return;
+      this.unreadable = why;
       return this.logger.warn(
-        `${this.owner}: script ${this.source.name} cannot be read (${errorMessage(error)}); version ${this.version} goes on`,
+        `${this.owner}: script ${this.source.name} cannot be read (${why}); version ${this.version} goes on`,
       );
+    }
+    if (this.unreadable !== undefined) {
+      this.logger.info(`${this.owner}: script ${this.source.name} can be read again`);
+      this.unreadable = undefined;
     }
     if (text === undefined) return;
     const version = versionOf(text);

@@ -1,4 +1,4 @@
-import type { RouterSpec } from '../router/router-spec';
+import { redisTarget, type RedisTarget } from '../runner/redis-target';
 import type { ScriptSpec } from './route-script';
 import { FileScriptSource } from './file-script.source';
 import { RedisScriptSource } from './redis-script.source';
@@ -26,28 +26,21 @@ export interface ScriptTextSource {
   close(): void;
 }
 
-/** The source a script spec names: exactly one of `file` and `redis`. */
+/**
+ * The source a script spec names: exactly one of `file` and `redis`. A key is read from
+ * the spec's `redisUrl`, else from the Redis `env` names as the state's is
+ * (`REDIS_URL` or `REDIS_CLUSTER_NODES`, with `REDIS_TLS_*`), else redis://127.0.0.1:6379.
+ */
 export function scriptSource(spec: ScriptSpec, env: NodeJS.ProcessEnv): ScriptTextSource {
   if ((spec.file === undefined) === (spec.redis === undefined)) {
     throw new Error('a script names exactly one of file and redis');
   }
   if (spec.file !== undefined) return new FileScriptSource(spec.file);
-  return new RedisScriptSource(
-    spec.redis as string,
-    spec.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  );
+  const target =
+    spec.redisUrl !== undefined
+      ? redisTarget({ ...env, REDIS_URL: spec.redisUrl, REDIS_CLUSTER_NODES: undefined })
+      : (redisTarget(env) ?? redisTarget({ REDIS_URL: DEFAULT_REDIS_URL }));
+  return new RedisScriptSource(spec.redis as string, target as RedisTarget);
 }
 
-/** The router with its scripts kept in Redis read from the Redis of `env` (`REDIS_URL`), unless they name one. */
-export function withScriptsFrom(router: RouterSpec, env: NodeJS.ProcessEnv): RouterSpec {
-  const url = env.REDIS_URL;
-  if (url === undefined || !router.routes.some((r) => r.script?.redis !== undefined)) return router;
-  return {
-    ...router,
-    routes: router.routes.map((route) =>
-      route.script?.redis === undefined || route.script.redisUrl !== undefined
-        ? route
-        : { ...route, script: { ...route.script, redisUrl: url } },
-    ),
-  };
-}
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
