@@ -75,14 +75,23 @@ describe('@ScriptStage diagnostics', () => {
     expect(
       diagnosticsOf(
         scriptJob({
-          options: `{ id: 'score', input: 'plays', output: 'scored', file: 'scripts/score.js', redis: 'k', timeoutMs: 0, memoryMb: -5, pollMs: 100 }`,
+          options: `{ id: 'score', input: 'plays', output: 'scored', file: 'scripts/score.js', redis: 'k', timeoutMs: 0, memoryMb: -5, pollMs: -1 }`,
         }),
       ),
     ).toEqual([
       "2:14 SG2201 @ScriptStage Score names both file and redis: exactly one, the script's file or the Redis key holding it",
       '2:112 SG2201 @ScriptStage timeoutMs must be a positive number, not 0',
       '2:125 SG2201 @ScriptStage memoryMb must be a positive number, not -5',
+      '2:137 SG2201 @ScriptStage pollMs must be a number of at least 0, not -1',
     ]);
+    // pollMs 0: a key read at every batch, as a route's may be
+    expect(
+      diagnosticsOf(
+        scriptJob({
+          options: `{ id: 'score', input: 'plays', output: 'scored', redis: 'k', dynamic: true, pollMs: 0 }`,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('SG2202: a script file that is missing or does not compile, with its line', () => {

@@ -156,3 +156,48 @@ describe('a script stage, generated from @ScriptStage', () => {
     h.close();
   });
 });
+
+describe('validators of two types that read the same', () => {
+  it('get two names: a script stage whose Out is another module’s Play', () => {
+    mkdirSync(TMP, { recursive: true });
+    const root = mkdtempSync(join(TMP, 'script-stage-names-'));
+    try {
+      writeProject(root, {
+        'raw.ts': 'export interface Play {\n  id: string;\n}\n',
+        'clean.ts': 'export interface Play {\n  id: number;\n  clean: boolean;\n}\n',
+        // the stage in a file of its own, its Play the clean one
+        'clean.stage.ts': `import { ScriptStage, type ScriptFunction } from '@stream-gen/annotations';
+import type { Play as RawPlay } from './raw';
+import type { Play } from './clean';
+
+@ScriptStage({ id: 'clean', input: 'plays', output: 'cleaned', file: 'scripts/clean.js' })
+export class Clean implements ScriptFunction<RawPlay, Play> {}
+`,
+        // the job's Play the raw one
+        'clean-plays.job.ts': `import { Sink, Source, StreamJob } from '@stream-gen/annotations';
+import type { Play } from './raw';
+import { Clean } from './clean.stage';
+
+@StreamJob({ name: 'CleanPlays', stages: [Clean] })
+@Source<Play>('plays')
+@Sink('cleaned')
+export class CleanPlays {}
+`,
+      });
+      mkdirSync(join(root, 'scripts'));
+      writeFileSync(join(root, 'scripts/clean.js'), 'function transform(p) { return p; }\n');
+      const generated = generateOrFail(root);
+      const validators =
+        generated.files.find((f) => f.path.endsWith('.validators.generated.ts'))?.text ?? '';
+      const runnerText =
+        generated.files.find((f) => f.path === jobFiles(root, 'CleanPlays').runner)?.text ?? '';
+      // the source's Play and the script's Play are checked by functions of their own
+      expect(validators).toMatch(/export function validatePlay\(/);
+      expect(validators).toMatch(/export function validatePlay2\(/);
+      expect(validators).toContain('clean');
+      expect(runnerText).toMatch(/validate: validatePlay2,/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

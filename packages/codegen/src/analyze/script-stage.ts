@@ -102,7 +102,10 @@ export function readScriptStageClass(
   return { stage, takes, gives };
 }
 
-/** `timeoutMs`, `memoryMb` and `pollMs` when they are positive numbers (SG2201 otherwise). */
+/**
+ * `timeoutMs` and `memoryMb` when they are positive numbers, `pollMs` when it is a number
+ * of at least 0 (0: at every batch, as a route's), SG2201 otherwise.
+ */
 function readLimits(
   options: StaticObject,
   where: Node,
@@ -112,11 +115,13 @@ function readLimits(
   for (const key of LIMITS) {
     const value = options[key];
     if (value === undefined) continue;
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) limits[key] = value;
+    const least = key === 'pollMs' ? 0 : Number.MIN_VALUE;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= least) limits[key] = value;
     else {
+      const what = key === 'pollMs' ? 'a number of at least 0' : 'a positive number';
       sink.report(
         'SG2201',
-        `@ScriptStage ${key} must be a positive number, not ${JSON.stringify(value) ?? String(value)}`,
+        `@ScriptStage ${key} must be ${what}, not ${JSON.stringify(value) ?? String(value)}`,
         optionAt(where, key),
       );
     }

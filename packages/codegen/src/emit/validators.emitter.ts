@@ -18,9 +18,18 @@ export function emitValidators(
   const names = new Map<string, string>();
   const scriptNames = new Map<string, string>();
   const entries = new Map<string, Parameters<typeof writeValidators>[0][number]>();
+  /** The type each function name validates (its full text, with where it is declared). */
+  const typeOf = new Map<string, string>();
   const add = (type: Type, text: string, location: Node): string => {
-    const functionName = `validate${text.replace(/[^A-Za-z0-9_]/g, '')}`;
-    if (entries.has(functionName)) return functionName;
+    const base = `validate${text.replace(/\[\]/g, 'Array').replace(/[^A-Za-z0-9_]/g, '')}`;
+    const identity = type.getText();
+    // two types that read the same (from two modules) get two names
+    let functionName = base;
+    for (let n = 2; typeOf.has(functionName) && typeOf.get(functionName) !== identity; n++) {
+      functionName = `${base}${n}`;
+    }
+    if (typeOf.has(functionName)) return functionName;
+    typeOf.set(functionName, identity);
     const result = shapeOfType(type, location, text);
     // Unsupported element types were reported by the analyzer; nothing is emitted then.
     if (!isUnsupported(result)) entries.set(functionName, { functionName, shape: result.shape });
