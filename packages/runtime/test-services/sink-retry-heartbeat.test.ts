@@ -83,7 +83,7 @@ describe('a sink retrying for longer than the session timeout', () => {
       name,
       sources: [{ name: 'in' }],
       outputs: { main: 'out' },
-      stages: [{ kind: 'chain', id: 'pass', input: 'in', create: () => [] }],
+      stages: [{ kind: 'chain', id: 'pass', input: 'in', output: 'passed', create: () => [] }],
     };
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
