@@ -125,27 +125,31 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     expect(sortedByPlay(kafkaRoute(reader, topic))).toEqual(sortedByPlay(expected));
   }
 
+  /**
+   * The router started on the first half of `events`; once rows are in, PostgreSQL is
+   * taken down and the other half sent, so its writes must fail.
+   */
+  async function downMidRun(name: string, events: readonly PlayEvent[], redisDb: number) {
+    const half = events.length / 2;
+    const set = await setUp(name, events.slice(0, half), redisDb);
+    const job = set.start();
+    await until(
+      async () => (await set.count()) > 0,
+      () => job.output(),
+    );
+    await set.proxy.down();
+    await produce(
+      kafka,
+      set.topic('play_events'),
+      events.slice(half).map((value) => ({ key: value.profileId, value })),
+    );
+    return { ...set, job };
+  }
+
   it('loses nothing and duplicates no row while PostgreSQL is away', async () => {
     const events = generatePlayEvents(3_000, 21);
     const expected = referenceRoutes(events);
-    // half the events first; the other half once PostgreSQL is down, so writes must fail
-    const half = events.length / 2;
-    const { db, proxy, reader, start, count, topic } = await setUp(
-      'router-pg-down',
-      events.slice(0, half),
-      8,
-    );
-    const job = start();
-    await until(
-      async () => (await count()) > 0,
-      () => job.output(),
-    );
-    await proxy.down();
-    await produce(
-      kafka,
-      topic('play_events'),
-      events.slice(half).map((value) => ({ key: value.profileId, value })),
-    );
+    const { db, proxy, reader, count, topic, job } = await downMidRun('router-pg-down', events, 8);
     // the fault landed: the sink's writes fail and are retried while it is down
     await job.waitForLog(/writing \d+ record\(s\) to sink "tv-plays" failed \(attempt 2\)/, 30_000);
     const whileDown = await count();
@@ -180,23 +184,15 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
   it('goes on with the other routes while PostgreSQL is away, and a kill -9 then loses no row', async () => {
     const events = generatePlayEvents(3_000, 25);
     const expected = referenceRoutes(events);
-    const half = events.length / 2;
-    const { db, proxy, reader, start, count, topic } = await setUp(
-      'router-pg-kill',
-      events.slice(0, half),
-      10,
-    );
-    const first = start();
-    await until(
-      async () => (await count()) > 0,
-      () => first.output(),
-    );
-    await proxy.down();
-    await produce(
-      kafka,
-      topic('play_events'),
-      events.slice(half).map((value) => ({ key: value.profileId, value })),
-    );
+    const {
+      db,
+      proxy,
+      reader,
+      start,
+      count,
+      topic,
+      job: first,
+    } = await downMidRun('router-pg-kill', events, 10);
     // the fault landed: writes to PostgreSQL fail while it is away, for several retries
     // (so the job tried to checkpoint meanwhile: it checkpoints every 300 ms)
     await first.waitForLog(
