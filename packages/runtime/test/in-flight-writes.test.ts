@@ -4,7 +4,6 @@
  * a sink in order, and `written` settles only once every flushed record is in its sink.
  */
 import { OutputRouter } from '../src/runner/output-router';
-import { MAIN_STREAM } from '../src/task/output-stream';
 import type { JobSpec, Logger, OutRecord, SinkConnector } from '../src';
 
 const job: JobSpec = {
