@@ -13,6 +13,7 @@ import {
   type RuntimeContext,
   type ValueState,
 } from '../src';
+import { kafkaSecurityEnv } from './job-env';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
@@ -117,6 +118,7 @@ it('keys by what the lookup table gives, in the re-keying stage as in the tasks'
     sinks: ['counts', 'dead'],
     env: {
       KAFKA_BROKERS: services.kafkaBrokers.join(','),
+      ...kafkaSecurityEnv(services.kafkaSecurity),
       REDIS_URL: services.redisUrl,
       STREAM_GEN_NAMESPACE: ns,
       STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',

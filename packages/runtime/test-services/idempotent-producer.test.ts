@@ -5,15 +5,19 @@
  * sequences (a test hook) makes the producer reset to a new id and every record still
  * arrives; without idempotence the same lost answer writes the batch twice.
  */
-import { WireProducer, type Logger, type OutgoingRecord } from '@stream-gen/runtime';
+import { WireProducer, type Logger, type OutgoingRecord } from '../src';
 import type { Idempotence } from '../src/connectors/kafka/wire/idempotence';
 import { idempotenceFrom } from '../src/connectors/kafka/wire/idempotence';
 import { startIdempotentBrokerProxy, type IdempotentBrokerProxy } from './idempotent-broker-proxy';
+import { clientSecurity } from './kafka-client-security';
 import { kafkaClient, TopicReader } from './kafka-io';
+import { secureFrontFromEnv } from './kafka-test-security';
 import { startKafkaMock, type KafkaService } from './services';
 
 let kafka: KafkaService;
 let proxy: IdempotentBrokerProxy;
+/** The producer's brokers: the proxy, behind the secure proxy when the run is secured. */
+let front: { brokers: string[]; close(): Promise<void> };
 const open: Array<() => Promise<unknown>> = [];
 const logs: string[] = [];
 const logger: Logger = {
@@ -24,7 +28,8 @@ const logger: Logger = {
 };
 
 beforeAll(async () => {
-  kafka = await startKafkaMock({ brokers: 1 });
+  // the bare mock: the sequence-checking proxy reads the frames, so it sits behind the secure proxy
+  kafka = await startKafkaMock({ brokers: 1, security: 'none' });
 });
 
 afterAll(async () => {
@@ -33,10 +38,12 @@ afterAll(async () => {
 
 beforeEach(async () => {
   proxy = await startIdempotentBrokerProxy(kafka.brokers[0]);
+  front = await secureFrontFromEnv([proxy.address]);
 });
 
 afterEach(async () => {
   for (const close of open.splice(0)) await close();
+  await front.close();
   await proxy.close();
   logs.length = 0;
 });
@@ -50,7 +57,8 @@ async function newTopic(): Promise<string> {
 
 async function producer(idempotence?: boolean): Promise<WireProducer> {
   const p = new WireProducer({
-    brokers: [proxy.address],
+    brokers: front.brokers,
+    security: clientSecurity(front.brokers),
     clientId: 'idempotence-test',
     logger,
     idempotence,

@@ -13,9 +13,10 @@ import {
   type BrokerRecord,
   type Logger,
   type OutgoingRecord,
-} from '@stream-gen/runtime';
+} from '../src';
 import type { CompressionName } from '../src/connectors/kafka/compression-codecs';
 import { kafkaClient } from './kafka-io';
+import { clientSecurity } from './kafka-client-security';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
@@ -85,6 +86,7 @@ function records(count: number): OutgoingRecord[] {
 async function readWithRuntime(topic: string, count: number): Promise<BrokerRecord[]> {
   const client = new KafkajsClient({
     brokers: services.kafkaBrokers,
+    security: clientSecurity(services.kafkaBrokers),
     logger,
     sessionTimeoutMs: fastConsumerConfig.sessionTimeout,
     maxWaitTimeMs: 100,
@@ -125,6 +127,7 @@ describe.each(Object.keys(TYPES) as CompressionName[])('%s', (codec) => {
     const topic = await newTopic(3);
     const producer = new WireProducer({
       brokers: services.kafkaBrokers,
+      security: clientSecurity(services.kafkaBrokers),
       clientId: 'compression-test',
       logger,
       maxBatchBytes: 60_000,

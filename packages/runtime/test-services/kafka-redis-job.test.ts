@@ -2,7 +2,6 @@
  * The same keyed job on Kafka (librdkafka's mock cluster) and Redis: restarts,
  * two processes in one group, and partitions moving between them.
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import {
   GroupJobRunner,
@@ -17,6 +16,8 @@ import {
   type RuntimeContext,
   type ValueState,
 } from '../src';
+import { clientSecurity } from './kafka-client-security';
+import { kafkaClient } from './kafka-io';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
@@ -60,7 +61,7 @@ function job(name: string, partitionedByKey = true): JobSpec {
 }
 
 describe('a keyed job on Kafka and Redis', () => {
-  const kafka = new Kafka({ brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(services.kafkaBrokers);
   const redisClients: Redis[] = [];
   const runners: GroupJobRunner[] = [];
   const runs: Promise<unknown>[] = [];
@@ -89,6 +90,7 @@ describe('a keyed job on Kafka and Redis', () => {
   ) {
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
+      security: clientSecurity(services.kafkaBrokers),
       logger: silentLogger,
       sessionTimeoutMs: fastConsumerConfig.sessionTimeout,
     });

@@ -72,7 +72,7 @@ describe('a job on Kafka with TLS and SASL', () => {
   let reader: TopicReader | undefined;
 
   beforeAll(async () => {
-    mock = await startKafkaMock({ brokers: 2 });
+    mock = await startKafkaMock({ brokers: 2, security: 'none' }); // behind a proxy of its own
     proxy = await startSecureKafkaProxy({
       brokers: mock.brokers,
       tls: true,

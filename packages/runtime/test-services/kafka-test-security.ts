@@ -83,6 +83,19 @@ export async function secureFront(
   };
 }
 
+/**
+ * `brokers` behind the secure proxy when STREAM_GEN_TEST_KAFKA_SECURITY asks for it, as
+ * they are otherwise: for a test that puts a proxy of its own, one that reads the frames,
+ * between the bare mock and its clients.
+ */
+export async function secureFrontFromEnv(
+  brokers: readonly string[],
+): Promise<{ brokers: string[]; close(): Promise<void> }> {
+  const protocol = securityProtocolFromEnv();
+  if (!protocol) return { brokers: [...brokers], close: async () => {} };
+  return secureFront(brokers, protocol);
+}
+
 const registered = new Map<string, KafkaSecurity>();
 
 function registerKafkaSecurity(brokers: readonly string[], security: KafkaSecurity): void {

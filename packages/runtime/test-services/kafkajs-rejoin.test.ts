@@ -3,8 +3,9 @@
  * (seen on a rebalance answered oddly). The KafkajsClient's consumer rejoins the group.
  */
 import { KafkaJSNonRetriableError } from 'kafkajs';
-import { KafkajsClient, type BrokerConsumer, type Logger } from '@stream-gen/runtime';
+import { KafkajsClient, type BrokerConsumer, type Logger } from '../src';
 import { kafkaClient, produce } from './kafka-io';
+import { clientSecurity } from './kafka-client-security';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
@@ -31,6 +32,7 @@ test('a consumer rejoins the group after a crash kafkajs would not restart from'
   };
   const client = new KafkajsClient({
     brokers: services.kafkaBrokers,
+    security: clientSecurity(services.kafkaBrokers),
     logger,
     sessionTimeoutMs: fastConsumerConfig.sessionTimeout,
   });

@@ -15,6 +15,7 @@ import {
   type Bid,
   type TopAuction,
 } from '../test/top-auction-job';
+import { kafkaSecurityEnv } from './job-env';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
@@ -64,6 +65,7 @@ describe('keyed stage behind a repartition on Kafka and Redis', () => {
     reader = await TopicReader.start(kafka, [topic('top'), topic('late')]);
     const env = {
       KAFKA_BROKERS: services.kafkaBrokers.join(','),
+      ...kafkaSecurityEnv(services.kafkaSecurity),
       REDIS_URL: services.redisUrl,
       STREAM_GEN_NAMESPACE: ns,
       STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',

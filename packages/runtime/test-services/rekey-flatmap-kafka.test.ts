@@ -17,6 +17,7 @@ import {
 } from '../src';
 import type { Kafka } from 'kafkajs';
 import { stableHash } from '../src/util/stable-hash';
+import { kafkaSecurityEnv } from './job-env';
 import { kafkaClient, produce, TopicReader, type ConsumedRecord } from './kafka-io';
 import { testServices } from './services';
 
@@ -132,6 +133,7 @@ it('counts each word of a flatMap once, by one task, across a crash that replays
   const kafka = kafkaClient(services.kafkaBrokers);
   const env = {
     KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    ...kafkaSecurityEnv(services.kafkaSecurity),
     REDIS_URL: services.redisUrl,
     STREAM_GEN_NAMESPACE: ns,
     STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',

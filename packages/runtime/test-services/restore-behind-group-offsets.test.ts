@@ -37,6 +37,7 @@ import {
 import { segmentTaskId } from '../src/job/segments';
 import { kafkaExchange } from '../src/runner/exchange-writer';
 import { kafkaClient, produce } from './kafka-io';
+import { clientSecurity } from './kafka-client-security';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
@@ -137,6 +138,7 @@ const RESTORE_MS = 500;
 const brokerClient = () =>
   new KafkajsClient({
     brokers: testServices().kafkaBrokers,
+    security: clientSecurity(testServices().kafkaBrokers),
     logger: silentLogger,
     sessionTimeoutMs: fastConsumerConfig.sessionTimeout,
   });

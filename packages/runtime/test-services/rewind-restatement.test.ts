@@ -5,7 +5,6 @@
  * input from there. Its final state and the results it emits again must equal those of
  * a clean run of the fixed version over the same input.
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import {
   CheckpointAdmin,
@@ -21,6 +20,8 @@ import {
   type ValueState,
 } from '../src';
 import { taskKeys } from '../src/state/redis';
+import { clientSecurity } from './kafka-client-security';
+import { kafkaClient } from './kafka-io';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
@@ -91,7 +92,7 @@ interface Emitted {
 }
 
 describe('rewind and restatement on Kafka and Redis', () => {
-  const kafka = new Kafka({ brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(services.kafkaBrokers);
   const redis = new Redis(services.redisUrl);
   const admin = new CheckpointAdmin(redis);
   const producers: BrokerProducer[] = [];
@@ -126,6 +127,7 @@ describe('rewind and restatement on Kafka and Redis', () => {
   ): GroupJobRunner {
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
+      security: clientSecurity(services.kafkaBrokers),
       logger: silentLogger,
       sessionTimeoutMs: fastConsumerConfig.sessionTimeout,
     });

@@ -5,11 +5,18 @@
  */
 import Redis from 'ioredis';
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { kafkajsSecurity } from './kafka-io';
 import { fastConsumerConfig, testServices } from './services';
 
 const services = testServices();
 /** Tests that steer the broker (create topics, take brokers down) need the mock. */
 const mockOnly = services.kafkaIsMock ? test : test.skip;
+/**
+ * Behind the secure proxy a down broker does not refuse the connection: the proxy accepts
+ * it, then closes it during SASL, which kafkajs takes for an authentication failure and
+ * does not retry. So the broker-down test runs on the bare mock only.
+ */
+const bareMockOnly = services.kafkaIsMock && !services.kafkaSecurity ? test : test.skip;
 
 function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -29,6 +36,7 @@ function kafka(retry?: {
     brokers: services.kafkaBrokers,
     retry,
     logLevel: logLevel.WARN,
+    ...kafkajsSecurity(services.kafkaSecurity),
     // keep kafkajs' logs (retries while a broker is down are expected) for failure messages only
     logCreator: () => (entry) => {
       kafkaLogs.push(`${entry.namespace} ${entry.log.message}`);
@@ -181,7 +189,7 @@ describe('mock Kafka cluster', () => {
     },
   );
 
-  mockOnly(
+  bareMockOnly(
     'broker down: the producer fails while its leader is down, succeeds after up',
     async () => {
       const topic = unique('sg-fault');

@@ -19,6 +19,7 @@ import {
   type SinkConnector,
 } from '../src';
 import { kafkaClient, produce } from './kafka-io';
+import { clientSecurity } from './kafka-client-security';
 import { testServices } from './services';
 
 const services = testServices();
@@ -87,6 +88,7 @@ describe('a sink retrying for longer than the session timeout', () => {
     };
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
+      security: clientSecurity(services.kafkaBrokers),
       logger,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       maxWaitTimeMs: 100,
@@ -141,6 +143,7 @@ describe('the fetch wait', () => {
   it('must be at most half the session timeout, or an idle member would be expelled', async () => {
     const client = new KafkajsClient({
       brokers: services.kafkaBrokers,
+      security: clientSecurity(services.kafkaBrokers),
       logger: { debug() {}, info() {}, warn() {}, error() {} },
       sessionTimeoutMs: 6_000,
       maxWaitTimeMs: 3_500,

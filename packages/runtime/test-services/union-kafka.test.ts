@@ -14,6 +14,7 @@ import {
   UNION_SINK,
   type UserCount,
 } from '../test/union-job';
+import { kafkaSecurityEnv } from './job-env';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
@@ -42,6 +43,7 @@ it('counts each user once across three re-keyed topics', async () => {
     sinks: [UNION_SINK],
     env: {
       KAFKA_BROKERS: services.kafkaBrokers.join(','),
+      ...kafkaSecurityEnv(services.kafkaSecurity),
       REDIS_URL: services.redisUrl,
       STREAM_GEN_NAMESPACE: ns,
       STREAM_GEN_KAFKA_SESSION_TIMEOUT_MS: '6000',

@@ -23,6 +23,7 @@ import {
   type UserCount,
 } from '../test/union-job';
 import { startJobProcess, type JobProcess } from './job-process';
+import { kafkaSecurityEnv } from './job-env';
 import { kafkaClient, produce, TopicReader } from './kafka-io';
 import { testServices } from './services';
 
@@ -86,6 +87,7 @@ describe.each([
         args: [MAIN],
         env: {
           KAFKA_BROKERS: services.kafkaBrokers.join(','),
+          ...kafkaSecurityEnv(services.kafkaSecurity),
           REDIS_URL: services.redisUrl,
           STREAM_GEN_NAMESPACE: ns,
           STREAM_GEN_CHECKPOINT_INTERVAL_MS: '200',

@@ -4,7 +4,8 @@
  * reads, it retries through a broker outage and a leader move, and it says why when
  * it gives up.
  */
-import { ProduceError, WireProducer, type Logger, type OutgoingRecord } from '@stream-gen/runtime';
+import { ProduceError, WireProducer, type Logger, type OutgoingRecord } from '../src';
+import { clientSecurity } from './kafka-client-security';
 import { kafkaClient, TopicReader } from './kafka-io';
 import { startKafkaMock, type KafkaService } from './services';
 import { partitionForKey } from '../src/connectors/kafka/wire/murmur2';
@@ -46,7 +47,13 @@ async function topicLedBy(...leaders: number[]): Promise<string> {
 }
 
 async function producer(options: Partial<ConstructorParameters<typeof WireProducer>[0]> = {}) {
-  const p = new WireProducer({ brokers: kafka.brokers, clientId: 'wire-test', logger, ...options });
+  const p = new WireProducer({
+    brokers: kafka.brokers,
+    security: clientSecurity(kafka.brokers),
+    clientId: 'wire-test',
+    logger,
+    ...options,
+  });
   await p.connect();
   open.push({ close: () => p.disconnect() });
   return p;
