@@ -21,4 +21,7 @@ module.exports = {
     '^@stream-gen/(annotations|runtime|codegen)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 30000,
+  // Two workers on two cores: most tests wait on Kafka, Redis, timers or child processes,
+  // so jest's default (cores - 1 = one worker) leaves the machine half idle.
+  maxWorkers: 2,
 };
