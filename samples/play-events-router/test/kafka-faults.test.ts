@@ -146,6 +146,27 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     return { ...set, job };
   }
 
+  /** A restart after the kill: the table and the Kafka route come to equal the reference. */
+  async function restartToReference(
+    set: Pick<Awaited<ReturnType<typeof setUp>>, 'db' | 'reader' | 'start' | 'count' | 'topic'>,
+    expected: ReturnType<typeof referenceRoutes>,
+    atKill: number,
+  ) {
+    const second = set.start();
+    await until(
+      async () => (await set.count()) === expected['tv-plays'].length,
+      () => `${atKill} rows at the kill\n${second.output()}`,
+    );
+    expect(byPlayId(await set.db.rows())).toEqual(expected['tv-plays']);
+    await expectKafkaRoute(
+      set.reader,
+      set.topic('long_us_plays'),
+      expected['long-us-plays'],
+      second,
+    );
+    expect(await second.stop()).toBe(0);
+  }
+
   it('loses nothing and duplicates no row while PostgreSQL is away', async () => {
     const events = generatePlayEvents(3_000, 21);
     const expected = referenceRoutes(events);
@@ -207,14 +228,7 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     expect(proxy.refused()).toBeGreaterThan(0);
     // no checkpoint passed the rows still waiting: a restart writes them all
     await proxy.up();
-    const second = start();
-    await until(
-      async () => (await count()) === expected['tv-plays'].length,
-      () => `${atKill} rows at the kill\n${second.output()}`,
-    );
-    expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
-    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], second);
-    expect(await second.stop()).toBe(0);
+    await restartToReference({ db, reader, start, count, topic }, expected, atKill);
   });
 
   it('after kill -9 mid-stream and a restart, writes what a failure-free run writes', async () => {
@@ -230,13 +244,6 @@ describe('PlayEventsRouter on Kafka, Redis and PostgreSQL', () => {
     // the kill landed mid-run: part of the rows were written
     const atKill = await count();
     expect(atKill).toBeLessThan(expected['tv-plays'].length);
-    const second = start();
-    await until(
-      async () => (await count()) === expected['tv-plays'].length,
-      () => `${atKill} rows at the kill\n${second.output()}`,
-    );
-    expect(byPlayId(await db.rows())).toEqual(expected['tv-plays']);
-    await expectKafkaRoute(reader, topic('long_us_plays'), expected['long-us-plays'], second);
-    expect(await second.stop()).toBe(0);
+    await restartToReference({ db, reader, start, count, topic }, expected, atKill);
   });
 });
