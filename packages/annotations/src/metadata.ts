@@ -131,6 +131,14 @@ export interface OperatorOptions {
   readonly output?: string;
   /** Sink per side-output tag, e.g. `{ late: 'late' }`. */
   readonly sideOutputs?: Readonly<Record<string, string>>;
+  /**
+   * What becomes of an element at or below the watermark on arrival: `'sideOutput'`
+   * (default) sends it to the `late` side output; `'process'` hands it to the handler
+   * like any other (Flink's process functions), for a function whose result does not
+   * depend on arrival order, such as a view folded last-writer-wins. Not on windows,
+   * which judge lateness themselves (`allowedLateness`).
+   */
+  readonly lateElements?: 'sideOutput' | 'process';
 }
 
 export interface CoProcessOptions extends OperatorOptions {
@@ -218,6 +226,20 @@ export interface HandlerMetadata {
 export interface StateOptions {
   /** State name; defaults to the property name. */
   readonly name?: string;
+  readonly ttl?: Duration;
+  /**
+   * Publishes the state to a Redis cache, a materialized view: after every checkpoint,
+   * the keys it changed are written to `<prefix>:<key>` (a hash: the JSON value in field
+   * `value`, and the version, so an older publish never overwrites a newer one).
+   */
+  readonly publish?: PublishOptions;
+}
+
+/** Where and how a `@State` is published (see {@link StateOptions.publish}). */
+export interface PublishOptions {
+  /** Cache keys are `<prefix>:<state key>` (default: the state's name). */
+  readonly prefix?: string;
+  /** Time to live of each published key in the cache (default: none). */
   readonly ttl?: Duration;
 }
 

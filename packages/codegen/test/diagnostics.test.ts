@@ -207,6 +207,29 @@ export class J {
     expect(diagnosticsOf(coJob(members))).toEqual([`16:25 SG1403 state name "a" is used twice`]);
   });
 
+  it('SG1404: a publish prefix that cannot start Redis keys, and one prefix for two states', () => {
+    const members =
+      handlers +
+      `  @State({ publish: { prefix: 'a b' } }) a!: ValueState<number>;\n` +
+      `  @State({ publish: { prefix: 'seen' } }) b!: ValueState<number>;\n` +
+      `  @State({ publish: {} }) seen!: ValueState<number>;`;
+    expect(diagnosticsOf(coJob(members))).toEqual([
+      `15:21 SG1404 publish prefix "a b" must not hold whitespace or braces (it starts Redis keys)`,
+      `17:21 SG1404 state J.seen is published under prefix "seen", as J.b is: give one of them a prefix of its own`,
+    ]);
+  });
+
+  it("SG1002: lateElements is 'sideOutput' or 'process'", () => {
+    const job = coJob(handlers).replace(
+      "inputs: ['a', 'b']",
+      "inputs: ['a', 'b'], lateElements: 'keep'",
+    );
+    expect(job).toContain('lateElements');
+    expect(diagnosticsOf(job)).toEqual([
+      expect.stringMatching(/SG1002 lateElements must be 'sideOutput' or 'process', not "keep"/),
+    ]);
+  });
+
   it('SG1701: two jobs with one name', () => {
     const second = coJob(handlers).replace('export class J', 'export class K');
     expect(diagnosticsOf(coJob(handlers) + second)).toEqual([

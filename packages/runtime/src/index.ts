@@ -196,3 +196,22 @@ export {
   type ScriptStep,
   type ScriptStepOptions,
 } from './script/script-stage';
+export type { ViewSpec, PublishedView } from './view/view-spec';
+export type {
+  ViewCache,
+  ViewEntry,
+  ViewScope,
+  ViewVersion,
+  PublishResult,
+} from './connectors/view-cache/view-cache';
+export {
+  RedisViewCache,
+  type RedisViewCacheOptions,
+} from './connectors/view-cache/redis-view-cache';
+export type { StateQuery, QueryAnswer } from './query/state-query';
+export {
+  StateClient,
+  StateQueryError,
+  type StateReading,
+  type StateClientOptions,
+} from './query/state-client';

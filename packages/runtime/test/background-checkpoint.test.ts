@@ -26,6 +26,7 @@ function backendWithCommitFault(before: (n: number) => Promise<void>): StateBack
         checkpoints: {
           latest: () => stores.checkpoints.latest(),
           list: () => stores.checkpoints.list(),
+          lineage: () => stores.checkpoints.lineage(),
           async commit(checkpoint, writes) {
             await before(++commits);
             await stores.checkpoints.commit(checkpoint, writes);

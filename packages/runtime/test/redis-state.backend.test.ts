@@ -856,7 +856,7 @@ describe('RedisStateBackend (standalone Redis)', () => {
           await sleep(50);
           return found;
         };
-        return { ...stores, state: { read } };
+        return { ...stores, state: { read, scan: (state) => stores.state.scan(state) } };
       },
     };
     const task = await StreamTask.open({

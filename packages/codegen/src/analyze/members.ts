@@ -8,6 +8,7 @@ import {
 import type {
   LookupNode,
   HandlerNode,
+  PublishNode,
   StateKind,
   StateNode,
   TimerNode,
@@ -22,7 +23,8 @@ import {
   type ElementType,
 } from './element-type';
 import { locationOf } from './location';
-import { asObject, durationOption, stringOption } from './options';
+import { asObject, durationOption, optionAt, stringOption } from './options';
+import type { StaticValue } from './static-value';
 import { readEnrichers, readLookups, type EnrichMember } from './async-members';
 import { readHandlers, type HandlerScope } from './handlers';
 import { unionInputs } from './operator-decorators';
@@ -146,6 +148,31 @@ function readTimer(method: MethodDeclaration, timer: Decorator, sink: Diagnostic
   };
 }
 
+/** `@State({ publish })`: the cache prefix (default the state's name) and TTL. */
+function readPublish(
+  sink: DiagnosticsSink,
+  value: StaticValue,
+  state: string,
+  decorator: Decorator,
+): PublishNode | undefined {
+  if (value === undefined) return undefined;
+  const where = optionAt(decorator.getArguments()[0] ?? decorator, 'publish');
+  const options = asObject(value);
+  const prefix = stringOption(sink, options.prefix, '@State publish prefix', where) ?? state;
+  if (/[\s{}]/.test(prefix)) {
+    sink.report(
+      'SG1404',
+      `publish prefix "${prefix}" must not hold whitespace or braces (it starts Redis keys)`,
+      where,
+    );
+  }
+  return {
+    prefix,
+    ttlMs: durationOption(sink, options.ttl, `@State('${state}') publish ttl`, where),
+    location: locationOf(where),
+  };
+}
+
 function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
   const states: StateNode[] = [];
   for (const prop of cls.getProperties()) {
@@ -198,11 +225,13 @@ function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
         where,
       );
     }
+    const name = stringOption(sink, options.name, '@State name', state) ?? prop.getName();
     states.push({
       property: prop.getName(),
-      name: stringOption(sink, options.name, '@State name', state) ?? prop.getName(),
+      name,
       kind,
       ttlMs: durationOption(sink, options.ttl, `@State('${prop.getName()}') ttl`, state),
+      publish: readPublish(sink, options.publish, name, state),
       location: locationOf(prop.getNameNode()),
     });
   }

@@ -111,9 +111,24 @@ function readKeyedOperator(
     } else sink.report('SG1002', `side output "${tag}" must name a sink (a string)`, at);
   }
   const window = decorator.getName() === 'Window' ? readWindowOptions(decorator, sink) : undefined;
+  const late = options.lateElements;
+  if (late !== undefined && late !== 'process' && late !== 'sideOutput') {
+    sink.report(
+      'SG1002',
+      `lateElements must be 'sideOutput' or 'process', not ${JSON.stringify(late)}`,
+      optionAt(where, 'lateElements'),
+    );
+  } else if (late === 'process' && window) {
+    sink.report(
+      'SG1002',
+      "lateElements: 'process' is not for a window, which judges lateness itself: use allowedLateness",
+      optionAt(where, 'lateElements'),
+    );
+  }
   return {
     kind,
     ...(window ? { window } : {}),
+    ...(late === 'process' && !window ? { processLate: true as const } : {}),
     inputs,
     output: stringOption(
       sink,

@@ -1,3 +1,4 @@
+import { publishedStates } from './published-views';
 import { Scope, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import type {
   ChainStageNode,
@@ -283,8 +284,25 @@ function writeSpec(w: CodeBlockWriter, graph: JobGraph, projectDir: string): voi
       const { retries, then } = graph.onError;
       w.writeLine(`onError: { retries: ${retries}, then: ${q(then)} },`);
     }
+    writeViews(w, graph);
   });
   w.writeLine('};');
+}
+
+/** `views`: the states published to a cache (`@State({ publish })`). */
+function writeViews(w: CodeBlockWriter, graph: JobGraph): void {
+  const views = publishedStates(graph);
+  if (views.length === 0) return;
+  w.writeLine('views: [');
+  w.indent(() => {
+    for (const { stage, state, publish } of views) {
+      const ttl = publish.ttlMs === undefined ? '' : `, ttlMs: ${publish.ttlMs}`;
+      w.writeLine(
+        `{ stage: ${q(stage)}, state: ${q(state.name)}, prefix: ${q(publish.prefix)}${ttl} },`,
+      );
+    }
+  });
+  w.writeLine('],');
 }
 
 /** The chain stages that are instances of their class: all but `@ScriptStage`s (whose function is a script). */
@@ -378,6 +396,7 @@ function writeOperator(w: CodeBlockWriter, graph: JobGraph, op: OperatorNode): v
     w.writeLine(`name: ${q(graph.className)},`);
     if (op.kind === 'process') w.writeLine(`input: ${q(op.inputs[0])},`);
     else w.writeLine(`inputs: [${op.inputs.map(q).join(', ')}],`);
+    if (op.processLate) w.writeLine('processLate: true,');
     writeKeyedFunction(w, op, 'job', 'create()');
   });
   w.writeLine('},');

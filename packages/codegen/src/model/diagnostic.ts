@@ -28,6 +28,7 @@ export const DIAGNOSTIC_CODES = {
   SG1401: 'state type cannot be serialized to JSON',
   SG1402: '@State property is not ValueState, ListState or MapState',
   SG1403: 'duplicate state name',
+  SG1404: 'a published state has a bad cache prefix, or shares it with another',
   SG1501: 'duplicate source name',
   SG1502: 'duplicate sink name',
   SG1601: 'unknown source',

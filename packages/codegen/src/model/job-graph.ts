@@ -76,6 +76,15 @@ export interface StateNode {
   readonly name: string;
   readonly kind: StateKind;
   readonly ttlMs?: number;
+  /** `@State({ publish })`: the state is a view, published to a cache. */
+  readonly publish?: PublishNode;
+  readonly location: SourceLocation;
+}
+
+/** Where a published state goes (see `@State({ publish })`). */
+export interface PublishNode {
+  readonly prefix: string;
+  readonly ttlMs?: number;
   readonly location: SourceLocation;
 }
 
@@ -126,6 +135,8 @@ export interface OperatorNode {
   readonly inputs: readonly string[];
   readonly output?: string;
   readonly sideOutputs: Readonly<Record<string, string>>;
+  /** `lateElements: 'process'`: late elements reach the handler instead of the `late` side output. */
+  readonly processLate?: true;
   /** Where each option value is written, so a diagnostic underlines that value. */
   readonly at: {
     readonly inputs: readonly SourceLocation[];

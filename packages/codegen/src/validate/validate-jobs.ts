@@ -16,6 +16,7 @@ import { validateKeyedStages } from './validate-keyed-stages';
 import { validateStageIds } from './validate-stage-ids';
 import { validateStages } from './validate-stages';
 import { validateStreamSinks } from './validate-stream-sinks';
+import { validateViews } from './validate-views';
 
 /** Checks across the decorators of each job, and across jobs. */
 export function validateJobs(jobs: readonly JobGraph[], sink: DiagnosticsSink): void {
@@ -95,6 +96,7 @@ function validateJob(job: JobGraph, sink: DiagnosticsSink): void {
   validateStreamSinks(job, sink);
   validateOperator(job, streamsOf(job), sink);
   validateErrorPolicy(job, sink);
+  validateViews(job, sink);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { WindowFunction, WindowSpec } from '../window/window-spec';
 import type { AsyncLimits } from '../async/async-caller';
 import type { LookupSpec } from '../async/lookup-refresher';
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function';
+import type { ViewSpec } from '../view/view-spec';
 
 /** Returns a reason when the value is not a valid element, undefined when it is. */
 export type Validator = (value: unknown) => string | undefined;
@@ -182,6 +183,12 @@ export interface AsyncEnrichFunction<IN, OUT> {
  */
 interface OperatorOutput {
   readonly output?: string;
+  /**
+   * Elements at or below the watermark reach the function like any other, instead of
+   * the `late` side output: for a function whose result does not depend on arrival
+   * order (a view folded last-writer-wins). Windows judge lateness themselves.
+   */
+  readonly processLate?: true;
 }
 
 export type OperatorSpec = OperatorOutput &
@@ -275,6 +282,8 @@ export interface JobSpec {
    */
   readonly keyedStages?: readonly KeyedStageSpec[];
   readonly outputs: OutputSpec;
+  /** States published to a cache after every checkpoint (materialized views, see `view/task-views.ts`). */
+  readonly views?: readonly ViewSpec[];
   /** Default: no retry, then dead-letter. */
   readonly onError?: ErrorPolicy;
 }

@@ -123,6 +123,7 @@ export function planSegments(job: JobSpec): JobSegment[] {
           ),
         },
         onError: job.onError,
+        views: job.views,
       },
     };
   });

@@ -1,4 +1,6 @@
 import type { SinkConnector } from '../connectors/connector';
+import { answerQuery } from '../query/answer-query';
+import type { QueryAnswer, StateQuery } from '../query/state-query';
 import type {
   Assignment,
   BrokerClient,
@@ -117,6 +119,7 @@ export class GroupJobRunner {
       metrics: this.metrics,
       router: this.router,
       checkpointIntervalMs: this.checkpointInterval,
+      viewRetryMs: options.sinkRetryMs ?? 10 * 60_000,
     });
     const op = options.job.operator;
     const keyedInputs = op && op.kind !== 'async' ? operatorSources(options.job) : [];
@@ -163,6 +166,29 @@ export class GroupJobRunner {
   /** The tasks this process owns now, with their watermark, positions and last checkpoint. */
   status(): TaskStatus[] {
     return [...this.opened.values()].map(({ task }) => task.status());
+  }
+
+  /**
+   * Reads a key of a keyed state from the task it belongs to, when this process owns it.
+   * Keys are where Kafka's partitioner put them when every keyed source is partitioned
+   * by key, else where the re-keying stage (or the exchange) put them.
+   */
+  async queryState(query: StateQuery): Promise<QueryAnswer> {
+    return answerQuery(
+      {
+        job: this.options.job,
+        partitions: await this.taskCount(),
+        byKafkaKey: this.rekeyed.size === 0 && this.options.exchangeIn === undefined,
+        taskId: (p) => this.options.taskIdOf?.(p) ?? String(p),
+        task: (p) => this.opened.get(p)?.task,
+      },
+      query,
+    );
+  }
+
+  /** Makes a checkpoint of every owned task due now (taken at its next tick or batch). */
+  requestCheckpoint(): void {
+    for (const hosted of this.opened.values()) hosted.requestCheckpoint();
   }
 
   private async execute(): Promise<RunSummary> {

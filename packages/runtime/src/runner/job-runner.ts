@@ -1,4 +1,6 @@
 import type { PartitionReader, SinkConnector, SourceConnector } from '../connectors/connector';
+import { answerQuery } from '../query/answer-query';
+import type { QueryAnswer, StateQuery } from '../query/state-query';
 import { checkJob, isKeyed, operatorSources } from '../job/check-job';
 import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
@@ -96,6 +98,7 @@ export class JobRunner {
       metrics: this.metrics,
       router: this.router,
       checkpointIntervalMs: this.checkpointInterval,
+      viewRetryMs: options.sinkRetryMs ?? 0,
     });
   }
 
@@ -114,6 +117,26 @@ export class JobRunner {
   /** Task watermarks and positions, for health endpoints and logs. */
   status(): TaskStatus[] {
     return this.runs.map(({ hosted }) => hosted.task.status());
+  }
+
+  /** Reads a key of a keyed state from the task it belongs to, when this runner runs it. */
+  async queryState(query: StateQuery): Promise<QueryAnswer> {
+    return answerQuery(
+      {
+        job: this.options.job,
+        partitions: this.runs.length,
+        // the embedded log, the whole-read sources and the exchanges all hash keys the runtime's way
+        byKafkaKey: false,
+        taskId: (p) => this.options.taskIdOf?.(p) ?? String(p),
+        task: (p) => this.runs.find(({ hosted }) => hosted.partition === p)?.hosted.task,
+      },
+      query,
+    );
+  }
+
+  /** Makes a checkpoint of every task due now (taken after its current batch). */
+  requestCheckpoint(): void {
+    for (const { hosted } of this.runs) hosted.requestCheckpoint();
   }
 
   private async execute(): Promise<RunSummary> {

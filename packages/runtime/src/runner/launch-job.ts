@@ -29,6 +29,10 @@ import {
   namespacedTopics,
   withBoundOverrides,
 } from './env-overrides';
+import { viewCachesFor } from './view-caches';
+import { StateQueries } from './state-queries';
+import type { QueryAnswer, StateQuery } from '../query/state-query';
+import type { PublishedView } from '../view/view-spec';
 import { connectorsFor, type NamedTopics, type RunBindings } from './run-bindings';
 
 export interface LaunchOptions {
@@ -69,7 +73,7 @@ export function launchJob(options: LaunchOptions): ObservedJob {
   const logger = options.logger ?? defaultLogger(options.job.name);
   const runner = createRunner(options, env, logger);
   const port = env.STREAM_GEN_HTTP_PORT;
-  return port ? withStatusServer(runner, Number(port), options.job.name, logger) : runner;
+  return port ? withStatusServer(runner, Number(port), options.job.name, env, logger) : runner;
 }
 
 function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Logger): ObservedJob {
@@ -128,6 +132,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
   const backend = fileRun ? new MemoryStateBackend() : backends.backend;
   const batchSize = fileRun ? fileBatchSizeFrom(env) : undefined;
   const groupId = env.STREAM_GEN_GROUP_ID || ns.groupId(job.name);
+  const views = viewCachesFor(job, env, ns, logger);
 
   const segmentRunner = (
     segment: JobSegment,
@@ -141,6 +146,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
       const operator = segment.job.operator?.name;
       return new GroupJobRunner({
         ...extra,
+        views,
         job: segment.job,
         client: kafka.client,
         topics: exchange && stage ? { sources: { [stage.input]: exchange }, sinks: {} } : topics,
@@ -159,6 +165,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
     const log = (local as EmbeddedBackends).log;
     return new JobRunner({
       ...extra,
+      views,
       job: segment.job,
       sources:
         exchange && stage
@@ -179,21 +186,54 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
   };
 
   if (!job.keyedStages?.length) {
-    return segmentRunner({ job }, { sinks }, () => backends.close());
+    return withViewCaches(
+      segmentRunner({ job }, { sinks }, () => backends.close()),
+      views,
+    );
   }
-  return new PipelineRunner({
-    job,
-    logger,
-    sinks,
-    runner: (segment, extra) => segmentRunner(segment, extra),
-    exchange: async (segment, upstreamTasks) => {
-      const topic = ns.topic(exchangeTopic(job.name, segment.stage as KeyedStageSpec));
-      return kafka
-        ? kafkaExchange(kafka.client, job.name, topic)
-        : embeddedExchange((local as EmbeddedBackends).log, topic, upstreamTasks);
-    },
-    onClose: () => backends.close(),
+  return withViewCaches(
+    new PipelineRunner({
+      job,
+      logger,
+      sinks,
+      runner: (segment, extra) => segmentRunner(segment, extra),
+      exchange: async (segment, upstreamTasks) => {
+        const topic = ns.topic(exchangeTopic(job.name, segment.stage as KeyedStageSpec));
+        return kafka
+          ? kafkaExchange(kafka.client, job.name, topic)
+          : embeddedExchange((local as EmbeddedBackends).log, topic, upstreamTasks);
+      },
+      onClose: () => backends.close(),
+    }),
+    views,
+  );
+}
+
+/** The views' caches are open while the job runs. */
+function withViewCaches(runner: ObservedJob, views: readonly PublishedView[]): ObservedJob {
+  if (views.length === 0) return runner;
+  return aroundRun(runner, async () => {
+    try {
+      await Promise.all(views.map((v) => v.cache.open()));
+      return await runner.run();
+    } finally {
+      await Promise.allSettled(views.map((v) => v.cache.close()));
+    }
   });
+}
+
+/** `runner` with another `run` (that calls its own), everything else as it is. */
+function aroundRun(runner: ObservedJob, run: () => Promise<RunSummary>): ObservedJob {
+  return {
+    run,
+    stop: () => runner.stop(),
+    status: () => runner.status(),
+    requestCheckpoint: () => runner.requestCheckpoint(),
+    queryState: (query) => runner.queryState(query),
+    get metrics() {
+      return runner.metrics;
+    },
+  };
 }
 
 /** What generated runners hold: a job that runs until it ends or is stopped. */
@@ -205,30 +245,37 @@ export interface RunningJob {
 /** A running job with its tasks' status and its counters (for health pages and benches). */
 export interface ObservedJob extends RunningJob {
   status(): TaskStatus[];
+  /** Makes a checkpoint of every task of this process due now: views publish after it (`POST /flush`). */
+  requestCheckpoint(): void;
+  /** Reads a key of keyed state from its task, when this process runs it (`GET /state/...`). */
+  queryState(query: StateQuery): Promise<QueryAnswer>;
   readonly metrics: JobMetrics;
 }
 
-/** STREAM_GEN_HTTP_PORT: /health and /metrics while the job runs (0 picks a free port). */
+/**
+ * STREAM_GEN_HTTP_PORT: /health, /metrics, POST /flush and /state/... while the job runs
+ * (0 picks a free port); on Kafka with Redis state the process announces its tasks so
+ * that the others forward state queries to it (see `state-queries.ts`).
+ */
 function withStatusServer(
   runner: ObservedJob,
   port: number,
   job: string,
+  env: NodeJS.ProcessEnv,
   logger: Logger,
 ): ObservedJob {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigurationError(`STREAM_GEN_HTTP_PORT must be a port number, got "${port}"`);
   }
-  return {
-    async run() {
-      const server = await startStatusServer(port, job, runner, logger);
-      try {
-        return await runner.run();
-      } finally {
-        await server.close();
-      }
-    },
-    stop: () => runner.stop(),
-    status: () => runner.status(),
-    metrics: runner.metrics,
-  };
+  return aroundRun(runner, async () => {
+    const queries = new StateQueries(job, runner, env, logger);
+    const server = await startStatusServer(port, job, runner, logger, queries);
+    try {
+      await queries.start(server.port);
+      return await runner.run();
+    } finally {
+      await queries.stop();
+      await server.close();
+    }
+  });
 }

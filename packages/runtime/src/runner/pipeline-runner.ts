@@ -1,4 +1,5 @@
 import type { SinkConnector } from '../connectors/connector';
+import type { QueryAnswer, StateQuery } from '../query/state-query';
 import { planSegments, type JobSegment } from '../job/segments';
 import type { JobSpec } from '../job/job-spec';
 import { JobMetrics, jobMetricsOf, type StageMetrics } from '../task/metrics';
@@ -14,6 +15,8 @@ export interface SegmentRunner {
   run(): Promise<RunSummary>;
   stop(): Promise<void>;
   status(): TaskStatus[];
+  requestCheckpoint(): void;
+  queryState(query: StateQuery): Promise<QueryAnswer>;
   taskCount(): Promise<number>;
 }
 
@@ -61,6 +64,24 @@ export class PipelineRunner {
 
   status(): TaskStatus[] {
     return this.runners.flatMap((r) => r.status());
+  }
+
+  /** Reads a key of a keyed state from the segment whose tasks hold the stage. */
+  async queryState(query: StateQuery): Promise<QueryAnswer> {
+    for (const runner of this.runners) {
+      const answer = await runner.queryState(query);
+      if (answer.kind !== 'unknown' || answer.what !== 'stage') return answer;
+    }
+    return {
+      kind: 'unknown',
+      what: 'stage',
+      reason: `job ${this.options.job.name} has no keyed stage "${query.stage}"`,
+    };
+  }
+
+  /** Makes a checkpoint of every task of every segment due now. */
+  requestCheckpoint(): void {
+    for (const runner of this.runners) runner.requestCheckpoint();
   }
 
   /** The job's counters (read from the first stage, written by the last, the rest summed). */

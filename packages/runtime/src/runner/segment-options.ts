@@ -1,4 +1,5 @@
 import type { JobMetrics } from '../task/metrics';
+import type { PublishedView } from '../view/view-spec';
 import type { ExchangeWriter } from './exchange-writer';
 
 /**
@@ -12,6 +13,8 @@ export interface SegmentOptions {
   readonly exchangeIn?: { readonly source: string; readonly upstreamTasks: number };
   /** Task id of a partition (default: the partition number). */
   readonly taskIdOf?: (partition: number) => string;
+  /** The job's views and their caches: each task publishes those whose state it holds. */
+  readonly views?: readonly PublishedView[];
   /** Counters shared with the job's other segments. */
   readonly metrics?: JobMetrics;
 }

@@ -1,4 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import {
+  answerStateRequest,
+  parseStatePath,
+  type StateEndpointTarget,
+} from '../query/state-endpoint';
 import type { AddressInfo } from 'node:net';
 import type { JobMetrics, StageMetrics } from '../task/metrics';
 import type { TaskStatus } from '../task/stream-task';
@@ -7,6 +12,8 @@ import type { Logger } from '../util/logger';
 export interface Observable {
   readonly metrics: JobMetrics;
   status(): TaskStatus[];
+  /** Makes a checkpoint of every task due now (`POST /flush`: views publish after it). */
+  requestCheckpoint?(): void;
   /** A job of several stages: each stage's counters, written with a `stage` label. */
   stageMetrics?(): readonly StageMetrics[];
   /** A router: each route's counts, written with `route` and `outcome` labels. */
@@ -21,25 +28,37 @@ export interface StatusServer {
 }
 
 /**
- * `GET /health` (JSON: the tasks this process runs, their watermarks and positions)
- * and `GET /metrics` (Prometheus text: the job's counters and each task's watermark).
+ * `GET /health` (JSON: the tasks this process runs, their watermarks and positions),
+ * `GET /metrics` (Prometheus text: the job's counters and each task's watermark) and
+ * `POST /flush` (a checkpoint of every task now, after which its views publish) and
+ * `GET /state/<stage>/<state>/<key>` (a key of keyed state, see `query/state-endpoint.ts`).
  */
 export async function startStatusServer(
   port: number,
   job: string,
   target: Observable,
   logger: Logger,
+  /** `GET /state/<stage>/<state>/<key>` (queryable state), when the job answers queries. */
+  state?: StateEndpointTarget,
 ): Promise<StatusServer> {
   const server: Server = createServer((req, res) => {
-    if (req.url === '/health') {
+    const query = req.method === 'GET' ? parseStatePath(req.url ?? '') : undefined;
+    if (query && state) {
+      void answerStateRequest(req, res, query, state);
+    } else if (req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok', job, tasks: target.status() }));
+    } else if (req.url === '/flush' && req.method === 'POST' && target.requestCheckpoint) {
+      // the checkpoint is taken after each task's current call; its views publish after it
+      target.requestCheckpoint();
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'checkpoint requested', tasks: target.status().length }));
     } else if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(prometheus(job, target));
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('try /health or /metrics\n');
+      res.end('try /health, /metrics, POST /flush or /state/<stage>/<state>/<key>\n');
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -19,6 +19,8 @@ export interface TaskHostOptions extends SegmentOptions {
   readonly router: OutputRouter;
   /** Processing-time ms between checkpoints of a task. */
   readonly checkpointIntervalMs: number;
+  /** How long a failing view publish is retried (the runner's sink retry budget). */
+  readonly viewRetryMs?: number;
 }
 
 /** What a runner gives a task of its own when it opens it. */
@@ -59,6 +61,8 @@ export class TaskHost {
       exchange: this.options.exchangeIn,
       rekeyed: own.rekeyed,
       externalWatermarks: own.externalWatermarks,
+      views: this.options.views,
+      viewRetryMs: this.options.viewRetryMs,
       emit: (emission, epoch, attempt) => {
         if (exchangeOut && emission.stream.kind === 'main') {
           exchangeOut.route(partition, epoch, attempt, emission.record);
@@ -144,6 +148,11 @@ export class HostedTask {
       .finally(() => {
         this.committing = undefined;
       });
+  }
+
+  /** Makes a checkpoint due now: taken after the task's current call (a view's publish on demand). */
+  requestCheckpoint(): void {
+    this.lastCheckpointAt = Number.NEGATIVE_INFINITY;
   }
 
   /** A checkpoint now (the final one), after the one in flight and with every output flushed. */

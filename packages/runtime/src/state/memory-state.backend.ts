@@ -38,6 +38,20 @@ class MemoryTask implements TaskStateStore, CheckpointStore {
     });
   }
 
+  async *scan(state: string): AsyncIterable<Array<readonly [string, StoredEntry]>> {
+    const prefix = `${state}\u0000`;
+    const chunk: Array<readonly [string, StoredEntry]> = [];
+    for (const [id, text] of this.committed) {
+      if (id.startsWith(prefix)) chunk.push([id.slice(prefix.length), JSON.parse(text)]);
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  /** Memory has no rewinds: one history per process. */
+  lineage(): number {
+    return 0;
+  }
+
   async latest(): Promise<TaskCheckpoint | undefined> {
     return this.retained[0]?.checkpoint;
   }

@@ -26,6 +26,11 @@ export interface TaskStateStore {
    * `undefined` where nothing is stored. Implementations must not make one call per ref.
    */
   read(refs: readonly StateRef[]): Promise<Array<StoredEntry | undefined>>;
+  /**
+   * Every entry of one state as of the last checkpoint, in chunks of a few hundred to a
+   * few thousand (a view republishes them, see `view/task-views.ts`); order unspecified.
+   */
+  scan(state: string): AsyncIterable<ReadonlyArray<readonly [key: string, entry: StoredEntry]>>;
 }
 
 /** Checkpoints of one task. */
@@ -48,6 +53,12 @@ export interface CheckpointStore {
   ): Promise<void>;
   /** Retained checkpoints, newest first. */
   list(): Promise<CheckpointInfo[]>;
+  /**
+   * How many times the task's history was rewound (or a savepoint restored), as `latest`
+   * read it last: with the checkpoint id, it orders what the task published (a view's
+   * version), since ids start over from an older one after a rewind. 0 before `latest`.
+   */
+  lineage(): number;
 }
 
 export interface TaskScope {

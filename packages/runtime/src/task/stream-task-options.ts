@@ -2,6 +2,7 @@ import type { JobSpec } from '../job/job-spec';
 import type { StateBackend } from '../state/state-backend';
 import type { Clock } from '../time/clock';
 import type { Logger } from '../util/logger';
+import type { PublishedView } from '../view/view-spec';
 import type { JobMetrics } from './metrics';
 import type { Emission } from './output-stream';
 
@@ -46,6 +47,10 @@ export interface StreamTaskOptions {
    * test harness, whose clock has no real "now" unless the test sets one.
    */
   readonly checkFutureEventTimes?: boolean;
+  /** The job's views: the task publishes those whose state it holds (see `view/task-views.ts`). */
+  readonly views?: readonly PublishedView[];
+  /** How long a failing publish of a view is retried before the checkpoint fails, ms (default 0). */
+  readonly viewRetryMs?: number;
   /** Clean state entries the task keeps cached before forgetting them (default 100 000). */
   readonly maxCachedEntries?: number;
 }

@@ -27,6 +27,7 @@ import { TaskFailures } from './task-failures';
 import { taskIngestTarget } from './task-ingest-target';
 import { TimerFiring } from './timer-firing';
 import { TaskCheckpointer } from './task-checkpointer';
+import { TaskViews } from '../view/task-views';
 import { endSourceWatermark, taskWatermarks } from './task-watermarks';
 import type { StreamTaskOptions, TaskStatus } from './stream-task-options';
 
@@ -78,6 +79,7 @@ export class StreamTask {
     private readonly options: StreamTaskOptions,
     checkpoints: CheckpointStore,
     private readonly cache: JournaledStateCache,
+    views?: TaskViews,
   ) {
     const { job, clock } = options;
     this.attempts = 1 + (job.onError?.retries ?? 0);
@@ -132,6 +134,7 @@ export class StreamTask {
       stageTimers: this.stageTimers,
       cache,
       exchange: this.exchange,
+      views,
     });
     this.stateless = new StatelessExecutor(this.output, this.failures);
     this.executor = this.stateless;
@@ -149,7 +152,7 @@ export class StreamTask {
         metrics: options.metrics,
         retries: this.attempts - 1,
         external,
-        lateToOperator: windowJudgesLateness(job.operator),
+        lateToOperator: windowJudgesLateness(job.operator) || job.operator?.processLate === true,
         rekeyed: options.rekeyed,
         ownPartition: options.partition ?? Number(options.taskId),
         checkFutureEventTimes: options.checkFutureEventTimes,
@@ -163,7 +166,14 @@ export class StreamTask {
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const stores = await options.backend.openTask({ job: options.job.name, task: options.taskId });
     const cache = new JournaledStateCache(stores.state, options.clock, options.maxCachedEntries);
-    const task = new StreamTask(options, stores.checkpoints, cache);
+    const views = TaskViews.of(options.job, options.views, {
+      scope: { job: options.job.name, task: options.taskId },
+      store: stores.state,
+      clock: options.clock,
+      logger: options.logger,
+      retryBudgetMs: options.viewRetryMs ?? 0,
+    });
+    const task = new StreamTask(options, stores.checkpoints, cache, views);
     try {
       task.ingest.plans = await openSourcePlans(options.job, task.stageLookups);
       task.output.outputPlan = await openOutputPlan(
@@ -228,7 +238,12 @@ export class StreamTask {
     return this.timers.snapshot();
   }
 
-  /** Reads a state entry of a key, loading it when needed (tests and tools). */
+  /** Whether the task's functions declared a state of this name (`<stage id>.<state>` for a fused stage's). */
+  hasState(state: string): boolean {
+    return this.cache.descriptor(state) !== undefined;
+  }
+
+  /** Reads a state entry of a key, loading it when needed (tests, tools, queryable state). */
   async readState(state: string, key: string): Promise<unknown> {
     await this.cache.prefetch([key]);
     return this.cache.get(state, key);

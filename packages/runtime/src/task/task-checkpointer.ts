@@ -6,6 +6,7 @@ import type { Clock } from '../time/clock';
 import type { TimerService } from '../time/timer-service';
 import type { WatermarkTracker } from '../time/watermark-tracker';
 import type { Logger } from '../util/logger';
+import type { TaskViews } from '../view/task-views';
 import type { ExchangeInput } from './exchange-input';
 import type { JobMetrics } from './metrics';
 import { upstreamLineage, type UpstreamLineage } from './upstream-lineage';
@@ -28,6 +29,8 @@ export interface TaskCheckpointerOptions {
   readonly stageTimers: ReadonlyMap<string, TimerService>;
   readonly cache: KeyedStateCache;
   readonly exchange?: ExchangeInput;
+  /** The task's views: published after each commit, brought to the restored checkpoint. */
+  readonly views?: TaskViews;
 }
 
 /**
@@ -96,6 +99,7 @@ export class TaskCheckpointer {
   async restore(): Promise<void> {
     const { options } = this;
     const checkpoint = await options.store.latest();
+    await options.views?.restored(options.store.lineage(), checkpoint?.id ?? 0);
     if (!checkpoint) return;
     this.lastId = checkpoint.id;
     this.restoredAttempt = checkpoint.attempt ?? options.attempt;
@@ -150,6 +154,9 @@ export class TaskCheckpointer {
     this.restoredAttempt = undefined;
     this.committingId = undefined;
     options.metrics.checkpoints++;
+    // committed whatever happens to the publish: a failed one fails the task, whose next
+    // opening republishes (see view/task-views.ts)
+    await options.views?.committed(options.store.lineage(), checkpoint.id, writes);
     return checkpoint;
   }
 }

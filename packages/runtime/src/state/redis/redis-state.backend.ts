@@ -256,6 +256,29 @@ class RedisTask implements TaskStateStore, CheckpointStore {
     return out;
   }
 
+  /** HSCAN of the state's hash, a chunk per reply (COUNT 1000): no one command walks it all. */
+  async *scan(state: string): AsyncIterable<Array<readonly [string, StoredEntry]>> {
+    let cursor = '0';
+    do {
+      const [next, flat] = (await this.client.call('HSCAN', [
+        this.keys.state(state),
+        cursor,
+        'COUNT',
+        '1000',
+      ])) as [string, string[]];
+      cursor = next;
+      const chunk: Array<readonly [string, StoredEntry]> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        chunk.push([flat[i], JSON.parse(flat[i + 1]) as StoredEntry]);
+      }
+      if (chunk.length > 0) yield chunk;
+    } while (cursor !== '0');
+  }
+
+  lineage(): number {
+    return Number(this.epoch) || 0;
+  }
+
   async latest(): Promise<TaskCheckpoint | undefined> {
     const [epoch, id, json] = (await latestScript.run(
       this.client,

@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { CachedAssets } from '../src';
+
+/**
+ * Every present key of the view under `prefix` (`<prefix>:<cdn>:<movieId>`), as the
+ * playback clients read it (`HGET <key> value`): key without the prefix → asset set.
+ */
+export async function cacheContents(
+  redis: Redis,
+  prefix: string,
+): Promise<Map<string, CachedAssets>> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch.filter((k) => !k.startsWith(`${prefix}:__`)));
+  } while (cursor !== '0');
+  keys.sort();
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hget(key, 'value');
+  const values = (await pipeline.exec()) ?? [];
+  const view = new Map<string, CachedAssets>();
+  values.forEach(([error, value], i) => {
+    if (error) throw error;
+    // a tombstone has no value: the key is absent for a client
+    if (typeof value === 'string') view.set(keys[i].slice(prefix.length + 1), JSON.parse(value));
+  });
+  return view;
+}
+
+/** Deletes every key under `prefix` (a test's own namespace). */
+export async function dropCache(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (batch.length > 0) await redis.del(...batch);
+  } while (cursor !== '0');
+}
