@@ -22,6 +22,8 @@ const jobs: Record<string, () => Promise<JobFunction>> = {
   'union-kafka-redis': async () => (await import('./jobs/union-kafka-redis.job')).unionKafkaRedis,
   'hot-items-kafka-redis': async () =>
     (await import('./jobs/hot-items-kafka-redis.job')).hotItemsKafkaRedis,
+  'asset-view-kafka-redis': async () =>
+    (await import('./jobs/asset-view-kafka-redis.job')).assetViewKafkaRedis,
   enricher: async () => (await import('./jobs/enricher.job')).enricher,
   'join-kafka-redis': async () => (await import('./jobs/join-kafka-redis.job')).joinKafkaRedis,
   'join-embedded': async () => (await import('./jobs/join-embedded.job')).joinEmbedded,

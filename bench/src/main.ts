@@ -14,6 +14,7 @@ import { resultsTable, withRatios, writeResults } from './results';
 import { startServices } from './services';
 import { PROFILE_DIR, SuiteContext } from './suite-context';
 import { checkTargets, targetsTable } from './targets';
+import { assetViewKafkaRedis } from './workloads/asset-view-kafka-redis';
 import { rawConsume, rawRedisPipeline } from './workloads/baselines';
 import { enricher } from './workloads/enricher';
 import { hotItemsKafkaRedis } from './workloads/hot-items-kafka-redis';
@@ -54,6 +55,7 @@ const WORKLOADS: readonly Workload[] = [
   fusedKafkaRedis,
   unionKafkaRedis,
   hotItemsKafkaRedis,
+  assetViewKafkaRedis,
   routerKafka,
   routerKafkaInterpreted,
   scriptUdf,
