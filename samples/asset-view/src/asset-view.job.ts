@@ -41,8 +41,11 @@ import { viewKey, type AssetEvent } from './model';
 export class AssetView {
   /** Asset id → event time of the add that holds it: the view, at `assets:<cdn>:<movieId>`. */
   @State({ publish: { prefix: 'assets' } }) private assets!: MapState<number>;
-  /** Asset id → event time of its latest delete, so that an older add cannot bring it back. */
-  @State() private deletes!: MapState<number>;
+  /**
+   * Asset id → event time of its latest delete, so that an older add cannot bring it
+   * back; forgotten 7 days after the key's last delete (records that late are not expected).
+   */
+  @State({ ttl: '7d' }) private deletes!: MapState<number>;
 
   @ProcessElement()
   @KeyBy((e: AssetEvent) => `${e.cdn}:${e.movieId}`)

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CachedAssets } from '../src';
+import { sortedView, type CachedAssets } from '../src';
 
 /**
  * Every present key of the view under `prefix` (`<prefix>:<cdn>:<movieId>`), as the
@@ -37,4 +37,24 @@ export async function dropCache(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (batch.length > 0) await redis.del(...batch);
   } while (cursor !== '0');
+}
+
+/**
+ * Resolves once the cache under `prefix` holds exactly `expected` (the job caught up and
+ * published); fails with the difference and the end of the job's log after 90 s.
+ */
+export async function cacheReaches(
+  redis: Redis,
+  prefix: string,
+  expected: Record<string, CachedAssets>,
+  log: () => string,
+): Promise<void> {
+  const until = Date.now() + 90_000;
+  let seen: Record<string, CachedAssets> = {};
+  while (Date.now() < until) {
+    seen = sortedView(await cacheContents(redis, prefix));
+    if (JSON.stringify(seen) === JSON.stringify(expected)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  expect({ cache: seen, log: log().slice(-3000) }).toEqual({ cache: expected, log: '' });
 }

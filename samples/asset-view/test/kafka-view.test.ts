@@ -19,7 +19,7 @@ import { RestartableRedis } from '../../../packages/runtime/test-services/restar
 import { testServices } from '../../../packages/runtime/test-services/services';
 import { foldAssets, generateAssets, sortedView, type CachedAssets } from '../src';
 import { assetViewOnKafka, PARTITIONS } from './asset-view-on-kafka';
-import { cacheContents, dropCache } from './cache-contents';
+import { cacheReaches, dropCache } from './cache-contents';
 
 jest.setTimeout(180_000);
 const services = testServices();
@@ -50,20 +50,8 @@ describe('AssetView on Kafka, Redis state and a Redis cache', () => {
     });
     processes.push(started);
     const prefix = `${ns}.assets`;
-    /** Resolves once the cache holds exactly `expected` (the job caught up and published). */
-    const caughtUp = async (expected: Record<string, CachedAssets>, job: JobProcess) => {
-      const until = Date.now() + 90_000;
-      let seen: Record<string, CachedAssets> = {};
-      while (Date.now() < until) {
-        seen = sortedView(await cacheContents(cacheClient, prefix));
-        if (JSON.stringify(seen) === JSON.stringify(expected)) return;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      expect({ cache: seen, log: job.output().slice(-3000) }).toEqual({
-        cache: expected,
-        log: '',
-      });
-    };
+    const caughtUp = (expected: Record<string, CachedAssets>, job: JobProcess) =>
+      cacheReaches(cacheClient, prefix, expected, job.output);
     const admin = <T>(use: (a: CheckpointAdmin) => Promise<T>) => withCheckpointAdmin(env, use);
     return { env, start, send, prefix, caughtUp, admin };
   }

@@ -7,7 +7,7 @@ import { startStatusServer } from './status-server';
 import { resolveBackends, type KafkaBackends } from './backends';
 import { embeddedBackends, type EmbeddedBackends } from './embedded-backends';
 import type { SinkConnector, SourceConnector } from '../connectors/connector';
-import { EmbeddedLogSource } from '../connectors/embedded-log.connectors';
+import { EmbeddedLogSink, EmbeddedLogSource } from '../connectors/embedded-log.connectors';
 import { compressionBySink } from '../connectors/kafka/compression-setting';
 import { withCompression } from '../connectors/kafka/kafka.sink';
 import type { EmbeddedLog } from '../connectors/embedded-log';
@@ -31,6 +31,7 @@ import {
 } from './env-overrides';
 import { viewCachesFor } from './view-caches';
 import { StateQueries } from './state-queries';
+import { SnapshotLoader, snapshotsFrom, type Snapshots } from './snapshot-loader';
 import type { QueryAnswer, StateQuery } from '../query/state-query';
 import type { PublishedView } from '../view/view-spec';
 import { connectorsFor, type NamedTopics, type RunBindings } from './run-bindings';
@@ -133,6 +134,28 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
   const batchSize = fileRun ? fileBatchSizeFrom(env) : undefined;
   const groupId = env.STREAM_GEN_GROUP_ID || ns.groupId(job.name);
   const views = viewCachesFor(job, env, ns, logger);
+  const snapshots = snapshotsFrom(env, job);
+  if (snapshots.size > 0 && fileRun) {
+    logger.warn(
+      'STREAM_GEN_SNAPSHOTS is ignored in a run over files: bind a snapshot with --source <name>=<file.jsonl>',
+    );
+  }
+  const loader =
+    snapshots.size > 0 && !fileRun
+      ? new SnapshotLoader(
+          job,
+          snapshots,
+          (source) =>
+            kafka
+              ? kafka.sink(`snapshot of ${source}`, topics.sources[source])
+              : new EmbeddedLogSink(
+                  (local as EmbeddedBackends).log,
+                  source,
+                  topics.sources[source],
+                ),
+          logger,
+        )
+      : undefined;
 
   const segmentRunner = (
     segment: JobSegment,
@@ -185,28 +208,22 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
     });
   };
 
-  if (!job.keyedStages?.length) {
-    return withViewCaches(
-      segmentRunner({ job }, { sinks }, () => backends.close()),
-      views,
-    );
-  }
-  return withViewCaches(
-    new PipelineRunner({
-      job,
-      logger,
-      sinks,
-      runner: (segment, extra) => segmentRunner(segment, extra),
-      exchange: async (segment, upstreamTasks) => {
-        const topic = ns.topic(exchangeTopic(job.name, segment.stage as KeyedStageSpec));
-        return kafka
-          ? kafkaExchange(kafka.client, job.name, topic)
-          : embeddedExchange((local as EmbeddedBackends).log, topic, upstreamTasks);
-      },
-      onClose: () => backends.close(),
-    }),
-    views,
-  );
+  const runner = !job.keyedStages?.length
+    ? segmentRunner({ job }, { sinks }, () => backends.close())
+    : new PipelineRunner({
+        job,
+        logger,
+        sinks,
+        runner: (segment, extra) => segmentRunner(segment, extra),
+        exchange: async (segment, upstreamTasks) => {
+          const topic = ns.topic(exchangeTopic(job.name, segment.stage as KeyedStageSpec));
+          return kafka
+            ? kafkaExchange(kafka.client, job.name, topic)
+            : embeddedExchange((local as EmbeddedBackends).log, topic, upstreamTasks);
+        },
+        onClose: () => backends.close(),
+      });
+  return withSnapshots(withViewCaches(runner, views), loader);
 }
 
 /** The views' caches are open while the job runs. */
@@ -222,6 +239,21 @@ function withViewCaches(runner: ObservedJob, views: readonly PublishedView[]): O
   });
 }
 
+/**
+ * STREAM_GEN_SNAPSHOTS: each snapshot is loaded into its source's topic before the job
+ * starts, and again on `POST /snapshot/<source>` (see `snapshot-loader.ts`).
+ */
+function withSnapshots(runner: ObservedJob, loader: SnapshotLoader | undefined): ObservedJob {
+  if (!loader) return runner;
+  return {
+    ...aroundRun(runner, async () => {
+      for (const source of loader.sources) await loader.load(source);
+      return runner.run();
+    }),
+    snapshots: loader,
+  };
+}
+
 /** `runner` with another `run` (that calls its own), everything else as it is. */
 function aroundRun(runner: ObservedJob, run: () => Promise<RunSummary>): ObservedJob {
   return {
@@ -230,6 +262,7 @@ function aroundRun(runner: ObservedJob, run: () => Promise<RunSummary>): Observe
     status: () => runner.status(),
     requestCheckpoint: () => runner.requestCheckpoint(),
     queryState: (query) => runner.queryState(query),
+    snapshots: runner.snapshots,
     get metrics() {
       return runner.metrics;
     },
@@ -249,6 +282,8 @@ export interface ObservedJob extends RunningJob {
   requestCheckpoint(): void;
   /** Reads a key of keyed state from its task, when this process runs it (`GET /state/...`). */
   queryState(query: StateQuery): Promise<QueryAnswer>;
+  /** The snapshots of its sources (STREAM_GEN_SNAPSHOTS), loaded again on `POST /snapshot/<source>`. */
+  readonly snapshots?: Snapshots;
   readonly metrics: JobMetrics;
 }
 

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { errorMessage } from '../util/error-message';
 import {
   answerStateRequest,
   parseStatePath,
@@ -8,12 +9,15 @@ import type { AddressInfo } from 'node:net';
 import type { JobMetrics, StageMetrics } from '../task/metrics';
 import type { TaskStatus } from '../task/stream-task';
 import type { Logger } from '../util/logger';
+import type { Snapshots } from './snapshot-loader';
 
 export interface Observable {
   readonly metrics: JobMetrics;
   status(): TaskStatus[];
   /** Makes a checkpoint of every task due now (`POST /flush`: views publish after it). */
   requestCheckpoint?(): void;
+  /** The snapshots of its sources, loaded again on `POST /snapshot/<source>`. */
+  readonly snapshots?: Snapshots;
   /** A job of several stages: each stage's counters, written with a `stage` label. */
   stageMetrics?(): readonly StageMetrics[];
   /** A router: each route's counts, written with `route` and `outcome` labels. */
@@ -53,6 +57,8 @@ export async function startStatusServer(
       target.requestCheckpoint();
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'checkpoint requested', tasks: target.status().length }));
+    } else if (req.method === 'POST' && req.url?.startsWith('/snapshot/')) {
+      snapshotRequest(decodeURIComponent(req.url.slice('/snapshot/'.length)), res, target, logger);
     } else if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(prometheus(job, target));
@@ -71,6 +77,29 @@ export async function startStatusServer(
     port: bound,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Starts loading a source's snapshot again: 202 at once (the load logs when done), 404 for a source without one. */
+function snapshotRequest(
+  source: string,
+  res: ServerResponse,
+  target: Observable,
+  logger: Logger,
+): void {
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const { snapshots } = target;
+  if (!snapshots?.sources.includes(source)) {
+    return json(404, {
+      error: `source "${source}" has no snapshot (STREAM_GEN_SNAPSHOTS names ${snapshots?.sources.join(', ') || 'none'})`,
+    });
+  }
+  snapshots.load(source).catch((error: unknown) => {
+    logger.warn(`snapshot of ${source}: ${errorMessage(error)}`);
+  });
+  json(202, { status: 'loading', source });
 }
 
 function prometheus(job: string, target: Observable): string {

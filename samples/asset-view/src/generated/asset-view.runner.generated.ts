@@ -48,7 +48,7 @@ export function assetViewSpec(create: () => AssetView | Promise<AssetView>): Job
         return {
           open(ctx) {
             job['assets'] = ctx.mapState('assets');
-            job['deletes'] = ctx.mapState('deletes');
+            job['deletes'] = ctx.mapState('deletes', { ttlMs: 604800000 });
           },
           processElement: (value, ctx) => job['onChange'](value, ctx),
         };
