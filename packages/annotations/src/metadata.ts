@@ -237,7 +237,7 @@ export interface StateOptions {
 
 /** Where and how a `@State` is published (see {@link StateOptions.publish}). */
 export interface PublishOptions {
-  /** Cache keys are `<prefix>:<state key>` (default: the state's name). */
+  /** Cache keys are `<prefix>:<state key>` (default: `<Job>.<state>`, so two jobs never share keys). */
   readonly prefix?: string;
   /** Time to live of each published key in the cache (default: none). */
   readonly ttl?: Duration;

@@ -207,15 +207,17 @@ export class J {
     expect(diagnosticsOf(coJob(members))).toEqual([`16:25 SG1403 state name "a" is used twice`]);
   });
 
-  it('SG1404: a publish prefix that cannot start Redis keys, and one prefix for two states', () => {
+  it('SG1404: a publish prefix that cannot start Redis keys, one prefix for two states, a published state with a ttl', () => {
     const members =
       handlers +
       `  @State({ publish: { prefix: 'a b' } }) a!: ValueState<number>;\n` +
-      `  @State({ publish: { prefix: 'seen' } }) b!: ValueState<number>;\n` +
-      `  @State({ publish: {} }) seen!: ValueState<number>;`;
+      `  @State({ publish: { prefix: 'J.seen' } }) b!: ValueState<number>;\n` +
+      `  @State({ publish: {} }) seen!: ValueState<number>;\n` +
+      `  @State({ publish: {}, ttl: '1h' }) c!: ValueState<number>;`;
     expect(diagnosticsOf(coJob(members))).toEqual([
       `15:21 SG1404 publish prefix "a b" must not hold whitespace or braces (it starts Redis keys)`,
-      `17:21 SG1404 state J.seen is published under prefix "seen", as J.b is: give one of them a prefix of its own`,
+      `17:21 SG1404 state J.seen is published under prefix "J.seen", as J.b is: give one of them a prefix of its own`,
+      `18:30 SG1404 state 'c' is published, so it cannot have a ttl (an expired entry would stay in the cache): give publish a ttl instead`,
     ]);
   });
 

@@ -84,6 +84,13 @@ function readKeyedStage(
       chain,
     );
   }
+  if (process?.processLate) {
+    sink.report(
+      'SG1002',
+      `lateElements: 'process' is for the job's operator; keyed stage ${name} reads a stream whose lateness its upstream judged`,
+      optionAt(where, 'lateElements'),
+    );
+  }
   if (process?.kind === 'process' && process.inputs.length === 0) {
     sink.report(
       'SG1002',

@@ -148,26 +148,35 @@ function readTimer(method: MethodDeclaration, timer: Decorator, sink: Diagnostic
   };
 }
 
-/** `@State({ publish })`: the cache prefix (default the state's name) and TTL. */
+/** `@State({ publish })`: the cache prefix (default: `<Job>.<state>`, filled in by `publishedStates`) and TTL. */
 function readPublish(
   sink: DiagnosticsSink,
   value: StaticValue,
   state: string,
   decorator: Decorator,
+  stateTtl: StaticValue,
 ): PublishNode | undefined {
   if (value === undefined) return undefined;
   const where = optionAt(decorator.getArguments()[0] ?? decorator, 'publish');
   const options = asObject(value);
-  const prefix = stringOption(sink, options.prefix, '@State publish prefix', where) ?? state;
-  if (/[\s{}]/.test(prefix)) {
+  const prefix = stringOption(sink, options.prefix, '@State publish prefix', where);
+  if (prefix !== undefined && /[\s{}]/.test(prefix)) {
     sink.report(
       'SG1404',
       `publish prefix "${prefix}" must not hold whitespace or braces (it starts Redis keys)`,
       where,
     );
   }
+  if (stateTtl !== undefined) {
+    // state expires when read, so nothing would ever take an expired value out of the cache
+    sink.report(
+      'SG1404',
+      `state '${state}' is published, so it cannot have a ttl (an expired entry would stay in the cache): give publish a ttl instead`,
+      optionAt(decorator.getArguments()[0] ?? decorator, 'ttl'),
+    );
+  }
   return {
-    prefix,
+    ...(prefix === undefined ? {} : { prefix }),
     ttlMs: durationOption(sink, options.ttl, `@State('${state}') publish ttl`, where),
     location: locationOf(where),
   };
@@ -231,7 +240,7 @@ function readStates(cls: ClassDeclaration, sink: DiagnosticsSink): StateNode[] {
       name,
       kind,
       ttlMs: durationOption(sink, options.ttl, `@State('${prop.getName()}') ttl`, state),
-      publish: readPublish(sink, options.publish, name, state),
+      publish: readPublish(sink, options.publish, name, state, options.ttl),
       location: locationOf(prop.getNameNode()),
     });
   }

@@ -295,11 +295,9 @@ function writeViews(w: CodeBlockWriter, graph: JobGraph): void {
   if (views.length === 0) return;
   w.writeLine('views: [');
   w.indent(() => {
-    for (const { stage, state, publish } of views) {
+    for (const { stage, state, publish, prefix } of views) {
       const ttl = publish.ttlMs === undefined ? '' : `, ttlMs: ${publish.ttlMs}`;
-      w.writeLine(
-        `{ stage: ${q(stage)}, state: ${q(state.name)}, prefix: ${q(publish.prefix)}${ttl} },`,
-      );
+      w.writeLine(`{ stage: ${q(stage)}, state: ${q(state.name)}, prefix: ${q(prefix)}${ttl} },`);
     }
   });
   w.writeLine('],');

@@ -83,7 +83,8 @@ export interface StateNode {
 
 /** Where a published state goes (see `@State({ publish })`). */
 export interface PublishNode {
-  readonly prefix: string;
+  /** Default: `<Job>.<state>` (see `publishedStates`). */
+  readonly prefix?: string;
   readonly ttlMs?: number;
   readonly location: SourceLocation;
 }

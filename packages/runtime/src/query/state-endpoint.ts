@@ -79,14 +79,19 @@ export async function answerStateRequest(
       headers: { [FORWARDED_HEADER]: target.instance },
       signal: AbortSignal.timeout(5000),
     });
+    const body = await forwarded.text(); // whole, before an answer starts
     const headers: Record<string, string> = {};
     for (const name of [TASK_HEADER, SERVED_BY_HEADER, 'retry-after']) {
       const value = forwarded.headers.get(name);
       if (value !== null) headers[name] = value;
     }
     res.writeHead(forwarded.status, { 'content-type': 'application/json', ...headers });
-    res.end(await forwarded.text());
+    res.end(body);
   } catch (error) {
-    moving(`the state of ${query.stage}.${query.state} could not be read: ${errorMessage(error)}`);
+    if (res.headersSent) res.destroy();
+    else
+      moving(
+        `the state of ${query.stage}.${query.state} could not be read: ${errorMessage(error)}`,
+      );
   }
 }

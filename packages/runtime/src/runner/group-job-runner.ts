@@ -84,6 +84,8 @@ export class GroupJobRunner {
   private readonly owned = new Map<number, OwnedTask>();
   /** Owned tasks that finished opening (for status). */
   private readonly opened = new Map<number, HostedTask>();
+  /** The task count, once a state query asked for it (a topic's partitions do not change under a job). */
+  private partitions: number | undefined;
   /** Topic read by the tasks -> key of its position (the source name, or the repartition topic). */
   private readonly sourceOfTopic = new Map<string, string>();
   /** Re-keyed sources: read by a {@link RekeyStage} and then through the repartition topic. */
@@ -120,6 +122,7 @@ export class GroupJobRunner {
       router: this.router,
       checkpointIntervalMs: this.checkpointInterval,
       viewRetryMs: options.sinkRetryMs ?? 10 * 60_000,
+      givenUp: () => this.failure !== undefined || this.stopRequested,
     });
     const op = options.job.operator;
     const keyedInputs = op && op.kind !== 'async' ? operatorSources(options.job) : [];
@@ -177,7 +180,7 @@ export class GroupJobRunner {
     return answerQuery(
       {
         job: this.options.job,
-        partitions: await this.taskCount(),
+        partitions: (this.partitions ??= await this.taskCount()),
         byKafkaKey: this.rekeyed.size === 0 && this.options.exchangeIn === undefined,
         taskId: (p) => this.options.taskIdOf?.(p) ?? String(p),
         task: (p) => this.opened.get(p)?.task,

@@ -99,6 +99,7 @@ export class JobRunner {
       router: this.router,
       checkpointIntervalMs: this.checkpointInterval,
       viewRetryMs: options.sinkRetryMs ?? 0,
+      givenUp: () => this.stopping,
     });
   }
 

@@ -21,6 +21,8 @@ export interface TaskHostOptions extends SegmentOptions {
   readonly checkpointIntervalMs: number;
   /** How long a failing view publish is retried (the runner's sink retry budget). */
   readonly viewRetryMs?: number;
+  /** True once the runner stops or failed: a publish that keeps failing is given up. */
+  readonly givenUp?: () => boolean;
 }
 
 /** What a runner gives a task of its own when it opens it. */
@@ -63,6 +65,7 @@ export class TaskHost {
       externalWatermarks: own.externalWatermarks,
       views: this.options.views,
       viewRetryMs: this.options.viewRetryMs,
+      viewsGivenUp: () => (own.abandoned?.() ?? false) || (this.options.givenUp?.() ?? false),
       emit: (emission, epoch, attempt) => {
         if (exchangeOut && emission.stream.kind === 'main') {
           exchangeOut.route(partition, epoch, attempt, emission.record);

@@ -43,6 +43,13 @@ export interface TaskCheckpoint {
    * repartition is fed by this task: rewind pairs the two by it.
    */
   readonly stream?: string;
+  /**
+   * The second (epoch s) the task's history began: its first checkpoint, carried by
+   * every later one, rewinds included. With the rewinds of the task it orders what the
+   * task published (a view's version): a history begun later (the state was dropped, a
+   * run over files started again) is newer than any before it.
+   */
+  readonly history?: number;
   /** Epochs this task's history skipped: a rewind discarded them (see `task/epoch-gate.ts`). */
   readonly skippedEpochs?: readonly EpochRange[];
 }

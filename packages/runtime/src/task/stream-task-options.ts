@@ -51,6 +51,8 @@ export interface StreamTaskOptions {
   readonly views?: readonly PublishedView[];
   /** How long a failing publish of a view is retried before the checkpoint fails, ms (default 0). */
   readonly viewRetryMs?: number;
+  /** True once the task is given up (stopped, moved): a failing publish is left to its next opening. */
+  readonly viewsGivenUp?: () => boolean;
   /** Clean state entries the task keeps cached before forgetting them (default 100 000). */
   readonly maxCachedEntries?: number;
 }

@@ -172,6 +172,7 @@ export class StreamTask {
       clock: options.clock,
       logger: options.logger,
       retryBudgetMs: options.viewRetryMs ?? 0,
+      givenUp: options.viewsGivenUp,
     });
     const task = new StreamTask(options, stores.checkpoints, cache, views);
     try {

@@ -47,6 +47,8 @@ export class TaskCheckpointer {
   private restoredAttempt: string | undefined;
   /** What its checkpoints say of it as the upstream of an exchange (for rewinds). */
   private lineage: UpstreamLineage;
+  /** When the task's history began (see `TaskCheckpoint.history`); set by the first checkpoint when none was restored. */
+  private history: number | undefined;
 
   constructor(private readonly options: TaskCheckpointerOptions) {
     this.lineage = upstreamLineage(options.job);
@@ -99,7 +101,8 @@ export class TaskCheckpointer {
   async restore(): Promise<void> {
     const { options } = this;
     const checkpoint = await options.store.latest();
-    await options.views?.restored(options.store.lineage(), checkpoint?.id ?? 0);
+    this.history = checkpoint && (checkpoint.history ?? 0);
+    await options.views?.restored(this.viewLineage(), checkpoint?.id ?? 0);
     if (!checkpoint) return;
     this.lastId = checkpoint.id;
     this.restoredAttempt = checkpoint.attempt ?? options.attempt;
@@ -118,8 +121,17 @@ export class TaskCheckpointer {
     );
   }
 
+  /**
+   * What orders the task's publishes besides the checkpoint id: its history, then the
+   * rewinds of it (under a million per history, so the number stays exact in a double).
+   */
+  private viewLineage(): number {
+    return (this.history ?? 0) * 1_000_000 + this.options.store.lineage();
+  }
+
   private async commit(outputsWritten: Promise<void> | undefined): Promise<TaskCheckpoint> {
     const { options } = this;
+    this.history ??= Math.floor(options.clock.now() / 1000);
     const checkpoint: TaskCheckpoint = {
       id: this.lastId + 1,
       takenAt: options.clock.now(),
@@ -134,6 +146,7 @@ export class TaskCheckpointer {
           }
         : {}),
       attempt: options.attempt,
+      history: this.history,
       ...(options.exchange ? options.exchange.checkpointFields() : {}),
       ...this.lineage,
     };
@@ -142,6 +155,7 @@ export class TaskCheckpointer {
     // surplus now. Not after the commit, when the next batch may have prefetched its keys.
     options.cache.trim();
     const writes = options.cache.drainWrites();
+    const published = options.views?.entriesOf(writes);
     try {
       await options.store.commit(checkpoint, writes, outputsWritten);
     } catch (error) {
@@ -156,7 +170,7 @@ export class TaskCheckpointer {
     options.metrics.checkpoints++;
     // committed whatever happens to the publish: a failed one fails the task, whose next
     // opening republishes (see view/task-views.ts)
-    await options.views?.committed(options.store.lineage(), checkpoint.id, writes);
+    if (published) await options.views?.committed(this.viewLineage(), checkpoint.id, published);
     return checkpoint;
   }
 }
