@@ -71,6 +71,8 @@ describe('help', () => {
     'checkpoints',
     'savepoint',
     'rewind',
+    'jobs',
+    'status',
   ];
 
   it.each(COMMANDS)('%s --help prints its usage with an example and exits 0', async (command) => {

@@ -215,3 +215,24 @@ export {
   type StateReading,
   type StateClientOptions,
 } from './query/state-client';
+export {
+  instanceState,
+  instanceView,
+  MISSED_BEATS_GONE,
+  type InstanceCounters,
+  type InstanceRecord,
+  type InstanceState,
+  type InstanceView,
+} from './registry/instance-record';
+export { InstanceRegistry, KEEP_GONE_MS, type JobInstances } from './registry/instance-registry';
+export {
+  InstanceHeartbeat,
+  HEARTBEAT_MS,
+  type HeartbeatPart,
+  type HeartbeatSource,
+  type InstanceHeartbeatOptions,
+} from './registry/instance-heartbeat';
+export { jobVersion } from './registry/job-version';
+export { jobStatus, UnknownJobError, type JobStatus, type TaskView } from './registry/job-status';
+export { withAdminRedis } from './registry/admin-connection';
+export { withJobRegistry } from './registry/with-job-registry';

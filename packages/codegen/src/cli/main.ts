@@ -4,10 +4,12 @@ import { checkpointsCommand } from './checkpoints.command';
 import type { Command, Output } from './command';
 import { generateCommand } from './generate.command';
 import { graphCommand } from './graph.command';
+import { jobsCommand } from './jobs.command';
 import { newCommand } from './new.command';
 import { rewindCommand } from './rewind.command';
 import { runCommand } from './run.command';
 import { savepointCommand } from './savepoint.command';
+import { statusCommand } from './status.command';
 import { validateCommand } from './validate.command';
 
 const COMMANDS: readonly Command[] = [
@@ -16,6 +18,8 @@ const COMMANDS: readonly Command[] = [
   validateCommand,
   graphCommand,
   runCommand,
+  jobsCommand,
+  statusCommand,
   checkpointsCommand,
   savepointCommand,
   rewindCommand,

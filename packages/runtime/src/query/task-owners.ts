@@ -1,4 +1,5 @@
-import { LuaScript, type RedisClient } from '../state/redis/redis-scripts';
+import type { RedisCommand } from '../connectors/view-cache/view-cache-scripts';
+import type { RedisClient } from '../state/redis/redis-scripts';
 
 /** Who runs a task now, as the registry holds it. */
 export interface TaskOwner {
@@ -10,8 +11,14 @@ export interface TaskOwner {
   readonly until: number;
 }
 
+/** What announces a process's tasks: commands to send, and what to call once they went through. */
+export interface Announcement {
+  readonly commands: readonly RedisCommand[];
+  confirm(): void;
+}
+
 /** KEYS[1] the registry; ARGV[1] the instance, ARGV[2..] tasks: deletes each whose entry names the instance. */
-const RELEASE = new LuaScript(`
+const RELEASE = `
 local released = 0
 for i = 2, #ARGV do
   local entry = redis.call('HGET', KEYS[1], ARGV[i])
@@ -24,7 +31,7 @@ for i = 2, #ARGV do
   end
 end
 return released
-`);
+`;
 
 /**
  * Which process runs each task of a job, in the state's Redis, so that a process asked
@@ -33,7 +40,8 @@ return released
  * field = task id, value = the {@link TaskOwner} JSON. Each process announces the tasks
  * it runs every second or so with an expiry a few announcements ahead, and releases
  * those it gave up (only where the entry still names it: the new owner may have
- * announced already). A process that died stops announcing: its entries expire.
+ * announced already), all of them as it stops. A process that died stops announcing:
+ * its entries expire.
  */
 export class TaskOwners {
   private readonly key: string;
@@ -49,21 +57,23 @@ export class TaskOwners {
     this.key = `${keyPrefix}:owners:{${job}}`;
   }
 
-  /** Announces `tasks` as this process's until `until`, and releases what it announced before and no longer runs. */
-  async announce(tasks: readonly string[], until: number): Promise<void> {
+  /**
+   * The commands that announce `tasks` as this process's until `until` and release what
+   * it announced before and no longer runs (sent with the process's heartbeat, see
+   * `registry/instance-heartbeat.ts`); `confirm` once they went through, so that a
+   * release that failed is sent again with the next announcement.
+   */
+  announcement(tasks: readonly string[], until: number): Announcement {
     const now = new Set(tasks);
     const gone = [...this.announced].filter((t) => !now.has(t));
     const entry = JSON.stringify({ url: this.url, instance: this.instance, until });
-    if (tasks.length > 0) {
-      await this.client.call('HSET', [this.key, ...tasks.flatMap((t) => [t, entry])]);
+    const commands: RedisCommand[] = [];
+    if (tasks.length > 0) commands.push(['HSET', this.key, ...tasks.flatMap((t) => [t, entry])]);
+    // EVAL, not EVALSHA: a release is rare (a rebalance, a stop), and a pipeline cannot fall back on NOSCRIPT
+    if (gone.length > 0) {
+      commands.push(['EVAL', RELEASE, '1', this.key, this.instance, ...gone]);
     }
-    if (gone.length > 0) await RELEASE.run(this.client, [this.key], [this.instance, ...gone]);
-    this.announced = now;
-  }
-
-  /** Releases every task this process announced (it stops). */
-  async releaseAll(): Promise<void> {
-    await this.announce([], 0);
+    return { commands, confirm: () => (this.announced = now) };
   }
 
   /** The owner of a task, unless none announced it or its entry expired. */

@@ -31,6 +31,9 @@ import {
 } from './env-overrides';
 import { viewCachesFor } from './view-caches';
 import { StateQueries } from './state-queries';
+import { InstanceHeartbeat } from '../registry/instance-heartbeat';
+import { jobVersion } from '../registry/job-version';
+import { redisTarget } from './redis-target';
 import { SnapshotLoader, snapshotsFrom, type Snapshots } from './snapshot-loader';
 import type { QueryAnswer, StateQuery } from '../query/state-query';
 import type { PublishedView } from '../view/view-spec';
@@ -73,8 +76,56 @@ export function launchJob(options: LaunchOptions): ObservedJob {
   const env = options.env ?? process.env;
   const logger = options.logger ?? defaultLogger(options.job.name);
   const runner = createRunner(options, env, logger);
+  const heartbeat = heartbeatFor(options, env, runner, logger);
   const port = env.STREAM_GEN_HTTP_PORT;
-  return port ? withStatusServer(runner, Number(port), options.job.name, env, logger) : runner;
+  const served = port
+    ? withStatusServer(runner, Number(port), options.job.name, env, logger, heartbeat)
+    : runner;
+  return heartbeat ? withHeartbeat(served, heartbeat) : served;
+}
+
+/** A run over files (a `--source` or `--sink` file binding): it starts over, alone. */
+function isFileRun(bindings: RunBindings | undefined): boolean {
+  return (
+    Object.keys(bindings?.sourceFiles ?? {}).length +
+      Object.keys(bindings?.sinkFiles ?? {}).length >
+    0
+  );
+}
+
+/**
+ * On Kafka with Redis state, where processes share the job's tasks, each process
+ * registers in the Redis of the state and heartbeats there while it runs (see
+ * `registry/instance-heartbeat.ts`): what `stream-gen jobs` and `stream-gen status` read.
+ */
+function heartbeatFor(
+  options: LaunchOptions,
+  env: NodeJS.ProcessEnv,
+  runner: ObservedJob,
+  logger: Logger,
+): InstanceHeartbeat | undefined {
+  const target = env.KAFKA_BROKERS && !isFileRun(options.bindings) ? redisTarget(env) : undefined;
+  if (!target) return undefined;
+  return new InstanceHeartbeat({
+    job: options.job.name,
+    version: jobVersion(options.job, [...options.sinks, ...Object.keys(options.connectors ?? {})]),
+    target,
+    keyPrefix: namespaceFrom(env).redisKeyPrefix,
+    source: runner,
+    logger,
+  });
+}
+
+/** The heartbeat beats from before the job runs until after it stopped (its last beat says so). */
+function withHeartbeat(runner: ObservedJob, heartbeat: InstanceHeartbeat): ObservedJob {
+  return aroundRun(runner, async () => {
+    await heartbeat.start();
+    try {
+      return await runner.run();
+    } finally {
+      await heartbeat.stop();
+    }
+  });
 }
 
 function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Logger): ObservedJob {
@@ -89,8 +140,7 @@ function createRunner(options: LaunchOptions, env: NodeJS.ProcessEnv, logger: Lo
     ns,
   );
   const bindings = options.bindings ?? { sourceFiles: {}, sinkFiles: {} };
-  const fileRun =
-    Object.keys(bindings.sourceFiles).length + Object.keys(bindings.sinkFiles).length > 0;
+  const fileRun = isFileRun(bindings);
   const checkpointIntervalMs = checkpointIntervalFrom(env) ?? options.checkpointIntervalMs;
   const sinkBufferRecords = sinkBufferFrom(env) ?? options.sinkBufferRecords;
   const kafka = backends.mode === 'kafka' && !fileRun ? backends : undefined;
@@ -289,8 +339,9 @@ export interface ObservedJob extends RunningJob {
 
 /**
  * STREAM_GEN_HTTP_PORT: /health, /metrics, POST /flush and /state/... while the job runs
- * (0 picks a free port); on Kafka with Redis state the process announces its tasks so
- * that the others forward state queries to it (see `state-queries.ts`).
+ * (0 picks a free port); with a heartbeat (Kafka with Redis state) the process announces
+ * its tasks with it so that the others forward state queries to it (see
+ * `state-queries.ts`).
  */
 function withStatusServer(
   runner: ObservedJob,
@@ -298,12 +349,13 @@ function withStatusServer(
   job: string,
   env: NodeJS.ProcessEnv,
   logger: Logger,
+  heartbeat: InstanceHeartbeat | undefined,
 ): ObservedJob {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigurationError(`STREAM_GEN_HTTP_PORT must be a port number, got "${port}"`);
   }
   return aroundRun(runner, async () => {
-    const queries = new StateQueries(job, runner, env, logger);
+    const queries = new StateQueries(job, runner, env, logger, heartbeat);
     const server = await startStatusServer(port, job, runner, logger, queries);
     try {
       await queries.start(server.port);

@@ -6,9 +6,11 @@ import {
   type StateEndpointTarget,
 } from '../query/state-endpoint';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { JobMetrics, StageMetrics } from '../task/metrics';
 import type { TaskStatus } from '../task/stream-task';
 import type { Logger } from '../util/logger';
+import { jobMetricsRegistry } from './prometheus-metrics';
 import type { Snapshots } from './snapshot-loader';
 
 export interface Observable {
@@ -33,7 +35,8 @@ export interface StatusServer {
 
 /**
  * `GET /health` (JSON: the tasks this process runs, their watermarks and positions),
- * `GET /metrics` (Prometheus text: the job's counters and each task's watermark) and
+ * `GET /metrics` (Prometheus text, see `prometheus-metrics.ts`: the job's counters, its
+ * checkpoints, each task's watermark and the process's metrics) and
  * `POST /flush` (a checkpoint of every task now, after which its views publish) and
  * `GET /state/<stage>/<state>/<key>` (a key of keyed state, see `query/state-endpoint.ts`).
  */
@@ -45,6 +48,7 @@ export async function startStatusServer(
   /** `GET /state/<stage>/<state>/<key>` (queryable state), when the job answers queries. */
   state?: StateEndpointTarget,
 ): Promise<StatusServer> {
+  const metrics = jobMetricsRegistry(job, target);
   const server: Server = createServer((req, res) => {
     const query = req.method === 'GET' ? parseStatePath(req.url ?? '') : undefined;
     if (query && state) {
@@ -60,8 +64,7 @@ export async function startStatusServer(
     } else if (req.method === 'POST' && req.url?.startsWith('/snapshot/')) {
       snapshotRequest(decodeURIComponent(req.url.slice('/snapshot/'.length)), res, target, logger);
     } else if (req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(prometheus(job, target));
+      void writeMetrics(res, metrics);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('try /health, /metrics, POST /flush or /state/<stage>/<state>/<key>\n');
@@ -102,45 +105,14 @@ function snapshotRequest(
   json(202, { status: 'loading', source });
 }
 
-function prometheus(job: string, target: Observable): string {
-  const label = `job="${job}"`;
-  const series = target.stageMetrics?.().map((s) => ({
-    labels: `${label},stage="${s.stage}"`,
-    m: s.metrics,
-  })) ?? [{ labels: label, m: target.metrics }];
-  const counters = (m: JobMetrics): Array<[string, number, string]> => [
-    ['records_in_total', m.recordsIn, 'records read from sources'],
-    ['records_out_total', m.mainOut, 'records emitted to the main output'],
-    ['late_total', m.late, 'elements at or below the watermark on arrival'],
-    ['dead_letters_total', m.deadLetters, 'records sent to the dead letters'],
-    ['timers_fired_total', m.timersFired, 'timers fired'],
-    ['checkpoints_total', m.checkpoints, 'checkpoints committed'],
-    ['state_round_trips_total', m.stateRoundTrips, 'reads from the state backend'],
-  ];
-  const lines: string[] = [];
-  counters(target.metrics).forEach(([name, , help], i) => {
-    lines.push(`# HELP stream_gen_${name} ${help}`, `# TYPE stream_gen_${name} counter`);
-    for (const { labels, m } of series)
-      lines.push(`stream_gen_${name}{${labels}} ${counters(m)[i][1]}`);
-  });
-  lines.push(
-    '# HELP stream_gen_watermark_ms task watermark (event time, ms)',
-    '# TYPE stream_gen_watermark_ms gauge',
-  );
-  for (const t of target.status())
-    lines.push(`stream_gen_watermark_ms{${label},task="${t.task}"} ${t.watermark}`);
-  const routes = target.routeMetrics?.();
-  if (routes) {
-    lines.push(
-      '# HELP stream_gen_route_records_total records of each route: in, filtered (or dropped by its script), out, failed (dead-lettered)',
-      '# TYPE stream_gen_route_records_total counter',
-    );
-    for (const [route, c] of Object.entries(routes)) {
-      for (const outcome of ['in', 'filtered', 'out', 'failed'] as const)
-        lines.push(
-          `stream_gen_route_records_total{${label},route="${route}",outcome="${outcome}"} ${c[outcome]}`,
-        );
-    }
+/** The registry's text exposition, or a 500 saying why (a metric's read that threw). */
+async function writeMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+  try {
+    const text = await registry.metrics();
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(text);
+  } catch (error) {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(`metrics: ${errorMessage(error)}\n`);
   }
-  return lines.join('\n') + '\n';
 }

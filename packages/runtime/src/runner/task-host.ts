@@ -140,7 +140,8 @@ export class HostedTask {
 
   /** Starts a checkpoint in the background when the interval passed and none is in flight. */
   checkpointIfDue(): void {
-    if (this.own.abandoned?.() || this.committing) return;
+    // after a failed commit, none until the task's next call threw it: its id must not be reused
+    if (this.own.abandoned?.() || this.committing || this.commitError !== undefined) return;
     const now = this.host.clock.now();
     if (now - this.lastCheckpointAt < this.host.checkpointIntervalMs) return;
     this.lastCheckpointAt = now;

@@ -131,6 +131,8 @@ export class TaskCheckpointer {
 
   private async commit(outputsWritten: Promise<void> | undefined): Promise<TaskCheckpoint> {
     const { options } = this;
+    // timed on the wall clock, not the task's (a test's may stand still): snapshot to commit
+    const snapshotAt = performance.now();
     this.history ??= Math.floor(options.clock.now() / 1000);
     const checkpoint: TaskCheckpoint = {
       id: this.lastId + 1,
@@ -162,12 +164,14 @@ export class TaskCheckpointer {
       // The task is not used again after a failed commit (the runner fails the job or
       // reopens the task): outputs of epoch id + 1 are out, so id must not be reused.
       options.cache.markDirty(writes);
+      options.metrics.checkpointStats.failed++;
       throw error;
     }
     this.lastId = checkpoint.id;
     this.restoredAttempt = undefined;
     this.committingId = undefined;
     options.metrics.checkpoints++;
+    options.metrics.checkpointStats.record((performance.now() - snapshotAt) / 1000, writes.length);
     // committed whatever happens to the publish: a failed one fails the task, whose next
     // opening republishes (see view/task-views.ts)
     if (published) await options.views?.committed(this.viewLineage(), checkpoint.id, published);
