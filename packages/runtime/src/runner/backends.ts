@@ -49,7 +49,8 @@ export function resolveBackends(
     const given = ['REDIS_URL', 'REDIS_CLUSTER_NODES'].filter((name) => env[name]);
     if (given.length > 0) {
       logger.warn(
-        `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} ignored without KAFKA_BROKERS: the embedded log keeps its state in memory`,
+        `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} not used for state without KAFKA_BROKERS: ` +
+          "the embedded log keeps its state in memory (a job's views still publish there)",
       );
     }
     return embeddedBackends(log);
