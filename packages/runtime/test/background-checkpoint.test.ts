@@ -7,35 +7,12 @@ import {
   silentLogger,
   type StateBackend,
 } from '../src';
+import { beforeCommits } from './commit-hook';
 import { clickJob } from './fixtures';
 
-/**
- * The in-memory backend, with a fault in the way of its commits: `before` runs before
- * each commit (the n-th of the backend, from 1) and may hold it back or make it fail.
- */
-function backendWithCommitFault(before: (n: number) => Promise<void>): StateBackend {
-  const memory = new MemoryStateBackend();
-  let commits = 0;
-  return {
-    describe: () => memory.describe(),
-    close: () => memory.close(),
-    async openTask(scope) {
-      const stores = await memory.openTask(scope);
-      return {
-        state: stores.state,
-        checkpoints: {
-          latest: () => stores.checkpoints.latest(),
-          list: () => stores.checkpoints.list(),
-          lineage: () => stores.checkpoints.lineage(),
-          async commit(checkpoint, writes) {
-            await before(++commits);
-            await stores.checkpoints.commit(checkpoint, writes);
-          },
-        },
-      };
-    },
-  };
-}
+/** The in-memory backend, `before` run ahead of each of its commits (see `commit-hook.ts`). */
+const backendWithCommitFault = (before: (n: number) => Promise<void>): StateBackend =>
+  beforeCommits(new MemoryStateBackend(), before);
 
 const clicks = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => ({

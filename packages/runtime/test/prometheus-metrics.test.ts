@@ -18,6 +18,7 @@ import {
 import { jobMetricsRegistry } from '../src/runner/prometheus-metrics';
 import { jobMetricsOf } from '../src/task/metrics';
 import { testServices } from '../test-services/services';
+import { beforeCommits } from './commit-hook';
 import { clickJob } from './fixtures';
 
 // ------------------------------------------------------- a strict exposition check
@@ -152,28 +153,10 @@ async function waitFor(done: () => boolean, ms = 10_000): Promise<void> {
 }
 
 /** The Redis backend, with the n-th commit (from 1) failing when `fails(n)`. */
-function failingCommits(backend: StateBackend, fails: (n: number) => boolean): StateBackend {
-  let commits = 0;
-  return {
-    describe: () => backend.describe(),
-    close: () => backend.close(),
-    async openTask(scope) {
-      const stores = await backend.openTask(scope);
-      return {
-        state: stores.state,
-        checkpoints: {
-          latest: () => stores.checkpoints.latest(),
-          list: () => stores.checkpoints.list(),
-          lineage: () => stores.checkpoints.lineage(),
-          async commit(checkpoint, writes, ready) {
-            if (fails(++commits)) throw new Error('state store lost');
-            await stores.checkpoints.commit(checkpoint, writes, ready);
-          },
-        },
-      };
-    },
-  };
-}
+const failingCommits = (backend: StateBackend, fails: (n: number) => boolean): StateBackend =>
+  beforeCommits(backend, (n) => {
+    if (fails(n)) throw new Error('state store lost');
+  });
 
 describe('/metrics', () => {
   const services = testServices();

@@ -21,6 +21,7 @@ import {
   type StateBackend,
 } from '../src';
 import { testServices } from '../test-services/services';
+import { beforeCommits } from './commit-hook';
 import { recordingLogger } from './recording-logger';
 
 const { redisUrl } = testServices();
@@ -125,27 +126,8 @@ const cached = async (prefix: string, key: string) => {
 function heldCommits(backend: MemoryStateBackend) {
   let hold: Promise<void> | undefined;
   let release = () => {};
-  const held: StateBackend = {
-    describe: () => backend.describe(),
-    close: () => backend.close(),
-    async openTask(scope) {
-      const stores = await backend.openTask(scope);
-      return {
-        state: stores.state,
-        checkpoints: {
-          latest: () => stores.checkpoints.latest(),
-          list: () => stores.checkpoints.list(),
-          lineage: () => stores.checkpoints.lineage(),
-          async commit(checkpoint, writes, ready) {
-            await hold;
-            await stores.checkpoints.commit(checkpoint, writes, ready);
-          },
-        },
-      };
-    },
-  };
   return {
-    held,
+    held: beforeCommits(backend, () => hold),
     holdNext() {
       hold = new Promise((resolve) => (release = resolve));
     },
